@@ -1,0 +1,92 @@
+# ringvisor: `make` builds build/ringvisor; `make check` runs every test;
+# `make demo` runs a real program in the sandbox. Dependencies (Debian
+# packages) are installed by scripts/deps.sh when missing.
+
+BUILD ?= build
+CC ?= gcc
+SAN ?=
+# Use both cores unless told otherwise.
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2) --no-print-directory
+
+CFLAGS_BASE := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -I$(BUILD)/gen \
+	-D_GNU_SOURCE -pthread -fno-strict-aliasing -fstack-protector-strong \
+	-MMD -MP
+LDLIBS := -lseccomp -lunwind -lxxhash -ljansson -pthread
+ifneq ($(SAN),)
+CFLAGS_BASE += -fsanitize=$(SAN) -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=$(SAN)
+endif
+CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS)
+
+SRCS := $(shell find sentry syscalls platform runtime gofer -name '*.c' 2>/dev/null | sort)
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ := $(BUILD)/obj/runtime/main.o
+LIB_OBJS := $(filter-out $(MAIN_OBJ),$(OBJS))
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps check demo bench docs clean tests unit
+all: $(BUILD)/ringvisor
+
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(@D)
+	@sh scripts/deps.sh
+	@touch $@
+
+deps: $(DEPS_STAMP)
+
+$(BUILD)/gen/sysnames.h: scripts/gen-sysnames.sh | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	sh scripts/gen-sysnames.sh > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP) $(BUILD)/gen/sysnames.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/ringvisor: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- tests ----------------------------------------------------------------
+# Differential test programs: built static (and static-pie for *-pie tests)
+# so that they run under the foundation's loader.
+TEST_SRCS := $(sort $(wildcard tests/progs/*.c))
+TEST_BINS := $(TEST_SRCS:tests/progs/%.c=$(BUILD)/tests/%)
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+TEST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread
+
+$(BUILD)/tests/%-pie: tests/progs/%-pie.c tests/progs/testlib.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -static-pie -fPIE -o $@ $<
+
+$(BUILD)/tests/%: tests/progs/%.c tests/progs/testlib.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -static -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+tests: $(BUILD)/ringvisor $(TEST_BINS) $(UNIT_BINS)
+unit: $(UNIT_BINS)
+
+check: tests
+	@sh scripts/deps.sh --test
+	@RV=$(BUILD)/ringvisor BUILD=$(BUILD) sh tests/run.sh
+
+# --- the rest ---------------------------------------------------------------
+demo: $(BUILD)/ringvisor
+	@sh scripts/deps.sh --test
+	$(BUILD)/ringvisor run -- /bin/busybox sh -c \
+	  'echo "hello from $$(uname -s) inside ringvisor"; busybox ls /; cat /proc/self/status | head -5'
+
+bench: $(BUILD)/ringvisor
+	sh bench/run.sh
+
+docs: $(BUILD)/ringvisor
+	$(BUILD)/ringvisor syscalls --markdown > docs/syscalls.md
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,102 @@
+/* Tasks: one per application thread, each run by one sentry host thread.
+ *
+ *   for (;;) { ev = platform switch; handle(ev); deliver signals; }
+ *
+ * A task belongs to a thread group (a process), which holds what POSIX
+ * threads share: signal handlers, rlimits, the process id, the parent. */
+#ifndef RV_TASK_H
+#define RV_TASK_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include "platform/platform.h"
+
+struct mm;
+struct fdtable;     /* sentry/vfs/fdtable.h */
+struct fs_context;  /* sentry/vfs/vfs.h: root, cwd, umask */
+
+/* Credentials inside the sandbox (its own model; see issue 5). */
+struct cred {
+	uid_t uid, euid, suid, fsuid;
+	gid_t gid, egid, sgid, fsgid;
+	int ngroups;
+	gid_t groups[32];
+};
+
+/* Linux's k_sigaction as the app sees it (rt_sigaction(2) layout). */
+struct k_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+#define RV_NSIG 64
+
+struct sighand {
+	pthread_mutex_t lock;
+	int refs;
+	struct k_sigaction action[RV_NSIG + 1];
+};
+
+struct thread_group {
+	int tgid;                 /* pid inside the sandbox */
+	struct task *leader;
+	struct thread_group *parent;
+	struct sighand *sighand;
+	struct rlimit rlim[RLIM_NLIMITS];
+	int pgid, sid;
+	int exit_code;            /* wait status once exited */
+	bool exiting;
+	int nr_threads;
+	pthread_mutex_t lock;
+};
+
+struct task {
+	int tid;                   /* thread id inside the sandbox */
+	struct thread_group *tg;
+	struct mm *mm;
+	struct fdtable *files;
+	struct fs_context *fs;
+	struct cred cred;
+	struct platform_ctx *ctx;
+	pthread_t thread;
+
+	uint64_t clear_child_tid;  /* set_tid_address(2) */
+	uint64_t robust_list, robust_len;
+	uint64_t sigmask;          /* blocked signals, bit (sig-1) */
+	_Atomic uint64_t pending;  /* thread-directed pending signals */
+	uint64_t altstack_sp, altstack_size;
+	int altstack_flags;
+
+	char comm[16];             /* prctl(PR_SET_NAME), /proc/[pid]/comm */
+	bool exited;
+	int exit_code;             /* wait status */
+};
+
+/* The task whose host thread is running (NULL outside task threads). */
+extern __thread struct task *current;
+
+/* The platform of this sandbox. */
+extern struct platform *rv_platform;
+/* --strace */
+extern bool rv_strace;
+
+/* Run a task until it exits: the task loop. Called on its host thread. */
+void task_run(struct task *t);
+
+/* Kill the whole sandbox with the given wait status (exit_group of init,
+ * or a fatal signal). */
+void kernel_exit_sandbox(int wait_status);
+
+/* Deliver a synchronous fault signal to t (SIGSEGV, SIGBUS, ...). If the app
+ * has no handler the thread group dies with that signal. */
+void task_force_signal(struct task *t, int sig, int code, uint64_t addr);
+
+#endif

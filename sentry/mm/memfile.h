@@ -1,0 +1,47 @@
+/* The memory file: one memfd that holds every page of application memory
+ * (anonymous pages, tmpfs file pages, page cache). The sentry maps the whole
+ * file once at memfile_base() and reaches app memory only through it;
+ * platforms map ranges of it into the app (stub mmap for ptrace, guest
+ * physical memory for KVM: guest physical address == file offset).
+ *
+ * Pages are reference counted so that fork's copy-on-write and shared
+ * mappings can share them; a page whose count drops to zero is punched out
+ * of the file (its memory returns to the host) and reused. */
+#ifndef RV_MEMFILE_H
+#define RV_MEMFILE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Largest memory file; the sentry reserves this much address space (not
+ * memory). Also the size limit of the sandbox's memory. */
+#define MEMFILE_MAX_SIZE (64ULL << 30)
+
+int memfile_init(void);       /* 0 or -errno */
+int memfile_fd(void);         /* the memfd, for platforms */
+uint8_t *memfile_base(void);  /* sentry mapping of offset 0 */
+uint64_t memfile_size(void);  /* bytes in use so far (high-water mark) */
+
+static inline void *memfile_ptr(uint64_t off)
+{
+	extern uint8_t *memfile_base_ptr;
+	return memfile_base_ptr + off;
+}
+
+/* Allocate npages contiguous zero-filled pages, refcount 1 each.
+ * Returns the file offset or -ENOMEM. */
+int64_t memfile_alloc(size_t npages);
+/* Page reference counts (off page aligned). decref frees at zero. */
+void memfile_incref(uint64_t off, size_t npages);
+void memfile_decref(uint64_t off, size_t npages);
+uint32_t memfile_refcount(uint64_t off);
+
+/* Resident application memory in bytes (pages with refcount > 0). */
+uint64_t memfile_used_bytes(void);
+
+/* Called by platforms that must be told when the file grows past what they
+ * registered (KVM memory slots). Called with the new size; at most one. */
+void memfile_set_grow_hook(void (*hook)(uint64_t new_size));
+
+#endif

@@ -1,0 +1,106 @@
+/* An application address space: VMAs, the pages behind them (in the memory
+ * file), and the platform address space that mirrors them.
+ *
+ * mm is the only code that reads or writes application memory. Handlers
+ * use mm_copy_in/mm_copy_out (and mm_iovecs for zero-copy I/O); a bad
+ * pointer gives -EFAULT, never a sentry crash.
+ *
+ * Pages are allocated lazily: the app faults, the platform reports
+ * PEV_FAULT, the task calls mm_handle_fault(), which allocates (or reads in,
+ * or copies on write) and maps the page into the platform address space.
+ * copy_out to a page that has none yet allocates it the same way. */
+#ifndef RV_MM_H
+#define RV_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+struct mm;
+struct file;
+struct platform;
+struct platform_as;
+
+/* Layout constants (x86-64, 47-bit user space). */
+#define MM_USER_TOP 0x7ffffffff000ULL  /* exclusive end of user space */
+#define MM_STACK_TOP 0x7ffffffde000ULL /* initial stack top (below vdso) */
+#define MM_STACK_MAX (8ULL << 20)      /* RLIMIT_STACK default */
+#define MM_MMAP_BASE 0x7ffff7fff000ULL /* mmap grows down from here */
+#define MM_MIN_ADDR 0x10000ULL         /* vm.mmap_min_addr */
+
+/* Create an empty address space on platform p. NULL on ENOMEM or platform
+ * failure. */
+struct mm *mm_create(struct platform *p);
+/* fork(): a copy-on-write duplicate (MAP_SHARED VMAs stay shared). */
+struct mm *mm_fork(struct mm *parent);
+void mm_get(struct mm *);
+void mm_put(struct mm *);
+struct platform_as *mm_platform_as(struct mm *);
+
+/* The system calls' work; each returns what the syscall returns (address or
+ * 0) or -errno, with Linux's argument checks (see mmap(2), munmap(2), …).
+ * file is NULL for MAP_ANONYMOUS; mm takes its own reference. */
+int64_t mm_mmap(struct mm *, uint64_t addr, uint64_t len, int prot,
+		int flags, struct file *file, uint64_t off);
+int mm_munmap(struct mm *, uint64_t addr, uint64_t len);
+int mm_mprotect(struct mm *, uint64_t addr, uint64_t len, int prot);
+int64_t mm_mremap(struct mm *, uint64_t old_addr, uint64_t old_len,
+		  uint64_t new_len, int flags, uint64_t new_addr);
+int mm_madvise(struct mm *, uint64_t addr, uint64_t len, int advice);
+int mm_msync(struct mm *, uint64_t addr, uint64_t len, int flags);
+int mm_mincore(struct mm *, uint64_t addr, uint64_t len, uint64_t vec);
+int64_t mm_brk(struct mm *, uint64_t addr);
+
+/* Set by the loader. */
+void mm_set_brk_base(struct mm *, uint64_t base);
+struct mm_layout {
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t auxv[64]; /* copy of the auxv pairs, for /proc/self/auxv */
+	size_t auxv_len;   /* bytes used in auxv */
+};
+struct mm_layout *mm_layout(struct mm *);
+/* The executable, for /proc/self/exe (a reference is kept). */
+void mm_set_exe(struct mm *, struct file *exe);
+struct file *mm_exe(struct mm *); /* borrowed; may be NULL */
+/* Name a VMA for /proc/self/maps ("[stack]", "[heap]", "[vdso]"). */
+void mm_set_vma_name(struct mm *, uint64_t addr, const char *name);
+
+/* Page fault at addr reported by the platform. access is PLATFORM_ACC_*
+ * (0 = unknown), present as in struct platform_event.
+ * Returns 0 when the fault was resolved (resume the app), or the signal to
+ * raise: SIGSEGV with *code = SEGV_MAPERR/SEGV_ACCERR, or SIGBUS with
+ * *code = BUS_ADRERR (file mapping beyond end of file). */
+int mm_handle_fault(struct mm *, uint64_t addr, int access, bool present,
+		    int *code);
+
+/* Copy between app memory and the sentry. 0 or -EFAULT. A partial copy
+ * may have happened when -EFAULT is returned. */
+int mm_copy_in(struct mm *, void *dst, uint64_t src, size_t len);
+int mm_copy_out(struct mm *, uint64_t dst, const void *src, size_t len);
+/* Copy a NUL-terminated string of at most max bytes including the NUL.
+ * Returns its length, -EFAULT, or -ENAMETOOLONG when no NUL within max. */
+ssize_t mm_copy_in_str(struct mm *, char *dst, uint64_t src, size_t max);
+/* Zero app memory (clear_user). */
+int mm_zero(struct mm *, uint64_t dst, size_t len);
+
+/* Zero-copy I/O: describe app range [va, va+len) as up to max sentry
+ * iovecs (pointers into the memory file mapping), allocating / breaking
+ * copy-on-write as needed when write is true (the app memory will be
+ * written). Stops at the first page that is not accessible. Returns the
+ * number of iovecs filled and sets *covered to the bytes they span (a
+ * prefix of the range); -EFAULT when not even the first byte is
+ * accessible. */
+int mm_iovecs(struct mm *, uint64_t va, size_t len, bool write,
+	      struct iovec *out, int max, size_t *covered);
+
+/* /proc/[pid]/maps text into buf (NUL terminated). Returns length. */
+size_t mm_format_maps(struct mm *, char *buf, size_t len);
+/* Bytes of app memory resident for this mm (VmRSS) and mapped (VmSize). */
+uint64_t mm_rss_bytes(struct mm *);
+uint64_t mm_vsize_bytes(struct mm *);
+
+#endif

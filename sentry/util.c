@@ -1,0 +1,163 @@
+/* Logging, panics and small host helpers: see util.h. */
+#include "sentry/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+int rv_debug;
+const char *rv_progname = "ringvisor";
+static void (*panic_hook)(void);
+
+static void vmsg(const char *tag, const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "%s%s: ", rv_progname, tag);
+	if (n < 0)
+		return;
+	int m = vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		return;
+	size_t len = RV_MIN((size_t)n + (size_t)m, sizeof(buf) - 2);
+	buf[len++] = '\n';
+	/* One write so that lines of concurrent threads do not interleave. */
+	(void)rv_write_full(2, buf, len);
+}
+
+void rv_err(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+void rv_dbg(const char *fmt, ...)
+{
+	if (!rv_debug)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("[debug]", fmt, ap);
+	va_end(ap);
+}
+
+void rv_set_panic_hook(void (*hook)(void)) { panic_hook = hook; }
+
+/* Backtrace of the calling thread. Other sentry threads are stopped by the
+ * panic hook killing the sandbox; their stacks are printed by the kernel's
+ * own panic path (kernel/panic.c) when it is linked in. */
+void rv_backtrace(void)
+{
+	unw_context_t uc;
+	unw_cursor_t cur;
+	char name[128], line[256];
+
+	if (unw_getcontext(&uc) < 0 || unw_init_local(&cur, &uc) < 0)
+		return;
+	for (int depth = 0; depth < 64 && unw_step(&cur) > 0; depth++) {
+		unw_word_t ip = 0, offp = 0;
+		unw_get_reg(&cur, UNW_REG_IP, &ip);
+		if (unw_get_proc_name(&cur, name, sizeof(name), &offp) < 0)
+			strcpy(name, "?");
+		int n = snprintf(line, sizeof(line), "  #%d 0x%lx %s+0x%lx\n",
+				 depth, (unsigned long)ip, name,
+				 (unsigned long)offp);
+		if (n > 0)
+			(void)rv_write_full(2, line, RV_MIN((size_t)n, sizeof(line) - 1));
+	}
+}
+
+void rv_panic(const char *fmt, ...)
+{
+	static _Atomic int panicking;
+	va_list ap;
+
+	if (__atomic_exchange_n(&panicking, 1, __ATOMIC_SEQ_CST)) {
+		/* Another thread is already panicking: let it finish. */
+		for (;;)
+			pause();
+	}
+	va_start(ap, fmt);
+	vmsg(": panic", fmt, ap);
+	va_end(ap);
+	rv_backtrace();
+	if (panic_hook)
+		panic_hook();
+	_exit(70);
+}
+
+void *rv_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		rv_panic("out of sentry memory (%zu bytes)", n);
+	return p;
+}
+
+void *rv_xcalloc(size_t n, size_t m)
+{
+	void *p = calloc(n ? n : 1, m ? m : 1);
+	if (!p)
+		rv_panic("out of sentry memory (%zu x %zu bytes)", n, m);
+	return p;
+}
+
+void *rv_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		rv_panic("out of sentry memory (%zu bytes)", n);
+	return q;
+}
+
+char *rv_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		rv_panic("out of sentry memory");
+	return p;
+}
+
+ssize_t rv_read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t rv_write_full(int fd, const void *buf, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, (const char *)buf + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+uint64_t rv_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
