@@ -1,0 +1,34 @@
+/* The ELF loader: builds a fresh address space for a program (static,
+ * static-PIE, and with PT_INTERP its interpreter), with the initial stack
+ * (argc, argv, envp, auxv) Linux's binfmt_elf builds.
+ *
+ * Program headers are validated before anything is mapped: a truncated
+ * file, a foreign architecture or class, an absurd phnum, segments that
+ * overlap or wrap, or an entry point outside every segment are -ENOEXEC
+ * with a one-line reason in err. */
+#ifndef RV_LOADER_H
+#define RV_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct file;
+struct mm;
+struct platform;
+
+struct loader_image {
+	struct mm *mm;   /* the new address space (caller owns a reference) */
+	uint64_t entry;  /* initial rip (interpreter's entry when PT_INTERP) */
+	uint64_t sp;     /* initial rsp: points at argc */
+};
+
+/* exe: the opened program (a reference is taken for /proc/self/exe).
+ * path: the name argv[0] came with, for AT_EXECFN.
+ * argv/envp: NULL-terminated sentry arrays.
+ * Returns 0, or -errno with a reason in err (err may be NULL):
+ * -ENOEXEC (not ELF / bad headers), -EACCES, -ENOMEM, -E2BIG. */
+int loader_load(struct platform *p, struct file *exe, const char *path,
+		char *const argv[], char *const envp[],
+		struct loader_image *out, char *err, size_t errlen);
+
+#endif
