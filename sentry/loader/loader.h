@@ -14,7 +14,7 @@
 
 struct file;
 struct mm;
-struct platform;
+struct task;
 
 struct loader_image {
 	struct mm *mm;   /* the new address space (caller owns a reference) */
@@ -22,12 +22,14 @@ struct loader_image {
 	uint64_t sp;     /* initial rsp: points at argc */
 };
 
-/* exe: the opened program (a reference is taken for /proc/self/exe).
+/* t: the task that execs (its root and cwd resolve PT_INTERP; the new mm
+ * is created on rv_platform); t itself is not changed.
+ * exe: the opened program (a reference is taken for /proc/self/exe).
  * path: the name argv[0] came with, for AT_EXECFN.
  * argv/envp: NULL-terminated sentry arrays.
  * Returns 0, or -errno with a reason in err (err may be NULL):
  * -ENOEXEC (not ELF / bad headers), -EACCES, -ENOMEM, -E2BIG. */
-int loader_load(struct platform *p, struct file *exe, const char *path,
+int loader_load(struct task *t, struct file *exe, const char *path,
 		char *const argv[], char *const envp[],
 		struct loader_image *out, char *err, size_t errlen);
 
