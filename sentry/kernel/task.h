@@ -88,6 +88,16 @@ extern struct platform *rv_platform;
 /* --strace */
 extern bool rv_strace;
 
+/* Look up a task by its sandbox thread id, with a reference the caller
+ * drops with task_put(). NULL when there is none. */
+struct task *task_find(int tid);
+void task_put(struct task *);
+/* For /proc: calls fn(tgid) for every live thread group, in increasing
+ * order, under the kernel's task lock (fn must not block or take it). */
+void kernel_for_each_tgid(void (*fn)(int tgid, void *arg), void *arg);
+/* Parent's tgid of a thread group as getppid(2) reports it (0 for init). */
+int task_ppid(struct task *t);
+
 /* Run a task until it exits: the task loop. Called on its host thread. */
 void task_run(struct task *t);
 
