@@ -3,6 +3,7 @@
 #define RV_FDTABLE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct file;
 struct fdtable;
@@ -23,6 +24,10 @@ int fd_close(struct fdtable *, int fd);
 int fd_get_cloexec(struct fdtable *, int fd);           /* 0/1 or -EBADF */
 int fd_set_cloexec(struct fdtable *, int fd, bool on);
 void fd_close_on_exec(struct fdtable *);
+/* RLIMIT_NOFILE for fd_install()/fd_install_at() called on this host
+ * thread: the syscall layer sets it from the calling task's rlimit before
+ * allocating fds (default 1024). */
+void fd_set_thread_limit(uint64_t lim);
 /* Iterate open fds in order: returns the next fd >= from, or -1. */
 int fd_next(struct fdtable *, int from);
 
