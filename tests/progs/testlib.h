@@ -94,6 +94,19 @@ static inline long tl_val(const char *what, long r, long want)
 	return r;
 }
 
+/* For a raw (inline asm) system call returning -errno: "what = -ENAME" or
+ * "what = N". */
+static inline long tl_raw(const char *what, long r, long want)
+{
+	if (r < 0 && r > -4096)
+		printf("%s = -%s\n", what, tl_errname((int)-r));
+	else
+		printf("%s = %ld\n", what, r);
+	if (r != want)
+		tl_failed = 1;
+	return r;
+}
+
 /* A failing call with no expected errno: say so and count it. */
 static inline void tl_fail(const char *what)
 {
