@@ -1,3 +1,139 @@
-/* Placeholder entry point; replaced by the CLI (runtime/cli.c). */
+/* ringvisor: the command line.
+ *
+ *   ringvisor [global flags] run [flags] -- PROG [ARGS...]
+ *   ringvisor syscalls [--markdown]
+ *   ringvisor --help | --version
+ *
+ * Errors the user sees name what failed and why; usage errors exit 2. */
+#include <getopt.h>
 #include <stdio.h>
-int main(void) { fputs("ringvisor: not built yet\n", stderr); return 1; }
+#include <string.h>
+
+#include "runtime/runtime.h"
+#include "sentry/util.h"
+
+#define RV_VERSION "0.1.0"
+
+static const char usage_text[] =
+	"usage: ringvisor [GLOBAL FLAGS] COMMAND [ARGS...]\n"
+	"\n"
+	"Run untrusted Linux programs in a user-space kernel.\n"
+	"\n"
+	"commands:\n"
+	"  run [FLAGS] -- PROG [ARGS...]   run PROG in a new sandbox\n"
+	"  syscalls [--markdown]           list the system calls and their support\n"
+	"\n"
+	"run flags (also accepted as global flags):\n"
+	"  --platform=auto|kvm|ptrace      how system calls are caught (default auto)\n"
+	"  --network=none|host             sandbox network (default none)\n"
+	"  --root=DIR                      host directory the sandbox sees as / (default /)\n"
+	"  --strace                        print every system call to stderr\n"
+	"  --debug                         print debugging messages\n"
+	"\n"
+	"  --help                          this text\n"
+	"  --version                       the version\n";
+
+void runtime_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[512];
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "ringvisor: %s\n\n%s", msg, usage_text);
+	exit(2);
+}
+
+enum { OPT_PLATFORM = 256, OPT_NETWORK, OPT_ROOT, OPT_STRACE, OPT_DEBUG,
+       OPT_HELP, OPT_VERSION, OPT_MARKDOWN, OPT_LOG, OPT_LOG_FORMAT };
+
+static const struct option run_opts[] = {
+	{"platform", required_argument, NULL, OPT_PLATFORM},
+	{"network", required_argument, NULL, OPT_NETWORK},
+	{"root", required_argument, NULL, OPT_ROOT},
+	{"strace", no_argument, NULL, OPT_STRACE},
+	{"debug", no_argument, NULL, OPT_DEBUG},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{"markdown", no_argument, NULL, OPT_MARKDOWN},
+	{NULL, 0, NULL, 0},
+};
+
+/* Parse flags from argv[*i] on until a non-flag or "--". Returns false on
+ * an unknown flag (usage error). */
+static void parse_flags(int argc, char **argv, struct run_config *cfg,
+			bool *markdown)
+{
+	int c;
+	opterr = 0;
+	/* '+': stop at the first non-option (the command, or PROG). */
+	while ((c = getopt_long(argc, argv, "+", run_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PLATFORM:
+			cfg->platform = optarg;
+			break;
+		case OPT_NETWORK:
+			if (strcmp(optarg, "none") && strcmp(optarg, "host"))
+				runtime_usage_error("--network=%s: want none or host", optarg);
+			cfg->network = optarg;
+			break;
+		case OPT_ROOT:
+			cfg->root = optarg;
+			break;
+		case OPT_STRACE:
+			cfg->strace = true;
+			break;
+		case OPT_DEBUG:
+			rv_debug = 1;
+			break;
+		case OPT_HELP:
+			fputs(usage_text, stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("ringvisor version %s\n", RV_VERSION);
+			exit(0);
+		case OPT_MARKDOWN:
+			if (!markdown)
+				runtime_usage_error("unknown flag --markdown");
+			*markdown = true;
+			break;
+		default:
+			runtime_usage_error("unknown flag %s", argv[optind - 1]);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct run_config cfg = {.platform = "auto", .network = "none",
+				 .root = "/"};
+
+	if (argc < 2)
+		runtime_usage_error("missing command");
+	optind = 1;
+	parse_flags(argc, argv, &cfg, NULL);
+	if (optind >= argc)
+		runtime_usage_error("missing command");
+	const char *cmd = argv[optind];
+	int sub_argc = argc - optind;
+	char **sub_argv = argv + optind;
+
+	if (strcmp(cmd, "syscalls") == 0) {
+		bool md = false;
+		optind = 1;
+		parse_flags(sub_argc, sub_argv, &cfg, &md);
+		return runtime_syscalls_doc(md);
+	}
+	if (strcmp(cmd, "run") == 0) {
+		optind = 1;
+		parse_flags(sub_argc, sub_argv, &cfg, NULL);
+		/* The program must follow "--" so that its own flags are never
+		 * taken for ours. */
+		if (optind < 1 || strcmp(sub_argv[optind - 1], "--") != 0)
+			runtime_usage_error("run: missing -- before the program");
+		if (optind >= sub_argc)
+			runtime_usage_error("run: missing program after --");
+		return runtime_run(&cfg, sub_argv + optind);
+	}
+	runtime_usage_error("unknown command %s", cmd);
+}

@@ -48,6 +48,18 @@ enum ret_kind {
 	R_NONE,     /* exit, exit_group: no return */
 };
 
+/* A handler that has set every register itself (rt_sigreturn, execve)
+ * returns -RV_EJUSTRETURN: the dispatcher then leaves rax alone. The value
+ * is outside the errno range (1..4095) so no real result collides. */
+#define RV_EJUSTRETURN 4096
+/* Restart codes a blocking handler returns when a signal interrupts it;
+ * the signal code turns them into EINTR or a restart as Linux does
+ * (same numbers as Linux's include/linux/errno.h). */
+#define RV_ERESTARTSYS 512
+#define RV_ERESTARTNOINTR 513
+#define RV_ERESTARTNOHAND 514
+#define RV_ERESTART_RESTARTBLOCK 516
+
 typedef long (*syscall_fn)(struct task *, const uint64_t args[6]);
 
 struct syscall_def {

@@ -46,6 +46,7 @@ struct sighand {
 };
 
 struct thread_group {
+	_Atomic int refs;
 	int tgid;                 /* pid inside the sandbox */
 	struct task *leader;
 	struct thread_group *parent;
@@ -55,11 +56,14 @@ struct thread_group {
 	int exit_code;            /* wait status once exited */
 	bool exiting;
 	int nr_threads;
-	pthread_mutex_t lock;
+	uint64_t shared_pending;  /* process-directed pending signals */
+		pthread_mutex_t lock;
 };
 
 struct task {
+	_Atomic int refs;
 	int tid;                   /* thread id inside the sandbox */
+	struct task *next_all;     /* kernel's list of all tasks, by tid */
 	struct thread_group *tg;
 	struct mm *mm;
 	struct fdtable *files;
@@ -74,6 +78,20 @@ struct task {
 	_Atomic uint64_t pending;  /* thread-directed pending signals */
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
+
+	/* siginfo of each pending thread-directed signal, index sig-1 */
+	struct {
+		int code, errno_, pid, uid, status;
+		uint64_t addr;
+	} pending_info[RV_NSIG];
+
+	/* The last syscall returned an RV_ERESTART* code: signal delivery
+	 * decides between EINTR and a restart. */
+	bool in_syscall_restart;
+
+	/* Interruptible sleeps wait here; sending a signal wakes them. */
+	pthread_mutex_t wait_lock;
+	pthread_cond_t wait_cond; /* CLOCK_MONOTONIC */
 
 	char comm[16];             /* prctl(PR_SET_NAME), /proc/[pid]/comm */
 	bool exited;
@@ -97,6 +115,14 @@ void task_put(struct task *);
 void kernel_for_each_tgid(void (*fn)(int tgid, void *arg), void *arg);
 /* Parent's tgid of a thread group as getppid(2) reports it (0 for init). */
 int task_ppid(struct task *t);
+
+/* Is a signal pending that t does not block (or the group exiting)? */
+bool task_signal_pending(struct task *t);
+/* Sleep until the CLOCK_MONOTONIC deadline (NULL: forever) or until a
+ * signal is pending. 0 on timeout, -EINTR when interrupted. */
+int task_sleep_until(struct task *t, const struct timespec *deadline);
+/* Wake t from task_sleep_until (and make it recheck for signals). */
+void task_wake(struct task *t);
 
 /* Run a task until it exits: the task loop. Called on its host thread. */
 void task_run(struct task *t);

@@ -1,0 +1,176 @@
+/* ringvisor run: start a sandbox, run one program in it, and exit with its
+ * status. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "platform/platform.h"
+#include "runtime/runtime.h"
+#include "sentry/kernel/kernel.h"
+#include "sentry/loader/loader.h"
+#include "sentry/mm/memfile.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+#include "sentry/vfs/vfs.h"
+
+extern char **environ;
+
+/* strerror() with a lower-case first letter, as error lines read. */
+static const char *errstr(int err)
+{
+	static __thread char buf[128];
+	snprintf(buf, sizeof(buf), "%s", strerror(err));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
+/* Find PROG the way execvp(3) does, but inside the sandbox: a name without
+ * '/' is searched in the caller's PATH. Returns 0 or -errno. */
+static int open_program(struct task *t, const char *prog, char *path,
+			size_t pathlen, struct file **out)
+{
+	if (strchr(prog, '/')) {
+		snprintf(path, pathlen, "%s", prog);
+		return vfs_openat(t, AT_FDCWD, prog, O_RDONLY, 0, out);
+	}
+	const char *p = getenv("PATH");
+	if (!p || !*p)
+		p = "/usr/local/bin:/usr/bin:/bin";
+	int err = -ENOENT;
+	while (*p) {
+		const char *end = strchrnul(p, ':');
+		int n = snprintf(path, pathlen, "%.*s/%s", (int)(end - p), p, prog);
+		if (n > 0 && (size_t)n < pathlen) {
+			int r = vfs_openat(t, AT_FDCWD, path, O_RDONLY, 0, out);
+			if (r == 0)
+				return 0;
+			if (r != -ENOENT && r != -ENOTDIR)
+				err = r; /* e.g. EACCES: keep looking, report it */
+		}
+		p = *end ? end + 1 : end;
+	}
+	snprintf(path, pathlen, "%s", prog);
+	return err;
+}
+
+/* Host signals a user sends ringvisor (Ctrl-C, kill) go to the sandbox's
+ * init, as runsc forwards them. */
+static void *signal_forwarder(void *arg)
+{
+	sigset_t *set = arg;
+	for (;;) {
+		int sig;
+		if (sigwait(set, &sig) == 0)
+			kernel_forward_signal(sig);
+	}
+	return NULL;
+}
+
+int runtime_run(const struct run_config *cfg, char **argv)
+{
+	const char *err = NULL;
+	char errbuf[256], path[4096];
+	int r;
+
+	rv_strace = cfg->strace;
+	/* A write to a closed pipe must fail with EPIPE in the sentry, not
+	 * kill it. */
+	signal(SIGPIPE, SIG_IGN);
+	static sigset_t fwd;
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGTERM);
+	sigaddset(&fwd, SIGHUP);
+	sigaddset(&fwd, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, &fwd, NULL);
+
+	const struct platform_ops *ops = platform_lookup(cfg->platform, &err);
+	if (!ops) {
+		rv_err("%s", err);
+		return 1;
+	}
+	rv_dbg("platform %s", ops->name);
+	if ((r = memfile_init()) < 0) {
+		rv_err("memory file: %s", errstr(-r));
+		return 1;
+	}
+	rv_platform = ops->create(&err);
+	if (!rv_platform) {
+		rv_err("platform %s: %s", ops->name, err ? err : "cannot start");
+		return 1;
+	}
+	if ((r = vfs_init(cfg->root)) < 0) {
+		rv_err("root %s: %s", cfg->root, errstr(-r));
+		return 1;
+	}
+	struct task *init = kernel_create_init();
+	if (!init) {
+		rv_err("cannot create the first task: out of memory");
+		return 1;
+	}
+
+	struct file *exe = NULL;
+	r = open_program(init, argv[0], path, sizeof(path), &exe);
+	if (r < 0) {
+		rv_err("exec %s: %s", path, errstr(-r));
+		return r == -ENOENT || r == -ENOTDIR ? 127 : 126;
+	}
+	struct kstat st;
+	if ((r = vfs_fstat(exe, &st)) < 0) {
+		rv_err("exec %s: %s", path, errstr(-r));
+		return 126;
+	}
+	/* execve(2): EACCES for a directory, a non-regular file, or one
+	 * without an execute bit. */
+	if (!S_ISREG(st.mode) || !(st.mode & 0111)) {
+		rv_err("exec %s: %s", path, errstr(EACCES));
+		return 126;
+	}
+
+	struct loader_image img;
+	errbuf[0] = 0;
+	r = loader_load(init, exe, path, argv, environ, &img, errbuf,
+			sizeof(errbuf));
+	file_put(exe);
+	if (r < 0) {
+		if (errbuf[0])
+			rv_err("exec %s: %s: %s", path, errstr(-r), errbuf);
+		else
+			rv_err("exec %s: %s", path, errstr(-r));
+		return r == -ENOENT ? 127 : 126;
+	}
+	init->mm = img.mm;
+	rv_regs_t *regs = &init->ctx->regs;
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = img.entry;
+	regs->rsp = img.sp;
+	regs->cs = 0x33;
+	regs->ss = 0x2b;
+	regs->eflags = 0x202;
+	regs->orig_rax = (uint64_t)-1;
+	const char *base = strrchr(path, '/');
+	/* comm is the first 15 bytes of the name, as Linux truncates it. */
+	const char *name = base ? base + 1 : path;
+	size_t nlen = RV_MIN(strlen(name), sizeof(init->comm) - 1);
+	memcpy(init->comm, name, nlen);
+	init->comm[nlen] = 0;
+
+	pthread_t fwd_thread;
+	pthread_create(&fwd_thread, NULL, signal_forwarder, &fwd);
+	if ((r = kernel_start_task(init)) < 0) {
+		rv_err("cannot start the first task: %s", errstr(-r));
+		return 1;
+	}
+	int status = kernel_wait_sandbox();
+	rv_dbg("sandbox ended with wait status %#x", status);
+	fflush(stdout);
+	/* Leaving the process takes every stub down with it (PTRACE_O_EXITKILL,
+	 * PDEATHSIG); nothing of the sandbox outlives this. */
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

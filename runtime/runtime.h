@@ -1,0 +1,26 @@
+/* The runtime: command line, sandbox start-up and shutdown. */
+#ifndef RV_RUNTIME_H
+#define RV_RUNTIME_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+struct run_config {
+	const char *platform; /* auto, kvm, ptrace */
+	const char *network;  /* none, host */
+	const char *root;     /* host directory seen as / */
+	bool strace;
+};
+
+/* Print "ringvisor: <msg>", the usage text, and exit 2. */
+void runtime_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* ringvisor run: returns the exit status for the shell (the program's, or
+ * 128+N when signal N killed it; 126/127 when it could not be started). */
+int runtime_run(const struct run_config *cfg, char **argv);
+
+/* ringvisor syscalls [--markdown]: the table, for docs/syscalls.md. */
+int runtime_syscalls_doc(bool markdown);
+
+#endif

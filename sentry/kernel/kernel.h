@@ -1,0 +1,42 @@
+/* The kernel's life cycle: creating the first task, waiting for the
+ * sandbox to end. Used by the runtime; tasks and syscalls use task.h. */
+#ifndef RV_KERNEL_H
+#define RV_KERNEL_H
+
+#include <stdint.h>
+
+#include "sentry/kernel/task.h"
+
+/* Create the init task (tid 1) with the caller's credentials, a root
+ * fs_context, and a fd table holding the app's stdio. NULL on ENOMEM. */
+struct task *kernel_create_init(void);
+
+/* Start t's task loop on a new host thread. 0 or -errno. */
+int kernel_start_task(struct task *t);
+
+/* Block until the sandbox ends; returns the wait status of init
+ * (W_EXITCODE / signal) as waitpid would report it. */
+int kernel_wait_sandbox(void);
+
+/* Hand a host signal (SIGINT, SIGTERM, SIGHUP, ... received by the runtime)
+ * to the sandbox's init process, as `runsc` forwards signals. */
+void kernel_forward_signal(int sig);
+
+/* Signals: send sig to a thread group (kill(2) semantics) or one thread.
+ * info fields as in siginfo_t. 0 or -errno. */
+struct ksiginfo {
+	int signo, code, errno_;
+	int pid, uid;   /* sender, for SI_USER/SI_TKILL */
+	uint64_t addr;  /* fault address */
+	int status;     /* SIGCHLD */
+};
+int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *);
+int kernel_send_signal_task(struct task *t, const struct ksiginfo *);
+/* Deliver pending, unblocked signals of t before it returns to the app:
+ * run the default action or build a signal frame. */
+void task_deliver_signals(struct task *t);
+
+/* Terminate t's whole thread group with wait status `status`. */
+void task_exit_group(struct task *t, int status);
+
+#endif

@@ -1,0 +1,431 @@
+/* Signals: pending sets, default actions, and the x86-64 signal frame.
+ *
+ * The frame is the one Linux builds (arch/x86/kernel/signal.c): the return
+ * address (sa_restorer), a ucontext whose mcontext holds the registers and
+ * a pointer to the FXSAVE image, then the siginfo; rt_sigreturn reads it
+ * back. Everything read back from the app's stack is untrusted: segment
+ * selectors and privileged flag bits are forced to user values, and a frame
+ * that cannot be read kills the app with SIGSEGV, never the sentry. */
+#include "sentry/kernel/signal.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "sentry/kernel/kernel.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+#include "syscalls/table.h"
+
+/* Kernel ABI layouts (uapi asm/sigcontext.h, asm/ucontext.h, siginfo). */
+struct k_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2, fpstate;
+	uint64_t reserved1[8];
+};
+struct k_stack {
+	uint64_t ss_sp;
+	int32_t ss_flags, pad;
+	uint64_t ss_size;
+};
+struct k_ucontext {
+	uint64_t uc_flags, uc_link;
+	struct k_stack uc_stack;
+	struct k_sigcontext uc_mcontext;
+	uint64_t uc_sigmask;
+};
+struct k_siginfo {
+	int32_t si_signo, si_errno, si_code, pad;
+	union {
+		struct {
+			int32_t pid, uid, status, pad2;
+			int64_t utime, stime;
+		} chld;
+		struct {
+			int32_t pid, uid;
+			uint64_t value;
+		} kill;
+		uint64_t addr;
+		uint8_t raw[112];
+	} u;
+};
+struct rt_sigframe {
+	uint64_t pretcode;
+	struct k_ucontext uc;
+	struct k_siginfo info;
+};
+_Static_assert(sizeof(struct k_sigcontext) == 256, "sigcontext layout");
+_Static_assert(sizeof(struct k_siginfo) == 128, "siginfo layout");
+_Static_assert(offsetof(struct rt_sigframe, info) == 312, "sigframe layout");
+
+#define UC_SIGCONTEXT_SS 0x2
+#define UC_STRICT_RESTORE_SS 0x4
+#define USER_CS 0x33
+#define USER_DS 0x2b
+/* Flags the app may change with sigreturn (Linux's FIX_EFLAGS). */
+#define FIX_EFLAGS 0x50dd5UL /* AC|OF|DF|TF|SF|ZF|AF|PF|CF|RF */
+#define FXSAVE_SIZE 512
+
+#define sigbit(sig) (1ULL << ((sig) - 1))
+
+static const uint64_t sig_default_ignore =
+	sigbit(SIGCHLD) | sigbit(SIGCONT) | sigbit(SIGURG) | sigbit(SIGWINCH);
+static const uint64_t sig_stop =
+	sigbit(SIGSTOP) | sigbit(SIGTSTP) | sigbit(SIGTTIN) | sigbit(SIGTTOU);
+static const uint64_t sig_unblockable = sigbit(SIGKILL) | sigbit(SIGSTOP);
+
+uint64_t signal_sanitize_mask(uint64_t mask) { return mask & ~sig_unblockable; }
+
+static bool sig_ignored(struct task *t, int sig)
+{
+	uint64_t h = t->tg->sighand->action[sig].handler;
+	if (h == (uint64_t)(uintptr_t)SIG_IGN)
+		return true;
+	return h == (uint64_t)(uintptr_t)SIG_DFL && (sig_default_ignore & sigbit(sig));
+}
+
+static void set_info(struct task *t, int sig, const struct ksiginfo *info)
+{
+	t->pending_info[sig - 1].code = info->code;
+	t->pending_info[sig - 1].errno_ = info->errno_;
+	t->pending_info[sig - 1].pid = info->pid;
+	t->pending_info[sig - 1].uid = info->uid;
+	t->pending_info[sig - 1].status = info->status;
+	t->pending_info[sig - 1].addr = info->addr;
+}
+
+int kernel_send_signal_task(struct task *t, const struct ksiginfo *info)
+{
+	int sig = info->signo;
+	if (sig < 1 || sig > RV_NSIG)
+		return -EINVAL;
+	pthread_mutex_lock(&t->tg->lock);
+	/* Linux drops a signal that is ignored and not blocked at send time;
+	 * SIGKILL can never be ignored. */
+	if (sig != SIGKILL && !(t->sigmask & sigbit(sig)) && sig_ignored(t, sig)) {
+		pthread_mutex_unlock(&t->tg->lock);
+		return 0;
+	}
+	/* Standard signals do not queue: a second one while pending merges. */
+	if (!(atomic_load(&t->pending) & sigbit(sig)))
+		set_info(t, sig, info);
+	atomic_fetch_or(&t->pending, sigbit(sig));
+	pthread_mutex_unlock(&t->tg->lock);
+	if (t != current) {
+		task_wake(t);
+		if (t->ctx)
+			rv_platform->ops->ctx_interrupt(t->ctx);
+	}
+	return 0;
+}
+
+int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
+{
+	/* Deliver to the leader for now; the thread that does not block the
+	 * signal is chosen once thread groups have several threads. */
+	struct task *t = tg->leader;
+	if (!t || t->exited)
+		return -ESRCH;
+	return kernel_send_signal_task(t, info);
+}
+
+void task_force_signal(struct task *t, int sig, int code, uint64_t addr)
+{
+	struct sighand *sh = t->tg->sighand;
+
+	/* force_sig_fault(): a synchronous fault cannot be blocked or
+	 * ignored; if it is, the action is reset to the default (death). */
+	pthread_mutex_lock(&sh->lock);
+	if ((t->sigmask & sigbit(sig)) ||
+	    sh->action[sig].handler == (uint64_t)(uintptr_t)SIG_IGN) {
+		sh->action[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
+		t->sigmask &= ~sigbit(sig);
+	}
+	pthread_mutex_unlock(&sh->lock);
+	struct ksiginfo info = {.signo = sig, .code = code, .addr = addr};
+	kernel_send_signal_task(t, &info);
+}
+
+void kernel_forward_signal(int sig)
+{
+	struct task *init = task_find(1);
+	if (!init)
+		return;
+	struct ksiginfo info = {.signo = sig, .code = SI_USER};
+	kernel_send_signal_tg(init->tg, &info);
+	task_put(init);
+}
+
+/* Take the lowest pending unblocked signal of t; 0 if none. */
+static int dequeue_signal(struct task *t, struct ksiginfo *info)
+{
+	pthread_mutex_lock(&t->tg->lock);
+	uint64_t ready = atomic_load(&t->pending) & ~t->sigmask;
+	ready |= atomic_load(&t->pending) & sig_unblockable;
+	if (!ready) {
+		pthread_mutex_unlock(&t->tg->lock);
+		return 0;
+	}
+	int sig = __builtin_ctzll(ready) + 1;
+	atomic_fetch_and(&t->pending, ~sigbit(sig));
+	info->signo = sig;
+	info->code = t->pending_info[sig - 1].code;
+	info->errno_ = t->pending_info[sig - 1].errno_;
+	info->pid = t->pending_info[sig - 1].pid;
+	info->uid = t->pending_info[sig - 1].uid;
+	info->status = t->pending_info[sig - 1].status;
+	info->addr = t->pending_info[sig - 1].addr;
+	pthread_mutex_unlock(&t->tg->lock);
+	return sig;
+}
+
+static void fill_siginfo(struct k_siginfo *si, const struct ksiginfo *info)
+{
+	memset(si, 0, sizeof(*si));
+	si->si_signo = info->signo;
+	si->si_errno = info->errno_;
+	si->si_code = info->code;
+	switch (info->signo) {
+	case SIGSEGV: case SIGBUS: case SIGILL: case SIGFPE: case SIGTRAP:
+		if (info->code > 0) {
+			si->u.addr = info->addr;
+			break;
+		}
+		/* sent with kill(): the sender's ids, below */
+		__attribute__((fallthrough));
+	default:
+		if (info->signo == SIGCHLD && info->code > 0) {
+			si->u.chld.pid = info->pid;
+			si->u.chld.uid = info->uid;
+			si->u.chld.status = info->status;
+		} else {
+			si->u.kill.pid = info->pid;
+			si->u.kill.uid = info->uid;
+		}
+	}
+}
+
+static bool on_altstack(struct task *t, uint64_t sp)
+{
+	return t->altstack_size && sp > t->altstack_sp &&
+	       sp - t->altstack_sp <= t->altstack_size;
+}
+
+/* Build the frame for sig on the app's stack and point the registers at
+ * the handler. false when the stack is not writable. */
+static bool setup_frame(struct task *t, const struct k_sigaction *act,
+			const struct ksiginfo *info)
+{
+	rv_regs_t *r = &t->ctx->regs;
+	const struct platform_ops *ops = rv_platform->ops;
+	uint64_t sp = r->rsp - 128; /* the red zone belongs to the code */
+
+	if ((act->flags & SA_ONSTACK) && t->altstack_size &&
+	    !(t->altstack_flags & SS_DISABLE) && !on_altstack(t, r->rsp))
+		sp = t->altstack_sp + t->altstack_size;
+
+	uint64_t fp = 0;
+	if (ops->ctx_sync_fpstate && ops->ctx_sync_fpstate(t->ctx) < 0)
+		return false;
+	if (t->ctx->fpstate_len >= FXSAVE_SIZE) {
+		sp = (sp - FXSAVE_SIZE) & ~63ULL;
+		fp = sp;
+		/* Only the legacy area is saved: clear sw_reserved so that
+		 * libc and sigreturn see no XSAVE extension. */
+		uint8_t fx[FXSAVE_SIZE];
+		memcpy(fx, t->ctx->fpstate, FXSAVE_SIZE);
+		memset(fx + 464, 0, 48);
+		if (mm_copy_out(t->mm, fp, fx, FXSAVE_SIZE) < 0)
+			return false;
+	}
+	sp -= sizeof(struct rt_sigframe);
+	sp = (sp & ~15ULL) - 8; /* as after a call: (sp + 8) % 16 == 0 */
+
+	struct rt_sigframe f;
+	memset(&f, 0, sizeof(f));
+	f.pretcode = act->restorer;
+	f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	f.uc.uc_stack.ss_sp = t->altstack_sp;
+	f.uc.uc_stack.ss_size = t->altstack_size;
+	f.uc.uc_stack.ss_flags = t->altstack_size ?
+		(on_altstack(t, r->rsp) ? SS_ONSTACK : 0) : SS_DISABLE;
+	struct k_sigcontext *sc = &f.uc.uc_mcontext;
+	sc->r8 = r->r8; sc->r9 = r->r9; sc->r10 = r->r10; sc->r11 = r->r11;
+	sc->r12 = r->r12; sc->r13 = r->r13; sc->r14 = r->r14; sc->r15 = r->r15;
+	sc->rdi = r->rdi; sc->rsi = r->rsi; sc->rbp = r->rbp; sc->rbx = r->rbx;
+	sc->rdx = r->rdx; sc->rax = r->rax; sc->rcx = r->rcx; sc->rsp = r->rsp;
+	sc->rip = r->rip; sc->eflags = r->eflags;
+	sc->cs = USER_CS;
+	sc->ss = USER_DS;
+	sc->cr2 = info->addr;
+	sc->trapno = info->signo == SIGSEGV ? 14 : 0;
+	sc->oldmask = t->sigmask;
+	sc->fpstate = fp;
+	f.uc.uc_sigmask = t->sigmask;
+	fill_siginfo(&f.info, info);
+	if (mm_copy_out(t->mm, sp, &f, sizeof(f)) < 0)
+		return false;
+
+	r->rsp = sp;
+	r->rip = act->handler;
+	r->rdi = (uint64_t)info->signo;
+	r->rsi = sp + offsetof(struct rt_sigframe, info);
+	r->rdx = sp + offsetof(struct rt_sigframe, uc);
+	r->rax = 0;
+	/* Handlers start with DF and TF clear, as the ABI requires. */
+	r->eflags &= ~(0x400UL | 0x100UL);
+	r->cs = USER_CS;
+	r->ss = USER_DS;
+	return true;
+}
+
+long signal_rt_sigreturn(struct task *t)
+{
+	rv_regs_t *r = &t->ctx->regs;
+	struct k_ucontext uc;
+
+	/* The restorer's `syscall` runs after the handler's `ret` popped
+	 * pretcode, so the frame starts 8 bytes below rsp. */
+	uint64_t frame = r->rsp - 8;
+	if (mm_copy_in(t->mm, &uc, frame + offsetof(struct rt_sigframe, uc),
+		       sizeof(uc)) < 0)
+		goto bad;
+	const struct k_sigcontext *sc = &uc.uc_mcontext;
+	if (sc->rip >= 0x800000000000ULL)
+		goto bad; /* non-canonical: Linux faults on the iret */
+	if (sc->fpstate) {
+		uint8_t fx[FXSAVE_SIZE];
+		if (mm_copy_in(t->mm, fx, sc->fpstate, FXSAVE_SIZE) < 0)
+			goto bad;
+		if (t->ctx->fpstate_len >= FXSAVE_SIZE) {
+			/* MXCSR reserved bits set would #GP on restore. */
+			uint32_t mxcsr;
+			memcpy(&mxcsr, fx + 24, 4);
+			mxcsr &= 0xffff;
+			memcpy(fx + 24, &mxcsr, 4);
+			memcpy(t->ctx->fpstate, fx, FXSAVE_SIZE);
+			t->ctx->fpstate_dirty = true;
+		}
+	}
+	r->r8 = sc->r8; r->r9 = sc->r9; r->r10 = sc->r10; r->r11 = sc->r11;
+	r->r12 = sc->r12; r->r13 = sc->r13; r->r14 = sc->r14; r->r15 = sc->r15;
+	r->rdi = sc->rdi; r->rsi = sc->rsi; r->rbp = sc->rbp; r->rbx = sc->rbx;
+	r->rdx = sc->rdx; r->rax = sc->rax; r->rcx = sc->rcx; r->rsp = sc->rsp;
+	r->rip = sc->rip;
+	r->eflags = (r->eflags & ~FIX_EFLAGS) | (sc->eflags & FIX_EFLAGS);
+	r->cs = USER_CS;
+	r->ss = USER_DS;
+	r->orig_rax = (uint64_t)-1; /* no syscall restart after this */
+	t->sigmask = signal_sanitize_mask(uc.uc_sigmask);
+	return -RV_EJUSTRETURN;
+bad:
+	task_force_signal(t, SIGSEGV, SI_KERNEL, 0);
+	return -RV_EJUSTRETURN;
+}
+
+/* Restart or fail a system call a signal interrupted (Linux's
+ * handle_signal/arch_do_signal_or_restart). */
+static void fix_restart(struct task *t, const struct k_sigaction *act)
+{
+	rv_regs_t *r = &t->ctx->regs;
+	if (!t->in_syscall_restart)
+		return;
+	t->in_syscall_restart = false;
+	long rc = -(long)r->rax;
+	if (act) {
+		switch (rc) {
+		case RV_ERESTART_RESTARTBLOCK:
+		case RV_ERESTARTNOHAND:
+			r->rax = (uint64_t)-EINTR;
+			return;
+		case RV_ERESTARTSYS:
+			if (!(act->flags & SA_RESTART)) {
+				r->rax = (uint64_t)-EINTR;
+				return;
+			}
+			break;
+		}
+	}
+	/* Re-execute the syscall instruction (2 bytes) with the original
+	 * number; a restart block resumes through restart_syscall(2). */
+	r->rax = rc == RV_ERESTART_RESTARTBLOCK ? 219 : r->orig_rax;
+	r->rip -= 2;
+}
+
+void task_deliver_signals(struct task *t)
+{
+	struct ksiginfo info;
+	struct sighand *sh = t->tg->sighand;
+	int sig;
+
+	while ((sig = dequeue_signal(t, &info)) != 0) {
+		pthread_mutex_lock(&sh->lock);
+		struct k_sigaction act = sh->action[sig];
+		uint64_t h = act.handler;
+		if (h == (uint64_t)(uintptr_t)SIG_IGN && sig != SIGKILL) {
+			pthread_mutex_unlock(&sh->lock);
+			continue;
+		}
+		if (h == (uint64_t)(uintptr_t)SIG_DFL || sig == SIGKILL) {
+			pthread_mutex_unlock(&sh->lock);
+			if (sig_default_ignore & sigbit(sig))
+				continue;
+			if (sig_stop & sigbit(sig)) {
+				/* Job control stops come with the process
+				 * issue; until then a stop is ignored. */
+				rv_dbg("task %d: stop signal %d ignored", t->tid, sig);
+				continue;
+			}
+			task_exit_group(t, sig);
+			return;
+		}
+		if (act.flags & SA_RESETHAND)
+			sh->action[sig].handler = (uint64_t)(uintptr_t)SIG_DFL;
+		pthread_mutex_unlock(&sh->lock);
+		fix_restart(t, &act);
+		if (!setup_frame(t, &act, &info)) {
+			/* Linux: force_sigsegv() on a frame it cannot write. */
+			task_exit_group(t, SIGSEGV);
+			return;
+		}
+		uint64_t add = act.mask;
+		if (!(act.flags & SA_NODEFER))
+			add |= sigbit(sig);
+		t->sigmask = signal_sanitize_mask(t->sigmask | add);
+	}
+	fix_restart(t, NULL);
+}
+
+bool task_signal_pending(struct task *t)
+{
+	if (t->tg->exiting || t->exited)
+		return true;
+	uint64_t p = atomic_load(&t->pending);
+	return (p & ~t->sigmask) || (p & sig_unblockable);
+}
+
+void task_wake(struct task *t)
+{
+	pthread_mutex_lock(&t->wait_lock);
+	pthread_cond_broadcast(&t->wait_cond);
+	pthread_mutex_unlock(&t->wait_lock);
+}
+
+int task_sleep_until(struct task *t, const struct timespec *deadline)
+{
+	int r = 0;
+	pthread_mutex_lock(&t->wait_lock);
+	while (!task_signal_pending(t)) {
+		int e = deadline ? pthread_cond_timedwait(&t->wait_cond,
+							  &t->wait_lock, deadline)
+				 : pthread_cond_wait(&t->wait_cond, &t->wait_lock);
+		if (e == ETIMEDOUT) {
+			pthread_mutex_unlock(&t->wait_lock);
+			return 0;
+		}
+	}
+	r = -EINTR;
+	pthread_mutex_unlock(&t->wait_lock);
+	return r;
+}

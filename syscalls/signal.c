@@ -1,0 +1,177 @@
+/* Signal system calls: rt_sigaction(2), rt_sigprocmask(2), sigaltstack(2),
+ * kill(2), tgkill(2), rt_sigreturn(2). */
+#include <string.h>
+
+#include "sentry/kernel/kernel.h"
+#include "sentry/kernel/signal.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+#include "syscalls/table.h"
+
+/* Linux's x86-64 sigset for these calls is 8 bytes; other sizes are
+ * EINVAL. */
+#define KSIGSET_SIZE 8
+
+long sys_rt_sigaction(struct task *t, const uint64_t a[6])
+{
+	int sig = (int)a[0];
+	struct k_sigaction na, oa;
+
+	if (a[3] != KSIGSET_SIZE)
+		return -EINVAL;
+	if (sig < 1 || sig > RV_NSIG)
+		return -EINVAL;
+	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	if (a[1] && mm_copy_in(t->mm, &na, a[1], sizeof(na)) < 0)
+		return -EFAULT;
+	struct sighand *sh = t->tg->sighand;
+	pthread_mutex_lock(&sh->lock);
+	oa = sh->action[sig];
+	if (a[1]) {
+		na.mask = signal_sanitize_mask(na.mask);
+		sh->action[sig] = na;
+	}
+	pthread_mutex_unlock(&sh->lock);
+	/* Setting SIG_IGN discards a pending instance (POSIX). */
+	if (a[1] && na.handler == (uint64_t)(uintptr_t)SIG_IGN)
+		atomic_fetch_and(&t->pending, ~(1ULL << (sig - 1)));
+	if (a[2] && mm_copy_out(t->mm, a[2], &oa, sizeof(oa)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigprocmask(struct task *t, const uint64_t a[6])
+{
+	int how = (int)a[0];
+	uint64_t set, old = t->sigmask;
+
+	if (a[3] != KSIGSET_SIZE)
+		return -EINVAL;
+	if (a[1]) {
+		if (mm_copy_in(t->mm, &set, a[1], sizeof(set)) < 0)
+			return -EFAULT;
+		switch (how) {
+		case SIG_BLOCK: t->sigmask |= set; break;
+		case SIG_UNBLOCK: t->sigmask &= ~set; break;
+		case SIG_SETMASK: t->sigmask = set; break;
+		default: return -EINVAL;
+		}
+		t->sigmask = signal_sanitize_mask(t->sigmask);
+	}
+	if (a[2] && mm_copy_out(t->mm, a[2], &old, sizeof(old)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigreturn(struct task *t, const uint64_t a[6])
+{
+	(void)a;
+	return signal_rt_sigreturn(t);
+}
+
+long sys_sigaltstack(struct task *t, const uint64_t a[6])
+{
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} ss, old;
+	uint64_t sp = t->ctx->regs.rsp;
+	bool on = t->altstack_size && sp > t->altstack_sp &&
+		  sp - t->altstack_sp <= t->altstack_size;
+
+	old.sp = t->altstack_sp;
+	old.size = t->altstack_size;
+	old.flags = t->altstack_size ? (on ? SS_ONSTACK : 0) : SS_DISABLE;
+	old.pad = 0;
+	if (a[0]) {
+		if (mm_copy_in(t->mm, &ss, a[0], sizeof(ss)) < 0)
+			return -EFAULT;
+		if (on)
+			return -EPERM;
+		int mode = ss.flags & ~SS_AUTODISARM;
+		if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
+			return -EINVAL;
+		if (mode == SS_DISABLE) {
+			t->altstack_sp = 0;
+			t->altstack_size = 0;
+		} else {
+			if (ss.size < MINSIGSTKSZ)
+				return -ENOMEM;
+			t->altstack_sp = ss.sp;
+			t->altstack_size = ss.size;
+		}
+		t->altstack_flags = ss.flags;
+	}
+	if (a[1] && mm_copy_out(t->mm, a[1], &old, sizeof(old)) < 0)
+		return -EFAULT;
+	return 0;
+}
+
+static long send_to(struct task *t, struct task *target, int sig, int code,
+		    bool group)
+{
+	if (sig < 0 || sig > RV_NSIG)
+		return -EINVAL;
+	if (sig == 0)
+		return 0; /* existence and permission check only */
+	struct ksiginfo info = {.signo = sig, .code = code,
+				.pid = t->tg->tgid, .uid = (int)t->cred.uid};
+	return group ? kernel_send_signal_tg(target->tg, &info)
+		     : kernel_send_signal_task(target, &info);
+}
+
+long sys_kill(struct task *t, const uint64_t a[6])
+{
+	int pid = (int)a[0];
+	int sig = (int)a[1];
+	long r;
+
+	if (sig < 0 || sig > RV_NSIG)
+		return -EINVAL;
+	if (pid == 0 || pid == -1 || pid == -t->tg->pgid) {
+		/* Process groups hold only the caller's group until the
+		 * process issue brings fork. */
+		return send_to(t, t->tg->leader ? t->tg->leader : t, sig,
+			       SI_USER, true);
+	}
+	if (pid < 0)
+		return -ESRCH;
+	if (pid == t->tg->tgid)
+		return send_to(t, t, sig, SI_USER, true);
+	struct task *o = task_find(pid);
+	if (!o)
+		return -ESRCH;
+	r = send_to(t, o, sig, SI_USER, true);
+	task_put(o);
+	return r;
+}
+
+static long do_tkill(struct task *t, int tgid, int tid, int sig)
+{
+	long r;
+	if (tid <= 0 || (tgid != -1 && tgid <= 0))
+		return -EINVAL;
+	if (tid == t->tid && (tgid == -1 || tgid == t->tg->tgid))
+		return send_to(t, t, sig, SI_TKILL, false);
+	struct task *o = task_find(tid);
+	if (!o)
+		return -ESRCH;
+	if (tgid != -1 && o->tg->tgid != tgid)
+		r = -ESRCH;
+	else
+		r = send_to(t, o, sig, SI_TKILL, false);
+	task_put(o);
+	return r;
+}
+
+long sys_tgkill(struct task *t, const uint64_t a[6])
+{
+	return do_tkill(t, (int)a[0], (int)a[1], (int)a[2]);
+}
+
+long sys_tkill(struct task *t, const uint64_t a[6])
+{
+	return do_tkill(t, -1, (int)a[0], (int)a[1]);
+}
