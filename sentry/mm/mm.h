@@ -52,6 +52,8 @@ int mm_madvise(struct mm *, uint64_t addr, uint64_t len, int advice);
 int mm_msync(struct mm *, uint64_t addr, uint64_t len, int flags);
 int mm_mincore(struct mm *, uint64_t addr, uint64_t len, uint64_t vec);
 int64_t mm_brk(struct mm *, uint64_t addr);
+/* mlock/munlock (lock = true/false): range checks; memory never swaps. */
+int mm_mlock(struct mm *, uint64_t addr, uint64_t len, bool lock);
 
 /* Set by the loader. */
 void mm_set_brk_base(struct mm *, uint64_t base);

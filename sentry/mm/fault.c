@@ -1,0 +1,554 @@
+/* Page faults and the sentry's access to application memory.
+ *
+ * Both go through the page table: a page is either absent (never touched,
+ * or dropped), present in the memory file, or present and also mapped into
+ * the platform address space (PTE_MAPPED, with PTE_MAPW when writable
+ * there). Private pages shared after fork (memory file refcount > 1) are
+ * mapped read-only; the first write copies them. */
+#include "sentry/mm/mm_internal.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "sentry/mm/memfile.h"
+#include "sentry/util.h"
+#include "sentry/vfs/vfs.h"
+
+#define FILL_SIGBUS 1 /* fill_range: the page lies beyond end of file */
+
+static const uint8_t *zero_page;
+static pthread_once_t zero_once = PTHREAD_ONCE_INIT;
+
+/* Reads of never-touched anonymous memory see this page instead of
+ * allocating one. Read-only, so a sentry bug writing through a read
+ * iovec crashes loudly instead of corrupting every zero read. */
+static void zero_page_init(void)
+{
+	void *p = mmap(NULL, RV_PAGE_SIZE, PROT_READ,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		rv_panic("mm: cannot map the zero page");
+	zero_page = p;
+}
+
+/* Protection to map a present page with: a private page with other owners
+ * stays read-only until a write copies it. */
+static int page_prot(const struct vma *v, uint64_t pte)
+{
+	if (!(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE) &&
+	    memfile_refcount(pte_off(pte)) > 1)
+		return v->prot & ~PROT_WRITE;
+	return v->prot;
+}
+
+static bool pte_absent(struct mm *mm, uint64_t va)
+{
+	uint64_t *e = pt_slot(&mm->pt, va, false);
+	return !e || !*e;
+}
+
+static void install(struct mm *mm, uint64_t va, uint64_t off)
+{
+	uint64_t *e = pt_slot(&mm->pt, va, true);
+
+	RV_BUG_ON(*e);
+	*e = off | PTE_PRESENT;
+	mm->rss_pages++;
+}
+
+/* Shared file mapping: the file's own pages. */
+static int fill_shared_file(struct mm *mm, struct vma *v, uint64_t ws,
+			    uint64_t we, uint64_t must)
+{
+	for (uint64_t va = ws; va < we; va += RV_PAGE_SIZE) {
+		uint64_t off;
+		int rc;
+
+		if (!pte_absent(mm, va))
+			continue;
+		rc = v->file->ops->get_page(v->file,
+					    (v->off + (va - v->start)) >>
+						    RV_PAGE_SHIFT,
+					    v->prot & PROT_WRITE, &off);
+		if (rc < 0) {
+			/* Beyond end of file (or an I/O error): SIGBUS for
+			 * the page the app touched, nothing for the rest. */
+			if (va == rv_page_down(must))
+				return rc == -ENOMEM ? -ENOMEM : FILL_SIGBUS;
+			continue;
+		}
+		install(mm, va, off);
+	}
+	return 0;
+}
+
+/* Make every page of [ws, we) (within v) present: anonymous ones zero,
+ * private file ones read from the file. Missing pages are allocated as
+ * one memory file run so that one as_map covers them. Returns 0,
+ * FILL_SIGBUS when must's page lies beyond end of file, or -ENOMEM. */
+static int fill_range(struct mm *mm, struct vma *v, uint64_t ws, uint64_t we,
+		      uint64_t must)
+{
+	uint64_t missing = 0, k = 0;
+	int64_t base;
+	int ret = 0;
+
+	if (v->file && (v->flags & VMA_SHARED))
+		return fill_shared_file(mm, v, ws, we, must);
+	for (uint64_t va = ws; va < we; va += RV_PAGE_SIZE)
+		missing += pte_absent(mm, va);
+	if (!missing)
+		return 0;
+	base = memfile_alloc(missing);
+	if (base < 0) {
+		/* Memory is short: settle for the one page needed. */
+		if (!pte_absent(mm, must))
+			return 0;
+		ws = rv_page_down(must);
+		we = ws + RV_PAGE_SIZE;
+		base = memfile_alloc(1);
+		if (base < 0)
+			return -ENOMEM;
+	}
+	for (uint64_t va = ws; va < we;) {
+		uint64_t rs, roff, rlen, valid;
+
+		if (!pte_absent(mm, va)) {
+			va += RV_PAGE_SIZE;
+			continue;
+		}
+		rs = va;
+		roff = base + (k << RV_PAGE_SHIFT);
+		while (va < we && pte_absent(mm, va)) {
+			va += RV_PAGE_SIZE;
+			k++;
+		}
+		rlen = va - rs;
+		valid = rlen;
+		if (v->file) {
+			/* Fresh pages are zero: a short read leaves the
+			 * tail of the last file page zeroed, as Linux does. */
+			ssize_t r = vfs_pread(v->file, memfile_ptr(roff), rlen,
+					      v->off + (rs - v->start));
+			valid = r < 0 ? 0 : rv_page_up((uint64_t)r);
+		}
+		for (uint64_t o = 0; o < valid; o += RV_PAGE_SIZE)
+			install(mm, rs + o, roff + o);
+		if (valid < rlen) {
+			memfile_decref(roff + valid,
+				       (rlen - valid) >> RV_PAGE_SHIFT);
+			if (must >= rs + valid && must < rs + rlen)
+				ret = FILL_SIGBUS;
+		}
+	}
+	return ret;
+}
+
+int mm_populate_locked(struct mm *mm, struct vma *v, uint64_t start,
+		       uint64_t end)
+{
+	const uint64_t step = 512 * RV_PAGE_SIZE;
+
+	for (uint64_t s = start; s < end; s += step) {
+		uint64_t e = end - s > step ? s + step : end;
+		if (fill_range(mm, v, s, e, s) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void mark_mapped(struct mm *mm, uint64_t va, uint64_t n, int prot)
+{
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t *e = pt_slot(&mm->pt, va + (k << RV_PAGE_SHIFT),
+				      false);
+		*e |= PTE_MAPPED | (prot & PROT_WRITE ? PTE_MAPW : 0);
+	}
+}
+
+/* Map the present, not yet mapped pages of [ws, we) into the platform:
+ * one as_map per run that is contiguous in the memory file and has one
+ * protection. */
+static int map_range(struct mm *mm, struct vma *v, uint64_t ws, uint64_t we)
+{
+	uint64_t rs = 0, roff = 0, n = 0;
+	int rprot = 0;
+
+	if (!v->prot)
+		return 0;
+	for (uint64_t va = ws; va <= we; va += RV_PAGE_SIZE) {
+		uint64_t *e = va < we ? pt_slot(&mm->pt, va, false) : NULL;
+		bool ok = e && (*e & PTE_PRESENT) && !(*e & PTE_MAPPED);
+		int p = ok ? page_prot(v, *e) : 0;
+
+		if (n && ok && pte_off(*e) == roff + (n << RV_PAGE_SHIFT) &&
+		    p == rprot) {
+			n++;
+			continue;
+		}
+		if (n) {
+			int rc = mm_as_map(mm, rs, n << RV_PAGE_SHIFT, roff,
+					   rprot);
+			if (rc < 0)
+				return rc;
+			mark_mapped(mm, rs, n, rprot);
+			n = 0;
+		}
+		if (ok) {
+			rs = va;
+			roff = pte_off(*e);
+			rprot = p;
+			n = 1;
+		}
+	}
+	return 0;
+}
+
+/* The chunk of pages handled together around va. */
+static void chunk_window(const struct vma *v, uint64_t va, uint64_t *ws,
+			 uint64_t *we)
+{
+	const uint64_t chunk = MM_CHUNK_PAGES * RV_PAGE_SIZE;
+	uint64_t s = va & ~(chunk - 1);
+
+	*ws = RV_MAX(s, v->start);
+	*we = RV_MIN(s + chunk, v->end);
+}
+
+/* The VMA containing addr, growing a growsdown stack down to it when addr
+ * is below one (Linux's expand_stack: within RLIMIT_STACK, and never into
+ * the guard gap above the previous mapping). */
+static struct vma *vma_find_expand(struct mm *mm, uint64_t addr)
+{
+	struct vma *v = mm_vma_find(mm, addr), *prev;
+	size_t i;
+	uint64_t start = rv_page_down(addr);
+
+	if (v)
+		return v;
+	i = mm_vma_lower(mm, addr);
+	if (i == mm->nvma)
+		return NULL;
+	v = &mm->vmas[i];
+	if (!(v->flags & VMA_GROWSDOWN) || v->file)
+		return NULL;
+	if (v->end - start > MM_STACK_MAX || start < MM_MIN_ADDR)
+		return NULL;
+	prev = i ? &mm->vmas[i - 1] : NULL;
+	if (prev && (start < prev->end ||
+		     start - prev->end < MM_STACK_GUARD))
+		return NULL;
+	v->start = start;
+	return v;
+}
+
+/* Give a private page of v its own copy when others share it. On return
+ * *e is the page to write; a platform mapping of the old page is replaced
+ * by the new one, writable. 0 or -ENOMEM. */
+static int cow_break(struct mm *mm, struct vma *v, uint64_t va, uint64_t *e)
+{
+	uint64_t old = pte_off(*e);
+	int64_t n;
+
+	if ((v->flags & VMA_SHARED) || memfile_refcount(old) <= 1)
+		return 0;
+	n = memfile_alloc(1);
+	if (n < 0)
+		return -ENOMEM;
+	memcpy(memfile_ptr(n), memfile_ptr(old), RV_PAGE_SIZE);
+	bool mapped = *e & PTE_MAPPED;
+	*e = (uint64_t)n | PTE_PRESENT;
+	if (mapped) {
+		int rc = mm_as_map(mm, rv_page_down(va), RV_PAGE_SIZE, n,
+				   v->prot);
+		if (rc < 0)
+			rv_panic("mm: platform map failed: %d", rc);
+		*e |= PTE_MAPPED | (v->prot & PROT_WRITE ? PTE_MAPW : 0);
+	}
+	/* Only now: the old page must stay alive while still mapped. */
+	memfile_decref(old, 1);
+	return 0;
+}
+
+/* Make the mapped, read-only, private pages around va that have no other
+ * owner writable again (after mprotect, or after fork once the other side
+ * copied or exited): one as_protect for the run. */
+static int upgrade_run(struct mm *mm, struct vma *v, uint64_t va)
+{
+	uint64_t ws, we, s, e;
+
+	chunk_window(v, va, &ws, &we);
+#define UPGRADABLE(a)                                                       \
+	({                                                                  \
+		uint64_t *_e = pt_slot(&mm->pt, (a), false);                \
+		_e && (*_e & PTE_MAPPED) && !(*_e & PTE_MAPW) &&            \
+			memfile_refcount(pte_off(*_e)) == 1;                \
+	})
+	s = rv_page_down(va);
+	while (s > ws && UPGRADABLE(s - RV_PAGE_SIZE))
+		s -= RV_PAGE_SIZE;
+	e = rv_page_down(va) + RV_PAGE_SIZE;
+	while (e < we && UPGRADABLE(e))
+		e += RV_PAGE_SIZE;
+#undef UPGRADABLE
+	int rc = mm_as_protect(mm, s, e - s, v->prot);
+	if (rc < 0)
+		return rc;
+	for (uint64_t a = s; a < e; a += RV_PAGE_SIZE)
+		*pt_slot(&mm->pt, a, false) |= PTE_MAPW;
+	return 0;
+}
+
+static int fault_locked(struct mm *mm, uint64_t addr, int access, int *code)
+{
+	struct vma *v = vma_find_expand(mm, addr);
+	uint64_t ws, we, *e;
+	int allowed, rc;
+
+	if (!v) {
+		*code = SEGV_MAPERR;
+		return SIGSEGV;
+	}
+	/* x86 cannot map write-only or execute-only pages. */
+	allowed = v->prot ? v->prot | PROT_READ : 0;
+	if (!allowed || (access & ~allowed)) {
+		*code = SEGV_ACCERR;
+		return SIGSEGV;
+	}
+	chunk_window(v, addr, &ws, &we);
+	e = pt_slot(&mm->pt, addr, false);
+	if (!e || !*e) {
+		rc = fill_range(mm, v, ws, we, addr);
+		if (rc == FILL_SIGBUS) {
+			*code = BUS_ADRERR;
+			return SIGBUS;
+		}
+		if (rc < 0)
+			goto oom;
+		e = pt_slot(&mm->pt, addr, false);
+	}
+	bool want_write = (v->prot & PROT_WRITE) &&
+			  (access == 0 || (access & PLATFORM_ACC_WRITE));
+	if (!(*e & PTE_MAPPED)) {
+		if (access & PLATFORM_ACC_WRITE) {
+			if (cow_break(mm, v, addr, e) < 0)
+				goto oom;
+		}
+		if (map_range(mm, v, ws, we) < 0)
+			goto oom;
+		return 0;
+	}
+	if (want_write && !(*e & PTE_MAPW)) {
+		if (v->flags & VMA_SHARED) {
+			rc = mm_as_protect(mm, rv_page_down(addr),
+					   RV_PAGE_SIZE, v->prot);
+			*e |= PTE_MAPW;
+		} else if (memfile_refcount(pte_off(*e)) > 1) {
+			rc = cow_break(mm, v, addr, e);
+		} else {
+			rc = upgrade_run(mm, v, addr);
+		}
+		if (rc < 0)
+			goto oom;
+		return 0;
+	}
+	/* Mapped with everything the VMA allows and still faulting. */
+	*code = SEGV_ACCERR;
+	return SIGSEGV;
+oom:
+	/* Out of memory (or the platform failed to map): Linux's OOM
+	 * killer would take the process. */
+	*code = 0;
+	return SIGKILL;
+}
+
+int mm_handle_fault(struct mm *mm, uint64_t addr, int access, bool present,
+		    int *code)
+{
+	int sig;
+
+	(void)present; /* the page table knows better than the hardware */
+	if (addr >= MM_USER_TOP) {
+		*code = SEGV_MAPERR;
+		return SIGSEGV;
+	}
+	pthread_mutex_lock(&mm->lock);
+	sig = fault_locked(mm, addr, access, code);
+	pthread_mutex_unlock(&mm->lock);
+	return sig;
+}
+
+/* --- the sentry's access to app memory ---------------------------------- */
+
+/* The sentry pointer to the page holding va, for reading or writing, with
+ * the VMA's permissions. Reads of untouched anonymous memory see the zero
+ * page; writes allocate and copy-on-write like a write fault. */
+static int access_page(struct mm *mm, uint64_t va, bool write,
+		       uint8_t **page)
+{
+	struct vma *v = vma_find_expand(mm, va);
+	uint64_t *e, ws, we;
+
+	if (!v || !v->prot || (write && !(v->prot & PROT_WRITE)))
+		return -EFAULT;
+	e = pt_slot(&mm->pt, va, false);
+	if (!e || !*e) {
+		if (!write && !v->file) {
+			pthread_once(&zero_once, zero_page_init);
+			*page = (uint8_t *)zero_page;
+			return 0;
+		}
+		chunk_window(v, va, &ws, &we);
+		if (fill_range(mm, v, ws, we, va) != 0)
+			return -EFAULT;
+		e = pt_slot(&mm->pt, va, false);
+	}
+	if (write && cow_break(mm, v, va, e) < 0)
+		return -EFAULT;
+	*page = memfile_ptr(pte_off(*e));
+	return 0;
+}
+
+static int copy_locked(struct mm *mm, uint64_t va, uint8_t *buf, size_t len,
+		       bool write, const uint8_t *src)
+{
+	while (len) {
+		size_t in = va & (RV_PAGE_SIZE - 1);
+		size_t n = RV_MIN(len, RV_PAGE_SIZE - in);
+		uint8_t *p;
+		int rc = access_page(mm, va, write, &p);
+
+		if (rc < 0)
+			return rc;
+		if (!write)
+			memcpy(buf, p + in, n);
+		else if (src)
+			memcpy(p + in, src, n);
+		else
+			memset(p + in, 0, n);
+		va += n;
+		len -= n;
+		if (buf)
+			buf += n;
+		if (src)
+			src += n;
+	}
+	return 0;
+}
+
+int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t len)
+{
+	int rc;
+
+	if (!len)
+		return 0;
+	if (rv_range_bad(src, len))
+		return -EFAULT;
+	pthread_mutex_lock(&mm->lock);
+	rc = copy_locked(mm, src, dst, len, false, NULL);
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t len)
+{
+	int rc;
+
+	if (!len)
+		return 0;
+	if (rv_range_bad(dst, len))
+		return -EFAULT;
+	pthread_mutex_lock(&mm->lock);
+	rc = copy_locked(mm, dst, NULL, len, true, src);
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+int mm_zero(struct mm *mm, uint64_t dst, size_t len)
+{
+	int rc;
+
+	if (!len)
+		return 0;
+	if (rv_range_bad(dst, len))
+		return -EFAULT;
+	pthread_mutex_lock(&mm->lock);
+	rc = copy_locked(mm, dst, NULL, len, true, NULL);
+	pthread_mutex_unlock(&mm->lock);
+	return rc;
+}
+
+ssize_t mm_copy_in_str(struct mm *mm, char *dst, uint64_t src, size_t max)
+{
+	size_t done = 0;
+	ssize_t ret = -ENAMETOOLONG;
+
+	if (!max)
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&mm->lock);
+	while (done < max) {
+		uint64_t va = src + done;
+		size_t in = va & (RV_PAGE_SIZE - 1);
+		size_t n = RV_MIN(max - done, RV_PAGE_SIZE - in);
+		uint8_t *p, *nul;
+
+		if (va < src || va >= MM_USER_TOP ||
+		    access_page(mm, va, false, &p) < 0) {
+			ret = -EFAULT;
+			break;
+		}
+		nul = memchr(p + in, 0, n);
+		if (nul) {
+			n = nul - (p + in);
+			memcpy(dst + done, p + in, n + 1);
+			ret = (ssize_t)(done + n);
+			break;
+		}
+		memcpy(dst + done, p + in, n);
+		done += n;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return ret;
+}
+
+int mm_iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
+	      struct iovec *out, int max, size_t *covered)
+{
+	int cnt = 0;
+	size_t done = 0;
+
+	*covered = 0;
+	if (!len || max <= 0)
+		return 0;
+	if (rv_range_bad(va, 1))
+		return -EFAULT;
+	pthread_mutex_lock(&mm->lock);
+	while (done < len) {
+		uint64_t a = va + done;
+		size_t in = a & (RV_PAGE_SIZE - 1);
+		size_t n = RV_MIN(len - done, RV_PAGE_SIZE - in);
+		uint8_t *p;
+
+		if (a < va || a >= MM_USER_TOP ||
+		    access_page(mm, a, write, &p) < 0)
+			break;
+		if (cnt && (uint8_t *)out[cnt - 1].iov_base +
+					   out[cnt - 1].iov_len == p + in) {
+			out[cnt - 1].iov_len += n;
+		} else {
+			if (cnt == max)
+				break;
+			out[cnt].iov_base = p + in;
+			out[cnt].iov_len = n;
+			cnt++;
+		}
+		done += n;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	if (!cnt)
+		return -EFAULT;
+	*covered = done;
+	return cnt;
+}

@@ -1,0 +1,78 @@
+/* Internals shared by the files of sentry/mm (not a public interface). */
+#ifndef RV_MM_INTERNAL_H
+#define RV_MM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "platform/platform.h"
+#include "sentry/mm/mm.h"
+#include "sentry/mm/pagetable.h"
+
+/* vma.flags */
+#define VMA_SHARED 0x1     /* MAP_SHARED: pages are never copied on write */
+#define VMA_GROWSDOWN 0x2  /* stack: grows down on faults below it */
+#define VMA_DONTFORK 0x4   /* madvise(MADV_DONTFORK) */
+#define VMA_WIPEONFORK 0x8 /* madvise(MADV_WIPEONFORK) */
+#define VMA_LOCKED 0x10    /* mlock: recorded, not enforced */
+
+struct vma {
+	uint64_t start, end; /* [start, end), page aligned */
+	int prot;            /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	int maxprot;         /* what mprotect may grant (EACCES beyond) */
+	unsigned flags;      /* VMA_* */
+	struct file *file;   /* NULL: anonymous; else a reference held */
+	uint64_t off;        /* file offset of start */
+	char *name;          /* "[stack]"...; NULL for none */
+};
+
+/* Pages mapped into the platform per fault (and allocated per copy_out):
+ * each as_map is an injected host system call on the ptrace platform, so
+ * a fault maps a whole memory-file-contiguous chunk at once. */
+#define MM_CHUNK_PAGES 16
+
+/* Linux's stack_guard_gap: nothing is placed within 256 pages below a
+ * growsdown VMA, so the stack can grow and a runaway one faults. */
+#define MM_STACK_GUARD (256ULL << RV_PAGE_SHIFT)
+
+struct mm {
+	pthread_mutex_t lock; /* VMAs, page table, layout */
+	atomic_int refs;
+	struct platform *plat; /* NULL in unit tests without a platform */
+	struct platform_as *as;
+
+	struct vma *vmas; /* sorted by start, never overlapping */
+	size_t nvma, capvma;
+	struct pagetable pt;
+	uint64_t rss_pages; /* present PTEs */
+
+	struct mm_layout layout; /* start_brk/brk live here */
+	struct file *exe;
+};
+
+/* VMA lookup (mm locked): index of the first VMA with end > addr, or nvma. */
+size_t mm_vma_lower(struct mm *, uint64_t addr);
+/* The VMA containing addr or NULL. */
+struct vma *mm_vma_find(struct mm *, uint64_t addr);
+
+/* Platform calls; no-ops without a platform. */
+int mm_as_map(struct mm *, uint64_t va, uint64_t len, uint64_t off, int prot);
+int mm_as_unmap(struct mm *, uint64_t va, uint64_t len);
+int mm_as_protect(struct mm *, uint64_t va, uint64_t len, int prot);
+
+/* Memory file reference batching: consecutive offsets become one call. */
+struct page_batch {
+	uint64_t off, n;
+	bool inc;
+};
+void page_batch_add(struct page_batch *, uint64_t off);
+void page_batch_flush(struct page_batch *);
+
+/* Allocate every missing page of [start, end) in v without mapping them
+ * (fork of MAP_SHARED anonymous memory). 0 or -ENOMEM. */
+int mm_populate_locked(struct mm *, struct vma *v, uint64_t start,
+		       uint64_t end);
+
+#endif
