@@ -140,7 +140,7 @@ long sys_getrandom(struct task *t, const uint64_t a[6])
 	return (long)done;
 }
 
-struct rlimit64 {
+struct rv_rlimit64 {
 	uint64_t cur, max;
 };
 
@@ -148,7 +148,7 @@ long sys_prlimit64(struct task *t, const uint64_t a[6])
 {
 	int pid = (int)a[0];
 	unsigned int res = (unsigned int)a[1];
-	struct rlimit64 nl, ol;
+	struct rv_rlimit64 nl, ol;
 
 	if (res >= RLIM_NLIMITS)
 		return -EINVAL;

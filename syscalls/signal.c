@@ -1,5 +1,6 @@
 /* Signal system calls: rt_sigaction(2), rt_sigprocmask(2), sigaltstack(2),
  * kill(2), tgkill(2), rt_sigreturn(2). */
+#include <signal.h>
 #include <string.h>
 
 #include "sentry/kernel/kernel.h"
@@ -90,14 +91,14 @@ long sys_sigaltstack(struct task *t, const uint64_t a[6])
 			return -EFAULT;
 		if (on)
 			return -EPERM;
-		int mode = ss.flags & ~SS_AUTODISARM;
+		int mode = ss.flags & ~(1 << 31) /* SS_AUTODISARM */;
 		if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
 			return -EINVAL;
 		if (mode == SS_DISABLE) {
 			t->altstack_sp = 0;
 			t->altstack_size = 0;
 		} else {
-			if (ss.size < MINSIGSTKSZ)
+			if (ss.size < 2048) /* MINSIGSTKSZ */
 				return -ENOMEM;
 			t->altstack_sp = ss.sp;
 			t->altstack_size = ss.size;

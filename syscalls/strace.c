@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <linux/sched.h>
 
@@ -44,7 +45,7 @@ static const struct flag_name open_flags[] = {
 	F(O_WRONLY), F(O_RDWR), F(O_CREAT), F(O_EXCL), F(O_NOCTTY),
 	F(O_TRUNC), F(O_APPEND), F(O_NONBLOCK), F(O_DSYNC), F(O_DIRECT),
 	F(O_LARGEFILE), F(O_DIRECTORY), F(O_NOFOLLOW), F(O_NOATIME),
-	F(O_CLOEXEC), F(O_PATH), F(__O_SYNC), F(__O_TMPFILE), {0, NULL}};
+	F(O_CLOEXEC), F(O_PATH), F(O_SYNC), F(O_TMPFILE), {0, NULL}};
 static const struct flag_name prot_flags[] = {
 	F(PROT_READ), F(PROT_WRITE), F(PROT_EXEC), {0, NULL}};
 static const struct flag_name mmap_flags[] = {
