@@ -9,10 +9,14 @@ int main(void)
 	size_t n = 0;
 	char *want = tl_read_file("/etc/passwd", &n);
 	int fd = open("/etc/passwd", O_RDONLY);
-	char *m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+	char *m;
 
-	tl_yes("map host file", m != MAP_FAILED);
-	tl_yes("same bytes as read()", m != MAP_FAILED && !memcmp(m, want, n));
+	if (!tl_yes("/etc/passwd not empty", n > 0))
+		return tl_done();
+	m = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (!tl_yes("map host file", m != MAP_FAILED))
+		return tl_done();
+	tl_yes("same bytes as read()", !memcmp(m, want, n));
 	/* The tail of the last page past EOF is zero. */
 	tl_yes("tail past EOF zero", m[n] == 0 &&
 	       m[((n + PG - 1) & ~(PG - 1)) - 1] == 0);

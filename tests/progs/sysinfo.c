@@ -24,7 +24,6 @@ int main(void)
 	tl_yes("times not -1", c != (clock_t)-1);
 	tl_yes("fields >= 0", t.tms_utime >= 0 && t.tms_stime >= 0 &&
 	       t.tms_cutime >= 0 && t.tms_cstime >= 0);
-	tl_yes("no children yet", t.tms_cutime == 0 && t.tms_cstime == 0);
 	clock_t c2 = times(NULL);
 	tl_yes("times(NULL) works, not backwards", c2 >= c);
 	tl_yes("CLK_TCK 100", sysconf(_SC_CLK_TCK) == 100);

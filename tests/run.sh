@@ -1,0 +1,543 @@
+#!/bin/bash
+# ringvisor's test driver; `make check` runs it as
+#   RV=build/ringvisor BUILD=build sh tests/run.sh [FILTER]
+#
+# One line per test: `PASS name`, `FAIL name: reason` (followed by a few
+# indented lines of detail), `SKIP name: reason`; the last line is
+# `N passed, N failed[, N skipped]` and the exit status is 1 when anything
+# failed. Outputs of every run are kept under $BUILD/test-out/.
+#
+# What runs:
+#   unit/NAME[@P]   every $BUILD/unit/NAME (exit 77 = skip, the last line of
+#                   its stdout is the reason). A unit test whose source holds
+#                   the line `rv-test: per-platform` (or whose name starts
+#                   with `platform`) runs once per platform P, which it gets
+#                   as its first argument.
+#   P:NAME          every differential program $BUILD/tests/NAME, natively
+#                   and under `$RV run --platform=P`, stdout and exit status
+#                   compared, for P = ptrace and (when it works here) kvm.
+#                   sb-NAME programs run only sandboxed and are compared with
+#                   tests/progs/sb-NAME.expected. Per program, optional:
+#                   NAME.args (sourced: `set -- ARGS`, `export VAR=...`),
+#                   NAME.stdin (its stdin, else /dev/null), NAME.status (the
+#                   expected exit status, else 0).
+#   bad:*           bad input to `ringvisor run` (fixtures: tests/bad/gen.sh)
+#   cli:*, strace:* the command line and --strace
+#   bb:*, sh:*      busybox applets and shell scripts, native vs sandboxed
+#   dyn:*, py:*     dynamic programs and python3, once the sandbox runs them
+#
+# Environment: RV, BUILD, JOBS (parallel jobs, 2), RV_TEST_TIMEOUT (seconds
+# per run, 60). A FILTER argument runs only tests whose name contains it.
+if [ -z "${BASH_VERSION:-}" ]; then
+	exec bash "$0" "$@"
+fi
+set -u
+
+# --- set-up, shared with the job processes through the environment ---------
+if [ "${1:-}" != "--job" ]; then
+	BUILD=$(cd "${BUILD:-build}" && pwd) || exit 1
+	RV=$(readlink -f "${RV:-$BUILD/ringvisor}")
+	SRC=$(cd "$(dirname "$0")/.." && pwd)
+	OUT=$BUILD/test-out
+	TMO=${RV_TEST_TIMEOUT:-60}
+	export BUILD RV SRC OUT TMO
+	export LC_ALL=C
+fi
+PLATFORMS_ALL="ptrace kvm"
+
+# Run one command under `timeout`, stdin from $3, stdout/stderr to $2.out
+# and $2.err, exit status to $2.st.
+run_to() {
+	local prefix=$1 in=$2
+	shift 2
+	# The subshell keeps bash's "Segmentation fault" notice out of the
+	# report: a program killed by a signal is an expected outcome here.
+	(timeout -k 5 "$TMO" "$@" < "$in" > "$prefix.out" 2> "$prefix.err"
+	 exit $?) 2>/dev/null
+	echo $? > "$prefix.st"
+}
+
+# "exit N" or "killed by SIGX" or "timed out"; for FAIL lines.
+describe_status() {
+	local st=$1
+	if [ "$st" = 124 ] || [ "$st" = 137 ]; then
+		echo "timed out after ${TMO}s"
+	else
+		echo "exit $st"
+	fi
+}
+
+# The first lines of a file, indented, as detail under a FAIL line.
+detail() {
+	head -n "${2:-6}" "$1" | cut -c1-160 | sed 's/^/    /'
+}
+
+# First line of a sandbox's stderr, as a reason.
+first_err() {
+	local l
+	l=$(grep -v '^$' "$1" 2>/dev/null | head -n 1 | cut -c1-160)
+	echo "${l:-no message}"
+}
+
+# Print a result block in one write so parallel jobs do not interleave.
+say() {
+	printf '%s\n' "$*"
+}
+
+# --- KVM availability: decided once, before the jobs start ----------------
+kvm_probe() {
+	local d=$OUT/probe
+	mkdir -p "$d"
+	TMO=20 run_to "$d/kvm" /dev/null "$RV" run --platform=kvm -- \
+		"$BUILD/tests/hello"
+	if [ "$(cat "$d/kvm.st")" = 0 ] && [ "$(cat "$d/kvm.out")" = hello ]
+	then
+		echo ok
+	else
+		echo "kvm platform unavailable: $(describe_status \
+			"$(cat "$d/kvm.st")"): $(first_err "$d/kvm.err")"
+	fi
+}
+
+# Can the sandbox fork and pipe (issue 4)? Run dynamic binaries?
+feature_probe() {
+	local name=$1
+	shift
+	local d=$OUT/probe
+	mkdir -p "$d"
+	TMO=20 run_to "$d/$name" /dev/null "$RV" run -- "$@"
+	if [ "$(cat "$d/$name.st")" = 0 ]; then
+		echo ok
+	else
+		echo "sandbox cannot yet run '$*': $(describe_status \
+			"$(cat "$d/$name.st")"): $(first_err "$d/$name.err")"
+	fi
+}
+
+# --- unit tests ---------------------------------------------------------------
+job_unit() {
+	local name=$1 plat=${2:-} tname d st
+	tname=unit/$name${plat:+@$plat}
+	d=$OUT/unit/$name${plat:+@$plat}
+	mkdir -p "$d"
+	run_to "$d/run" /dev/null "$BUILD/unit/$name" $plat
+	st=$(cat "$d/run.st")
+	case $st in
+	0) say "PASS $tname" ;;
+	77) say "SKIP $tname: $(grep -v '^$' "$d/run.out" | tail -n 1 |
+		cut -c1-160)" ;;
+	*) say "FAIL $tname: $(describe_status "$st")
+$(tail -n 6 "$d/run.out" | sed 's/^/    /')
+$(detail "$d/run.err" 4)" ;;
+	esac
+}
+
+# --- differential programs --------------------------------------------------
+# Run program $1 (a path) natively (plat "native") or under platform $2,
+# with the program's .args/.stdin; results in $3.{out,err,st}.
+run_prog() {
+	local name=$1 plat=$2 prefix=$3 prog=$BUILD/tests/$1
+	local in=/dev/null args=$SRC/tests/progs/$name.args
+	[ -f "$SRC/tests/progs/$name.stdin" ] && in=$SRC/tests/progs/$name.stdin
+	(
+		ulimit -c 0
+		set --
+		# shellcheck disable=SC1090
+		[ -f "$args" ] && . "$args"
+		if [ "$plat" = native ]; then
+			run_to "$prefix" "$in" "$prog" "$@"
+		else
+			run_to "$prefix" "$in" "$RV" run --platform="$plat" \
+				-- "$prog" "$@"
+		fi
+	)
+}
+
+job_prog() {
+	local name=$1 plat=$2 tname=$2:$1 d nst sst want=0
+	d=$OUT/$plat/$name
+	rm -rf "$d"
+	mkdir -p "$d"
+	[ -f "$SRC/tests/progs/$name.status" ] &&
+		want=$(cat "$SRC/tests/progs/$name.status")
+	if [ "$plat" = kvm ] && [ "$KVM" != ok ]; then
+		say "SKIP $tname: $KVM"
+		return
+	fi
+	case $name in
+	sb-*)
+		cp "$SRC/tests/progs/$name.expected" "$d/native.out"
+		echo "$want" > "$d/native.st"
+		;;
+	*)
+		run_prog "$name" native "$d/native"
+		nst=$(cat "$d/native.st")
+		if [ "$nst" != "$want" ]; then
+			say "FAIL $tname: native run: $(describe_status "$nst"), \
+expected exit $want (a test bug or a host problem)
+$(detail "$d/native.out")"
+			return
+		fi
+		;;
+	esac
+	run_prog "$name" "$plat" "$d/sandbox"
+	nst=$(cat "$d/native.st")
+	sst=$(cat "$d/sandbox.st")
+	diff -u "$d/native.out" "$d/sandbox.out" > "$d/diff" 2>&1
+	local same=$?
+	if [ "$sst" = "$nst" ] && [ $same = 0 ]; then
+		say "PASS $tname"
+	elif [ "$sst" != "$nst" ]; then
+		say "FAIL $tname: $(describe_status "$sst") (native: exit $nst): \
+$(first_err "$d/sandbox.err")
+$(tail -n +3 "$d/diff" | detail /dev/stdin)"
+	else
+		say "FAIL $tname: output differs (diff in ${d#"$BUILD"/})
+$(tail -n +3 "$d/diff" | grep '^[-+]' | detail /dev/stdin)"
+	fi
+}
+
+# --- bad input ----------------------------------------------------------------
+# expect_cli NAME STATUS FIRST-LINE-ERE ARGS...: run `$RV ARGS`; the exit
+# status must match STATUS (an ERE such as `1|2`), stderr's first line the
+# ERE (empty: anything), stdout stay empty. With ONE_LINE=1 stderr must be
+# that one line (no usage dump, backtrace or panic after it); with
+# NEED=ERE stderr must also contain ERE somewhere (case-insensitive).
+expect_cli() {
+	local name=$1 want=$2 pat=$3 d st lines
+	shift 3
+	d=$OUT/cli/$name
+	mkdir -p "$d"
+	run_to "$d/run" /dev/null "$RV" "$@"
+	st=$(cat "$d/run.st")
+	lines=$(wc -l < "$d/run.err")
+	if ! [[ $st =~ ^($want)$ ]]; then
+		say "FAIL $name: $(describe_status "$st"), expected exit $want
+$(detail "$d/run.err" 3)"
+	elif [ "$lines" = 0 ] && ! [ -s "$d/run.err" ]; then
+		say "FAIL $name: no message on stderr"
+	elif [ -n "$pat" ] && ! head -n 1 "$d/run.err" | grep -Eq -- "$pat"; then
+		say "FAIL $name: stderr does not match /$pat/
+$(detail "$d/run.err" 3)"
+	elif [ "${ONE_LINE:-0}" = 1 ] && [ "$lines" -gt 1 ]; then
+		say "FAIL $name: $lines lines on stderr, want one
+$(detail "$d/run.err" 4)"
+	elif [ -n "${NEED:-}" ] && ! grep -Eqi -- "$NEED" "$d/run.err"; then
+		say "FAIL $name: stderr lacks /$NEED/
+$(detail "$d/run.err" 3)"
+	elif [ -s "$d/run.out" ]; then
+		say "FAIL $name: unexpected output on stdout
+$(detail "$d/run.out" 3)"
+	else
+		say "PASS $name"
+	fi
+}
+
+expect_exec_err() {
+	ONE_LINE=1 expect_cli "$1" "$2" '^ringvisor: exec ' run -- "$3"
+}
+
+job_bad() {
+	local f=$OUT/bad
+	sh "$SRC/tests/bad/gen.sh" "$BUILD/tests/hello" "$f" || {
+		say "FAIL bad:fixtures: tests/bad/gen.sh failed"
+		return
+	}
+	ONE_LINE=1 expect_cli bad:missing 127 \
+		'^ringvisor: exec /nonexistent: no such file or directory$' \
+		run -- /nonexistent
+	expect_exec_err bad:noexec 126 "$f/noexec"
+	expect_exec_err bad:not-elf 126 "$f/notelf"
+	expect_exec_err bad:empty 126 "$f/empty"
+	expect_exec_err bad:truncated 126 "$f/truncated"
+	expect_exec_err bad:foreign-arch 126 "$f/foreign"
+	expect_exec_err bad:absurd-phnum 126 "$f/phnum"
+	expect_exec_err bad:phoff-past-eof 126 "$f/phoff"
+	expect_exec_err bad:directory 126 "$f/adir"
+}
+
+job_cli() {
+	local d
+	NEED=usage expect_cli cli:unknown-flag 2 '' run --no-such-flag -- \
+		"$BUILD/tests/hello"
+	NEED=usage expect_cli cli:missing-dashdash 2 '' run \
+		"$BUILD/tests/hello"
+	NEED=bogus expect_cli cli:bad-platform '1|2' '^ringvisor' \
+		run --platform=bogus -- "$BUILD/tests/hello"
+	NEED=usage expect_cli cli:unknown-command 2 '' no-such-command
+	d=$OUT/cli/help
+	mkdir -p "$d"
+	run_to "$d/run" /dev/null "$RV" --help
+	if [ "$(cat "$d/run.st")" = 0 ] && grep -qi usage "$d/run.out"; then
+		say "PASS cli:help"
+	else
+		say "FAIL cli:help: $(describe_status "$(cat "$d/run.st")"), \
+want exit 0 and usage on stdout"
+	fi
+	run_to "$d/version" /dev/null "$RV" --version
+	if [ "$(cat "$d/version.st")" = 0 ] &&
+	   [ "$(wc -l < "$d/version.out")" = 1 ]; then
+		say "PASS cli:version"
+	else
+		say "FAIL cli:version: $(describe_status \
+			"$(cat "$d/version.st")"), want exit 0 and one line"
+	fi
+	# auto picks a platform that works here, whichever it is.
+	d=$OUT/cli/auto
+	mkdir -p "$d"
+	run_to "$d/run" /dev/null "$RV" run --platform=auto -- \
+		"$BUILD/tests/hello"
+	if [ "$(cat "$d/run.st")" = 0 ] && [ "$(cat "$d/run.out")" = hello ]
+	then
+		say "PASS cli:platform-auto"
+	else
+		say "FAIL cli:platform-auto: $(describe_status \
+			"$(cat "$d/run.st")"): $(first_err "$d/run.err")"
+	fi
+}
+
+# --- --strace -------------------------------------------------------------------
+job_strace() {
+	local plat=$1 d=$OUT/strace/$1 st
+	mkdir -p "$d"
+	if [ "$plat" = kvm ] && [ "$KVM" != ok ]; then
+		say "SKIP strace@kvm: $KVM"
+		return
+	fi
+	run_to "$d/hello" /dev/null "$RV" run --platform="$plat" --strace -- \
+		"$BUILD/tests/hello"
+	st=$(cat "$d/hello.st")
+	if [ "$st" != 0 ]; then
+		say "FAIL strace@$plat:hello: $(describe_status "$st"): \
+$(first_err "$d/hello.err")"
+	elif [ "$(cat "$d/hello.out")" != hello ]; then
+		say "FAIL strace@$plat:hello: stdout changed
+$(detail "$d/hello.out" 3)"
+	elif ! grep -qF 'write(1, "hello\n", 6) = 6' "$d/hello.err"; then
+		say "FAIL strace@$plat:hello: no line 'write(1, \"hello\\n\", 6) = 6'
+$(detail "$d/hello.err" 6)"
+	elif ! grep -q '^exit_group(0)' "$d/hello.err"; then
+		say "FAIL strace@$plat:hello: no line 'exit_group(0)'
+$(detail "$d/hello.err" 6)"
+	else
+		say "PASS strace@$plat:hello"
+	fi
+	# A program doing many kinds of calls: tracing must not change it.
+	run_prog fileio native "$d/fileio-native"
+	run_to "$d/fileio" /dev/null "$RV" run --platform="$plat" --strace \
+		-- "$BUILD/tests/fileio"
+	if [ "$(cat "$d/fileio.st")" = 0 ] &&
+	   cmp -s "$d/fileio.out" "$d/fileio-native.out"; then
+		if [ "$(grep -c '^[a-z_0-9]*(' "$d/fileio.err")" -ge 20 ]; then
+			say "PASS strace@$plat:fileio"
+		else
+			say "FAIL strace@$plat:fileio: fewer than 20 traced calls"
+		fi
+	else
+		say "FAIL strace@$plat:fileio: $(describe_status \
+			"$(cat "$d/fileio.st")") or stdout differs: \
+$(first_err "$d/fileio.err")"
+	fi
+}
+
+# --- real programs: busybox, shells, dynamic binaries, python ---------------
+# $1 test name, $2 stdin, rest: the command. Native and sandboxed (default
+# platform) stdout and status compared; the native status must be CMD_WANT
+# (default 0).
+compare_cmd() {
+	local name=$1 in=$2 d nst sst
+	shift 2
+	d=$OUT/cmd/$name
+	rm -rf "$d"
+	mkdir -p "$d"
+	run_to "$d/native" "$in" "$@"
+	run_to "$d/sandbox" "$in" "$RV" run -- "$@"
+	nst=$(cat "$d/native.st")
+	sst=$(cat "$d/sandbox.st")
+	diff -u "$d/native.out" "$d/sandbox.out" > "$d/diff" 2>&1
+	if [ "$nst" != "${CMD_WANT:-0}" ]; then
+		say "FAIL $name: native run: $(describe_status "$nst"), expected \
+exit ${CMD_WANT:-0} (a test bug or a host problem)
+$(detail "$d/native.err" 3)"
+		return
+	fi
+	if [ "$sst" != "$nst" ]; then
+		say "FAIL $name: $(describe_status "$sst") (native: exit $nst): \
+$(first_err "$d/sandbox.err")"
+	elif ! cmp -s "$d/native.out" "$d/sandbox.out"; then
+		say "FAIL $name: output differs (diff in ${d#"$BUILD"/})
+$(tail -n +3 "$d/diff" | grep '^[-+]' | detail /dev/stdin)"
+	else
+		say "PASS $name"
+	fi
+}
+
+# Inputs for the applets: made once by the main process (bb_inputs).
+bb_inputs() {
+	local i=$OUT/input
+	rm -rf "$i"
+	mkdir -p "$i/dir/sub"
+	printf 'pear\napple\nfig\nbanana\n\nZebra\n10\n9\napple\n' > "$i/words"
+	seq 1 2000 | sed 's/$/ lorem ipsum dolor sit amet/' > "$i/lines"
+	head -c 3000 "$BUILD/tests/hello" > "$i/binary"
+	: > "$i/dir/empty"
+	printf 'a\n' > "$i/dir/a.txt"
+	printf 'bb\n' > "$i/dir/.hidden"
+	printf 'ccc\n' > "$i/dir/sub/c"
+}
+
+job_bb() {
+	local bb=/bin/busybox i=$OUT/input n=/dev/null
+	if [ ! -x $bb ]; then
+		say "SKIP bb:*: /bin/busybox missing (Debian busybox-static)"
+		return
+	fi
+	case $1 in
+	1)
+		compare_cmd bb:echo $n $bb echo hello "two  words" -n
+		compare_cmd bb:ls $n $bb ls -1a "$i/dir"
+		compare_cmd bb:ls-l $n $bb ls -ln --full-time "$i/dir"
+		compare_cmd bb:ls-licenses $n $bb ls /usr/share/common-licenses
+		compare_cmd bb:cat $n $bb cat "$i/words" "$i/lines"
+		compare_cmd bb:cat-stdin "$i/words" $bb cat
+		compare_cmd bb:wc $n $bb wc "$i/words" "$i/lines" "$i/binary"
+		compare_cmd bb:md5sum $n $bb md5sum "$i/lines" "$i/binary" \
+			/bin/busybox
+		;;
+	2)
+		compare_cmd bb:sha256sum $n $bb sha256sum "$i/lines" \
+			"$i/binary"
+		compare_cmd bb:uname $n $bb uname -s -m
+		compare_cmd bb:head $n $bb head -n 3 "$i/lines"
+		compare_cmd bb:head-c $n $bb head -c 100 "$i/binary"
+		compare_cmd bb:sort $n $bb sort "$i/words"
+		compare_cmd bb:sort-nr "$i/words" $bb sort -n -r -u
+		compare_cmd bb:od $n $bb od -A x -t x1 -c "$i/binary"
+		compare_cmd bb:tail $n $bb tail -n 5 "$i/lines"
+		compare_cmd bb:grep $n $bb grep -c 99 "$i/lines"
+		;;
+	esac
+}
+
+# Shell scripts need fork, exec, pipes and wait: issue 4.
+job_sh() {
+	local bb=/bin/busybox n=/dev/null i=$OUT/input t
+	if [ "$FORK" != ok ]; then
+		for t in pipeline subshell cmdsubst heredoc set-e wait trap \
+			 exit-status; do
+			say "SKIP sh:$t: $FORK"
+		done
+		return
+	fi
+	compare_cmd sh:pipeline $n $bb sh -c \
+		"cat $i/lines | grep 7 | sort -r | head -n 5 | wc -l"
+	compare_cmd sh:subshell $n $bb sh -c \
+		'x=1; (x=2; echo in $x); echo out $x; (exit 3); echo st $?'
+	compare_cmd sh:cmdsubst $n $bb sh -c \
+		'a=$(echo hi | tr a-z A-Z); echo "$a $(echo $(echo nest))"'
+	compare_cmd sh:heredoc $n $bb sh -c 'cat <<EOF | sort
+b
+a
+$((6*7))
+EOF'
+	CMD_WANT=1 compare_cmd sh:set-e $n $bb sh -c 'set -e; echo a; false; echo b'
+	compare_cmd sh:wait $n $bb sh -c \
+		'sleep 0.1 & p=$!; echo started; wait $p; echo waited $?'
+	compare_cmd sh:trap $n $bb sh -c \
+		'trap "echo caught" USR1; kill -USR1 $$; echo after'
+	compare_cmd sh:exit-status $n $bb sh -c \
+		'sh -c "exit 7"; echo $?; true | false; echo $?'
+}
+
+# Dynamic binaries (PT_INTERP): issue 4.
+job_dyn() {
+	local n=/dev/null i=$OUT/input t
+	if [ "$DYN" != ok ]; then
+		for t in true echo ls sort dash python3; do
+			say "SKIP dyn:$t: $DYN"
+		done
+		return
+	fi
+	compare_cmd dyn:true $n /bin/true
+	compare_cmd dyn:echo $n /bin/echo dynamic hello
+	compare_cmd dyn:ls $n /bin/ls -la --time-style=+ "$i/dir"
+	compare_cmd dyn:sort $n /usr/bin/sort "$i/words"
+	if [ -x /bin/dash ]; then
+		compare_cmd dyn:dash $n /bin/dash -c \
+			'for i in 1 2 3; do echo $i; done | tac; echo $((1+2))'
+	fi
+	if [ -x /usr/bin/python3 ]; then
+		compare_cmd dyn:python3 $n /usr/bin/python3 -c \
+			'import os, sys; print(sum(range(100)), sys.platform)'
+	fi
+}
+
+# --- dispatch ---------------------------------------------------------------
+if [ "${1:-}" = "--job" ]; then
+	shift
+	kind=$1
+	shift
+	"job_$kind" "$@"
+	exit 0
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+FILTER=${1:-}
+start=$(date +%s)
+
+if [ ! -x "$RV" ]; then
+	echo "tests/run.sh: $RV not built" >&2
+fi
+[ -x "$BUILD/tests/hello" ] || { echo "tests/run.sh: build the tests first (make tests)" >&2; exit 1; }
+KVM=$(kvm_probe)
+FORK=$(feature_probe fork /bin/busybox sh -c 'true | true')
+DYN=$(feature_probe dyn /bin/true)
+export KVM FORK DYN
+echo "platforms: ptrace, kvm: $KVM"
+echo "fork: $FORK"
+echo "dynamic: $DYN"
+bb_inputs
+
+# The job list: one line per job, slowest kinds first so that the two
+# workers finish together.
+{
+	echo bad
+	echo cli
+	for p in $PLATFORMS_ALL; do echo "strace $p"; done
+	echo "bb 1"
+	echo "bb 2"
+	echo sh
+	echo dyn
+	for u in "$BUILD"/unit/*; do
+		[ -x "$u" ] || continue
+		u=${u##*/}
+		if [ "${u#platform}" != "$u" ] ||
+		   grep -qs 'rv-test: per-platform' "$SRC/tests/unit/$u.c"; then
+			for p in $PLATFORMS_ALL; do echo "unit $u $p"; done
+		else
+			echo "unit $u"
+		fi
+	done
+	for t in "$BUILD"/tests/*; do
+		[ -x "$t" ] || continue
+		t=${t##*/}
+		[ -f "$SRC/tests/progs/$t.c" ] || continue
+		for p in $PLATFORMS_ALL; do echo "prog $t $p"; done
+	done
+} | if [ -n "$FILTER" ]; then grep -F -- "$FILTER"; else cat; fi \
+  > "$OUT/jobs"
+
+xargs -P "${JOBS:-2}" -L 1 bash "$0" --job < "$OUT/jobs" |
+	tee "$OUT/results"
+
+pass=$(grep -c '^PASS ' "$OUT/results")
+fail=$(grep -c '^FAIL ' "$OUT/results")
+skip=$(grep -c '^SKIP ' "$OUT/results")
+echo "($(($(date +%s) - start))s; outputs in $OUT)"
+if [ "$skip" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skip skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" = 0 ]
