@@ -173,7 +173,8 @@ static void vma_merge_range(struct mm *mm, size_t lo, size_t hi)
 {
 	if (lo > 0)
 		lo--;
-	if (hi + 1 >= mm->nvma)
+	hi++;
+	if (hi >= mm->nvma)
 		hi = mm->nvma ? mm->nvma - 1 : 0;
 	for (size_t j = hi; j > lo; j--) {
 		if (j >= mm->nvma)
