@@ -1,0 +1,217 @@
+#!/bin/bash
+# ringvisor's benchmarks (`make bench`); bench/README.md says how to read
+# the table.
+#
+#   bench/run.sh [--install] [--quick]
+#
+# --install  installs runsc, proot and bubblewrap with apt-get (as root)
+# --quick    fewer iterations and runs (a smoke test of the script)
+#
+# Environment: BUILD (build), RV ($BUILD/ringvisor), RV_BENCH_N (iteration
+# base of microbench, 20000), RV_BENCH_RUNS (runs per figure, median; 3).
+if [ -z "${BASH_VERSION:-}" ]; then
+	exec bash "$0" "$@"
+fi
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+QUICK=0
+for a in "$@"; do
+	case $a in
+	--install)
+		if [ "$(id -u)" != 0 ]; then
+			echo "bench: --install needs root" >&2
+			exit 1
+		fi
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends runsc proot bubblewrap >/dev/null ||
+			exit 1
+		;;
+	--quick) QUICK=1 ;;
+	*)
+		echo "usage: bench/run.sh [--install] [--quick]" >&2
+		exit 2
+		;;
+	esac
+done
+
+BUILD=$(cd "${BUILD:-build}" && pwd) || exit 1
+RV=$(readlink -f "${RV:-$BUILD/ringvisor}")
+B=$BUILD/bench
+RUNS=${RV_BENCH_RUNS:-3}
+STARTS=21
+export RV_BENCH_N=${RV_BENCH_N:-20000}
+if [ $QUICK = 1 ]; then
+	RUNS=1
+	STARTS=5
+	RV_BENCH_N=2000
+fi
+mkdir -p "$B"
+LOG=$B/log
+: > "$LOG"
+
+CC=${CC:-gcc}
+$CC -O2 -Wall -Wextra -static -o "$B/microbench" bench/microbench.c &&
+$CC -O2 -static -o "$B/true" bench/true.c &&
+$CC -O2 -Wall -Wextra -o "$B/harness" bench/harness.c || {
+	echo "bench: build failed" >&2
+	exit 1
+}
+
+# --- the sandboxes: a column each, with the command prefix that runs a
+# program inside it ------------------------------------------------------
+COLS=(native rv-ptrace rv-kvm runsc proot bwrap)
+declare -A PFX NOTE V
+PFX[native]=""
+PFX[rv-ptrace]="$RV run --platform=ptrace --"
+PFX[rv-kvm]="$RV run --platform=kvm --"
+PFX[runsc]="runsc --platform=ptrace --network=none do"
+PFX[proot]="proot"
+PFX[bwrap]="bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp \
+--unshare-all --die-with-parent --"
+
+have() {
+	command -v "$1" >/dev/null 2>&1
+}
+
+# A column is usable when it runs the static `true` and exits 0.
+probe() {
+	local c=$1 tool=${PFX[$1]%% *}
+	if [ "$tool" = "$RV" ] && [ ! -x "$RV" ]; then
+		NOTE[$c]="$RV not built"
+		return 1
+	fi
+	if [ -n "$tool" ] && ! have "$tool"; then
+		NOTE[$c]="not installed (bench/run.sh --install)"
+		return 1
+	fi
+	# shellcheck disable=SC2086
+	if ! timeout 60 ${PFX[$c]} "$B/true" >>"$LOG" 2>&1; then
+		NOTE[$c]="does not run a static true yet"
+		return 1
+	fi
+	return 0
+}
+
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# --- measure ------------------------------------------------------------------
+FIGS=(getppid open_close read4k mmap pipe fork_wait fork_exec)
+ROWS=(getppid_ns open_close_ns read4k_ns mmap_touch_munmap_ns
+      pipe_pingpong_ns fork_wait_us fork_exec_us startup_us peak_rss_kib)
+
+for c in "${COLS[@]}"; do
+	probe "$c" || continue
+	echo "bench: $c" >&2
+	for f in "${FIGS[@]}"; do
+		for ((r = 0; r < RUNS; r++)); do
+			# shellcheck disable=SC2086
+			timeout 300 ${PFX[$c]} "$B/microbench" -t "$B/true" "$f" \
+				2>>"$LOG" </dev/null
+		done > "$B/$c.$f"
+		while read -r name _; do
+			V[$c,$name]=$(awk -v n="$name" '$1 == n { print $2 }' \
+				"$B/$c.$f" | median)
+		done < <(awk '{ print $1 }' "$B/$c.$f" | sort -u)
+	done
+	# shellcheck disable=SC2086
+	v=$("$B/harness" startup "$STARTS" ${PFX[$c]} "$B/true" 2>>"$LOG")
+	V[$c,startup_us]=${v#* }
+	# shellcheck disable=SC2086
+	v=$(timeout 60 "$B/harness" rss ${PFX[$c]} /bin/busybox sleep 1 \
+		2>>"$LOG")
+	V[$c,peak_rss_kib]=${v#* }
+done
+
+# The physical floors, from the platform engineers' probes.
+FLOORS=()
+for f in bench/floor/*.c; do
+	[ -f "$f" ] || continue
+	n=$(basename "$f" .c)
+	if $CC -O2 -pthread -o "$B/$n" "$f" >>"$LOG" 2>&1; then
+		while read -r name val; do
+			case $name in
+			*_floor_us)
+				V[native,$name]=$val
+				FLOORS+=("$name")
+				;;
+			esac
+		done < <(timeout 120 "$B/$n" 2>>"$LOG")
+	else
+		echo "bench: $f does not build (see $LOG)" >&2
+	fi
+done
+
+# --- the table ------------------------------------------------------------------
+# A cell is the value, and for sandboxes its ratio to native.
+cell() {
+	local c=$1 r=$2 v=${V[$1,$2]:-} n=${V[native,$2]:-}
+	if [ -z "$v" ]; then
+		printf '%s' ""
+	elif [ "$c" = native ] || [ -z "$n" ]; then
+		printf '%s' "$v"
+	else
+		awk -v v="$v" -v n="$n" 'BEGIN {
+			if (n > 0) printf "%s (%.1fx)", v, v / n; else printf "%s", v }'
+	fi
+}
+
+# getppid over the floor of the platform it runs on: ptrace for ringvisor
+# ptrace and for runsc (whose platform is ptrace too), kvm for ringvisor kvm.
+floor_cell() {
+	local c=$1 fl g=${V[$1,getppid_ns]:-}
+	case $c in
+	rv-ptrace | runsc) fl=${V[native,ptrace_floor_us]:-} ;;
+	rv-kvm) fl=${V[native,kvm_floor_us]:-} ;;
+	*) fl= ;;
+	esac
+	if [ -n "$g" ] && [ -n "$fl" ]; then
+		awk -v g="$g" -v f="$fl" 'BEGIN { printf "%.2fx", g / (f * 1000) }'
+	fi
+}
+
+W=22
+printf "%-22s" "figure"
+for c in "${COLS[@]}"; do printf "%-${W}s" "$c"; done
+echo
+for r in "${ROWS[@]}"; do
+	printf "%-22s" "$r"
+	for c in "${COLS[@]}"; do printf "%-${W}s" "$(cell "$c" "$r")"; done
+	echo
+done
+printf "%-22s" "getppid/floor"
+for c in "${COLS[@]}"; do printf "%-${W}s" "$(floor_cell "$c")"; done
+echo
+for f in ${FLOORS[@]+"${FLOORS[@]}"}; do
+	printf "%-22s%-${W}s\n" "$f" "${V[native,$f]}"
+done
+for c in "${COLS[@]}"; do
+	[ -n "${NOTE[$c]:-}" ] && echo "($c: ${NOTE[$c]})"
+done
+
+# The goals of issues 3, 4 and 6, from this run's figures.
+goal() {
+	awk -v a="$2" -v b="$3" -v lim="$4" -v what="$1" 'BEGIN {
+		if (a == "" || b == "" || b == 0) exit
+		r = a / b
+		printf "goal %-44s %.2f (want <= %s) %s\n", what, r, lim,
+			r <= lim ? "met" : "NOT met" }'
+}
+goal "start-up rv-ptrace / bwrap" "${V[rv-ptrace,startup_us]:-}" \
+	"${V[bwrap,startup_us]:-}" 2
+goal "getppid rv-ptrace / ptrace floor (us)" \
+	"$(awk -v g="${V[rv-ptrace,getppid_ns]:-}" \
+		'BEGIN { if (g != "") print g / 1000 }')" \
+	"${V[native,ptrace_floor_us]:-}" 1.3
+goal "getppid rv-kvm / kvm floor (us)" \
+	"$(awk -v g="${V[rv-kvm,getppid_ns]:-}" \
+		'BEGIN { if (g != "") print g / 1000 }')" \
+	"${V[native,kvm_floor_us]:-}" 1.3
+goal "peak RSS rv-ptrace / 8 MiB" "${V[rv-ptrace,peak_rss_kib]:-}" 8192 1
+for f in fork_wait_us fork_exec_us pipe_pingpong_ns; do
+	goal "$f rv-ptrace / runsc" "${V[rv-ptrace,$f]:-}" \
+		"${V[runsc,$f]:-}" 0.5
+done
+echo "(raw outputs and errors: $B/)"
