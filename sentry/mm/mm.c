@@ -1149,9 +1149,14 @@ size_t mm_format_maps(struct mm *mm, char *buf, size_t len)
 		n += snprintf(line + n, sizeof(line) - n, "\n");
 		if (n < 0 || (size_t)n >= sizeof(line))
 			n = sizeof(line) - 1;
-		/* Whole lines only: a reader never sees half an entry. */
-		if (pos + n + 1 > len)
+		/* Too small: fill the buffer (snprintf-like), so that a
+		 * return of len - 1 tells the caller to retry bigger. */
+		if (pos + n + 1 > len) {
+			memcpy(buf + pos, line, len - 1 - pos);
+			pos = len - 1;
+			buf[pos] = 0;
 			break;
+		}
 		memcpy(buf + pos, line, n + 1);
 		pos += n;
 	}

@@ -99,7 +99,8 @@ int mm_zero(struct mm *, uint64_t dst, size_t len);
 int mm_iovecs(struct mm *, uint64_t va, size_t len, bool write,
 	      struct iovec *out, int max, size_t *covered);
 
-/* /proc/[pid]/maps text into buf (NUL terminated). Returns length. */
+/* /proc/[pid]/maps text into buf (NUL terminated). Returns length; when
+ * the text does not fit, buf is filled and len - 1 is returned. */
 size_t mm_format_maps(struct mm *, char *buf, size_t len);
 /* Bytes of app memory resident for this mm (VmRSS) and mapped (VmSize). */
 uint64_t mm_rss_bytes(struct mm *);

@@ -458,6 +458,10 @@ static void test_many(void)
 		       app_read(mm, x, &v) != 0;
 	}
 	CHECK(bad == 0, "3000 mappings, holes punched and refilled");
+	char small[100];
+	CHECK(mm_format_maps(mm, small, sizeof(small)) == sizeof(small) - 1 &&
+		      strlen(small) == sizeof(small) - 1,
+	      "maps into a small buffer: filled, len - 1 returned");
 	mm_put(mm);
 	CHECK(memfile_used_bytes() == 0, "all memory returned (%lu bytes left)",
 	      (unsigned long)memfile_used_bytes());
