@@ -218,6 +218,21 @@ static void pt_spawner_release(struct pt_as *as)
 	ptrace(PTRACE_DETACH, as->pid, 0, 0);
 }
 
+/* After a failed injection: if the stub thread died (the wait reaped it
+ * or will), drop its tid so nobody waits on a tid the host may reuse. */
+static void pt_forget_if_gone(struct pt_ctx *c)
+{
+	int st;
+	pid_t tid = c->stub_tid;
+
+	if (!tid)
+		return;
+	if (syscall(SYS_tgkill, c->stub_pid, tid, 0) == 0 &&
+	    waitpid(tid, &st, __WALL | WNOHANG) == 0)
+		return; /* still alive and ours */
+	__atomic_store_n(&c->stub_tid, 0, __ATOMIC_RELEASE);
+}
+
 /* Make the queued ops take effect now. The calling thread runs them in its
  * own stopped stub thread when it has one here; when other threads are in
  * app code it borrows the spawner so they see the change at once (munmap
@@ -233,7 +248,10 @@ static int pt_commit_locked(struct pt_as *as)
 	}
 	if (self && self->as == as && self->stub_tid) {
 		self->regs_live = false;
-		return pt_flush_locked(as, self->stub_tid);
+		rc = pt_flush_locked(as, self->stub_tid);
+		if (rc == -ESRCH)
+			pt_forget_if_gone(self);
+		return rc;
 	}
 	if (as->running == 0)
 		return 0;
@@ -934,7 +952,14 @@ static int pt_run(struct pt_ctx *c, struct platform_event *ev)
 	}
 	for (;;) {
 		if (ptrace(PTRACE_SYSEMU, tid, 0, 0) < 0 ||
-		    pt_wait(tid, &st) < 0 || pt_gone(st)) {
+		    pt_wait(tid, &st) < 0) {
+			rc = -ESRCH;
+			break;
+		}
+		if (pt_gone(st)) {
+			/* Reaped by that wait: forget the tid before the
+			 * host can give it to someone else. */
+			__atomic_store_n(&c->stub_tid, 0, __ATOMIC_RELEASE);
 			rc = -ESRCH;
 			break;
 		}
@@ -995,6 +1020,8 @@ static int pt_ctx_switch(struct platform_ctx *pc, struct platform_as *pas,
 		c->regs_live = false;
 		rc = pt_flush_locked(as, c->stub_tid);
 		if (rc) {
+			if (rc == -ESRCH)
+				pt_forget_if_gone(c);
 			pthread_mutex_unlock(&as->lock);
 			return rc;
 		}
