@@ -9,6 +9,7 @@
 #include <linux/prctl.h>
 #include <sys/prctl.h>
 
+#include "sentry/kernel/process.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/memfile.h"
 #include "sentry/mm/mm.h"
@@ -290,4 +291,15 @@ long sys_prctl(struct task *t, const uint64_t a[6])
 	default:
 		return -EINVAL;
 	}
+}
+
+long sys_setpgid(struct task *t, const uint64_t a[6])
+{
+	return process_setpgid(t, (int)a[0], (int)a[1]);
+}
+
+long sys_setsid(struct task *t, const uint64_t a[6])
+{
+	(void)a;
+	return process_setsid(t);
 }

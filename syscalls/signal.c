@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/process.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
@@ -131,14 +132,14 @@ long sys_kill(struct task *t, const uint64_t a[6])
 
 	if (sig < 0 || sig > RV_NSIG)
 		return -EINVAL;
-	if (pid == 0 || pid == -1 || pid == -t->tg->pgid) {
-		/* Process groups hold only the caller's group until the
-		 * process issue brings fork. */
-		return send_to(t, t->tg->leader ? t->tg->leader : t, sig,
-			       SI_USER, true);
-	}
-	if (pid < 0)
+	if (pid == INT32_MIN)
 		return -ESRCH;
+	if (pid == 0)
+		return process_kill_many(t, t->tg->pgid, false, sig);
+	if (pid == -1)
+		return process_kill_many(t, 0, true, sig);
+	if (pid < 0)
+		return process_kill_many(t, -pid, false, sig);
 	if (pid == t->tg->tgid)
 		return send_to(t, t, sig, SI_USER, true);
 	struct task *o = task_find(pid);
@@ -175,4 +176,128 @@ long sys_tgkill(struct task *t, const uint64_t a[6])
 long sys_tkill(struct task *t, const uint64_t a[6])
 {
 	return do_tkill(t, -1, (int)a[0], (int)a[1]);
+}
+
+long sys_rt_sigpending(struct task *t, const uint64_t a[6])
+{
+	if (a[1] > KSIGSET_SIZE)
+		return -EINVAL;
+	uint64_t set = (atomic_load(&t->pending) | t->tg->shared_pending) &
+		       t->sigmask;
+	return mm_copy_out(t->mm, a[0], &set, a[1]);
+}
+
+/* Sleep until a signal that runs a handler or kills arrives. The mask is
+ * restored by the handler's sigreturn: the frame saves the mask from
+ * before the call (saved_sigmask), as Linux's sigsuspend does. */
+long sys_rt_sigsuspend(struct task *t, const uint64_t a[6])
+{
+	uint64_t set;
+	if (a[1] != KSIGSET_SIZE)
+		return -EINVAL;
+	if (mm_copy_in(t->mm, &set, a[0], sizeof(set)) < 0)
+		return -EFAULT;
+	t->saved_sigmask = t->sigmask;
+	t->has_saved_sigmask = true;
+	t->sigmask = signal_sanitize_mask(set);
+	while (!task_signal_pending(t))
+		task_sleep_until(t, NULL);
+	return -RV_ERESTARTNOHAND;
+}
+
+long sys_pause(struct task *t, const uint64_t a[6])
+{
+	(void)a;
+	while (!task_signal_pending(t))
+		task_sleep_until(t, NULL);
+	return -RV_ERESTARTNOHAND;
+}
+
+long sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
+{
+	uint64_t set;
+	struct timespec ts, dl;
+
+	if (a[3] != KSIGSET_SIZE)
+		return -EINVAL;
+	if (mm_copy_in(t->mm, &set, a[0], sizeof(set)) < 0)
+		return -EFAULT;
+	set = signal_sanitize_mask(set);
+	if (a[2]) {
+		if (mm_copy_in(t->mm, &ts, a[2], sizeof(ts)) < 0)
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		dl.tv_sec += ts.tv_sec;
+		dl.tv_nsec += ts.tv_nsec;
+		if (dl.tv_nsec >= 1000000000L) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000L;
+		}
+	}
+	/* The signals waited for are unblocked for the wait only as far as
+	 * taking them goes: they stay blocked for delivery. */
+	for (;;) {
+		struct ksiginfo info;
+		uint64_t seq = task_wait_prepare(t);
+		int sig = signal_dequeue_from(t, set, &info);
+		if (sig) {
+			if (a[1]) {
+				uint8_t si[128];
+				signal_fill_siginfo(si, &info);
+				if (mm_copy_out(t->mm, a[1], si, sizeof(si)) < 0)
+					return -EFAULT;
+			}
+			return sig;
+		}
+		uint64_t other = (atomic_load(&t->pending) |
+				  t->tg->shared_pending) & ~t->sigmask;
+		if (other || t->tg->exiting)
+			return -RV_ERESTARTNOHAND;
+		int r = task_wait_commit_mask(t, seq, a[2] ? &dl : NULL, set);
+		if (r == -ETIMEDOUT)
+			return -EAGAIN;
+	}
+}
+
+long sys_rt_sigqueueinfo(struct task *t, const uint64_t a[6])
+{
+	int32_t si[4];
+	if (mm_copy_in(t->mm, si, a[2], sizeof(si)) < 0)
+		return -EFAULT;
+	/* Only the kernel may claim SI_USER/SI_KERNEL codes for others. */
+	if ((si[2] >= 0 || si[2] == SI_TKILL) && (int)a[0] != t->tg->tgid)
+		return -EPERM;
+	struct task *o = task_find((int)a[0]);
+	if (!o)
+		return -ESRCH;
+	struct ksiginfo info = {.signo = (int)a[1], .code = si[2],
+				.pid = t->tg->tgid, .uid = (int)t->cred.uid};
+	long r = (int)a[1] == 0 ? 0 : kernel_send_signal_tg(o->tg, &info);
+	task_put(o);
+	return r;
+}
+
+long sys_rt_tgsigqueueinfo(struct task *t, const uint64_t a[6])
+{
+	int32_t si[4];
+	if (mm_copy_in(t->mm, si, a[3], sizeof(si)) < 0)
+		return -EFAULT;
+	if ((si[2] >= 0 || si[2] == SI_TKILL) && (int)a[1] != t->tid)
+		return -EPERM;
+	struct task *o = task_find((int)a[1]);
+	if (!o)
+		return -ESRCH;
+	long r;
+	if (o->tg->tgid != (int)a[0]) {
+		r = -ESRCH;
+	} else {
+		struct ksiginfo info = {.signo = (int)a[2], .code = si[2],
+					.pid = t->tg->tgid,
+					.uid = (int)t->cred.uid};
+		r = (int)a[2] == 0 ? 0 : kernel_send_signal_task(o, &info);
+	}
+	task_put(o);
+	return r;
 }

@@ -36,6 +36,15 @@ int kernel_send_signal_task(struct task *t, const struct ksiginfo *);
  * run the default action or build a signal frame. */
 void task_deliver_signals(struct task *t);
 
+/* The kernel lock protects the task tree, thread groups' signal state and
+ * process relations. Order: kernel lock before any task's wait_lock. */
+void kernel_lock(void);
+void kernel_unlock(void);
+/* A thread of tg that does not block sig (the leader if all do). Locked. */
+struct task *kernel_pick_thread_locked(struct thread_group *tg, int sig);
+/* Wake every thread of tg from sleeps and from app code. */
+void kernel_wake_group(struct thread_group *tg);
+
 /* Terminate t's whole thread group with wait status `status`. */
 void task_exit_group(struct task *t, int status);
 

@@ -95,39 +95,91 @@ static void set_info(struct task *t, int sig, const struct ksiginfo *info)
 	t->pending_info[sig - 1].addr = info->addr;
 }
 
+/* Make t notice a new signal: wake it from a sentry sleep, or stop the app
+ * code it is running. */
+static void signal_wake(struct task *t)
+{
+	if (t == current)
+		return;
+	task_wake(t);
+	if (t->ctx)
+		rv_platform->ops->ctx_interrupt(t->ctx);
+}
+
+/* SIGCONT and stop signals cancel each other's pending instances, and
+ * SIGCONT resumes a stopped group whatever its disposition (signal(7)). */
+static void prepare_signal_locked(struct thread_group *tg, int sig)
+{
+	if (sig_stop & sigbit(sig)) {
+		tg->shared_pending &= ~sigbit(SIGCONT);
+	} else if (sig == SIGCONT) {
+		tg->shared_pending &= ~sig_stop;
+		if (tg->stopped) {
+			tg->stopped = false;
+			tg->wait_report = 0xffff; /* W_CONTINUED */
+			signal_notify_parent_locked(tg, CLD_CONTINUED, SIGCONT);
+		}
+	}
+}
+
 int kernel_send_signal_task(struct task *t, const struct ksiginfo *info)
 {
 	int sig = info->signo;
 	if (sig < 1 || sig > RV_NSIG)
 		return -EINVAL;
-	pthread_mutex_lock(&t->tg->lock);
+	kernel_lock();
+	prepare_signal_locked(t->tg, sig);
 	/* Linux drops a signal that is ignored and not blocked at send time;
 	 * SIGKILL can never be ignored. */
 	if (sig != SIGKILL && !(t->sigmask & sigbit(sig)) && sig_ignored(t, sig)) {
-		pthread_mutex_unlock(&t->tg->lock);
+		kernel_unlock();
 		return 0;
 	}
 	/* Standard signals do not queue: a second one while pending merges. */
 	if (!(atomic_load(&t->pending) & sigbit(sig)))
 		set_info(t, sig, info);
 	atomic_fetch_or(&t->pending, sigbit(sig));
-	pthread_mutex_unlock(&t->tg->lock);
-	if (t != current) {
-		task_wake(t);
-		if (t->ctx)
-			rv_platform->ops->ctx_interrupt(t->ctx);
-	}
+	kernel_unlock();
+	signal_wake(t);
+	if (sig == SIGKILL || sig == SIGCONT)
+		kernel_wake_group(t->tg);
 	return 0;
 }
 
 int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
 {
-	/* Deliver to the leader for now; the thread that does not block the
-	 * signal is chosen once thread groups have several threads. */
-	struct task *t = tg->leader;
-	if (!t || t->exited)
-		return -ESRCH;
-	return kernel_send_signal_task(t, info);
+	int sig = info->signo;
+	struct task *target = NULL;
+
+	if (sig < 1 || sig > RV_NSIG)
+		return -EINVAL;
+	kernel_lock();
+	if (!tg->leader || tg->zombie) {
+		kernel_unlock();
+		return tg->zombie ? 0 : -ESRCH;
+	}
+	prepare_signal_locked(tg, sig);
+	if (sig != SIGKILL && sig_ignored(tg->leader, sig)) {
+		kernel_unlock();
+		return 0;
+	}
+	if (!(tg->shared_pending & sigbit(sig))) {
+		tg->shared_info[sig - 1].code = info->code;
+		tg->shared_info[sig - 1].pid = info->pid;
+		tg->shared_info[sig - 1].uid = info->uid;
+		tg->shared_info[sig - 1].status = info->status;
+		tg->shared_info[sig - 1].addr = info->addr;
+	}
+	tg->shared_pending |= sigbit(sig);
+	/* Wake one thread that can take it; for a fatal or stop/continue
+	 * signal every thread must notice. */
+	target = kernel_pick_thread_locked(tg, sig);
+	kernel_unlock();
+	if (sig == SIGKILL || sig == SIGCONT || (sig_stop & sigbit(sig)))
+		kernel_wake_group(tg);
+	else if (target)
+		signal_wake(target);
+	return 0;
 }
 
 void task_force_signal(struct task *t, int sig, int code, uint64_t addr)
@@ -157,31 +209,60 @@ void kernel_forward_signal(int sig)
 	task_put(init);
 }
 
-/* Take the lowest pending unblocked signal of t; 0 if none. */
+/* Take the lowest pending unblocked signal of t, thread-directed first
+ * (Linux's dequeue_signal order); 0 if none. */
+static int dequeue_mask(struct task *t, uint64_t allowed, struct ksiginfo *info);
+
 static int dequeue_signal(struct task *t, struct ksiginfo *info)
 {
-	pthread_mutex_lock(&t->tg->lock);
-	uint64_t ready = atomic_load(&t->pending) & ~t->sigmask;
-	ready |= atomic_load(&t->pending) & sig_unblockable;
+	return dequeue_mask(t, ~t->sigmask | sig_unblockable, info);
+}
+
+int signal_dequeue_from(struct task *t, uint64_t set, struct ksiginfo *info)
+{
+	return dequeue_mask(t, set, info);
+}
+
+static int dequeue_mask(struct task *t, uint64_t allowed, struct ksiginfo *info)
+{
+	kernel_lock();
+	uint64_t mine = atomic_load(&t->pending);
+	uint64_t ready = mine & allowed;
+	memset(info, 0, sizeof(*info));
+	if (ready) {
+		int sig = __builtin_ctzll(ready) + 1;
+		atomic_fetch_and(&t->pending, ~sigbit(sig));
+		info->signo = sig;
+		info->code = t->pending_info[sig - 1].code;
+		info->errno_ = t->pending_info[sig - 1].errno_;
+		info->pid = t->pending_info[sig - 1].pid;
+		info->uid = t->pending_info[sig - 1].uid;
+		info->status = t->pending_info[sig - 1].status;
+		info->addr = t->pending_info[sig - 1].addr;
+		kernel_unlock();
+		return sig;
+	}
+	uint64_t sh = t->tg->shared_pending;
+	ready = sh & allowed;
 	if (!ready) {
-		pthread_mutex_unlock(&t->tg->lock);
+		kernel_unlock();
 		return 0;
 	}
 	int sig = __builtin_ctzll(ready) + 1;
-	atomic_fetch_and(&t->pending, ~sigbit(sig));
+	t->tg->shared_pending &= ~sigbit(sig);
 	info->signo = sig;
-	info->code = t->pending_info[sig - 1].code;
-	info->errno_ = t->pending_info[sig - 1].errno_;
-	info->pid = t->pending_info[sig - 1].pid;
-	info->uid = t->pending_info[sig - 1].uid;
-	info->status = t->pending_info[sig - 1].status;
-	info->addr = t->pending_info[sig - 1].addr;
-	pthread_mutex_unlock(&t->tg->lock);
+	info->code = t->tg->shared_info[sig - 1].code;
+	info->pid = t->tg->shared_info[sig - 1].pid;
+	info->uid = t->tg->shared_info[sig - 1].uid;
+	info->status = t->tg->shared_info[sig - 1].status;
+	info->addr = t->tg->shared_info[sig - 1].addr;
+	kernel_unlock();
 	return sig;
 }
 
-static void fill_siginfo(struct k_siginfo *si, const struct ksiginfo *info)
+void signal_fill_siginfo(void *out, const struct ksiginfo *info)
 {
+	struct k_siginfo *si = out;
 	memset(si, 0, sizeof(*si));
 	si->si_signo = info->signo;
 	si->si_errno = info->errno_;
@@ -260,10 +341,11 @@ static bool setup_frame(struct task *t, const struct k_sigaction *act,
 	sc->ss = USER_DS;
 	sc->cr2 = info->addr;
 	sc->trapno = info->signo == SIGSEGV ? 14 : 0;
-	sc->oldmask = t->sigmask;
+	uint64_t oldmask = t->has_saved_sigmask ? t->saved_sigmask : t->sigmask;
+	sc->oldmask = oldmask;
 	sc->fpstate = fp;
-	f.uc.uc_sigmask = t->sigmask;
-	fill_siginfo(&f.info, info);
+	f.uc.uc_sigmask = oldmask;
+	signal_fill_siginfo(&f.info, info);
 	if (mm_copy_out(t->mm, sp, &f, sizeof(f)) < 0)
 		return false;
 
@@ -359,7 +441,13 @@ void task_deliver_signals(struct task *t)
 	struct sighand *sh = t->tg->sighand;
 	int sig;
 
-	while ((sig = dequeue_signal(t, &info)) != 0) {
+	for (;;) {
+		if (t->tg->stopped)
+			signal_wait_while_stopped(t);
+		if (t->tg->exiting)
+			return;
+		if ((sig = dequeue_signal(t, &info)) == 0)
+			break;
 		pthread_mutex_lock(&sh->lock);
 		struct k_sigaction act = sh->action[sig];
 		uint64_t h = act.handler;
@@ -372,9 +460,12 @@ void task_deliver_signals(struct task *t)
 			if (sig_default_ignore & sigbit(sig))
 				continue;
 			if (sig_stop & sigbit(sig)) {
-				/* Job control stops come with the process
-				 * issue; until then a stop is ignored. */
-				rv_dbg("task %d: stop signal %d ignored", t->tid, sig);
+				/* SIGTSTP/SIGTTIN/SIGTTOU of an orphaned
+				 * process group are discarded (signal(7));
+				 * without ttys every group counts as such
+				 * except for SIGSTOP. */
+				if (sig == SIGSTOP)
+					signal_group_stop(t, sig);
 				continue;
 			}
 			task_exit_group(t, sig);
@@ -392,24 +483,89 @@ void task_deliver_signals(struct task *t)
 		uint64_t add = act.mask;
 		if (!(act.flags & SA_NODEFER))
 			add |= sigbit(sig);
+		if (t->has_saved_sigmask) {
+			/* sigsuspend: the frame holds the mask to restore;
+			 * the handler runs with the temporary one. */
+			t->has_saved_sigmask = false;
+		}
 		t->sigmask = signal_sanitize_mask(t->sigmask | add);
 	}
 	fix_restart(t, NULL);
+	if (t->has_saved_sigmask) {
+		t->sigmask = t->saved_sigmask;
+		t->has_saved_sigmask = false;
+	}
 }
 
 bool task_signal_pending(struct task *t)
 {
-	if (t->tg->exiting || t->exited)
+	if (t->tg->exiting || t->exited || t->tg->stopped)
 		return true;
-	uint64_t p = atomic_load(&t->pending);
+	uint64_t p = atomic_load(&t->pending) | t->tg->shared_pending;
 	return (p & ~t->sigmask) || (p & sig_unblockable);
+}
+
+/* Group stop: the whole thread group stops; the parent hears of it. */
+void signal_group_stop(struct task *t, int sig)
+{
+	kernel_lock();
+	if (!t->tg->stopped && !t->tg->exiting) {
+		t->tg->stopped = true;
+		t->tg->wait_report = (sig << 8) | 0x7f; /* W_STOPCODE */
+		signal_notify_parent_locked(t->tg, CLD_STOPPED, sig);
+	}
+	kernel_unlock();
+	kernel_wake_group(t->tg);
+}
+
+/* A stopped thread sleeps until SIGCONT or SIGKILL. */
+void signal_wait_while_stopped(struct task *t)
+{
+	pthread_mutex_lock(&t->wait_lock);
+	while (t->tg->stopped && !t->tg->exiting &&
+	       !(atomic_load(&t->pending) & sigbit(SIGKILL)) &&
+	       !(t->tg->shared_pending & sigbit(SIGKILL)))
+		pthread_cond_wait(&t->wait_cond, &t->wait_lock);
+	pthread_mutex_unlock(&t->wait_lock);
 }
 
 void task_wake(struct task *t)
 {
 	pthread_mutex_lock(&t->wait_lock);
+	atomic_fetch_add(&t->wake_seq, 1);
 	pthread_cond_broadcast(&t->wait_cond);
 	pthread_mutex_unlock(&t->wait_lock);
+}
+
+uint64_t task_wait_prepare(struct task *t) { return atomic_load(&t->wake_seq); }
+
+int task_wait_commit(struct task *t, uint64_t seq,
+		     const struct timespec *deadline)
+{
+	return task_wait_commit_mask(t, seq, deadline, 0);
+}
+
+int task_wait_commit_mask(struct task *t, uint64_t seq,
+			  const struct timespec *deadline, uint64_t also)
+{
+	int r = 0;
+	pthread_mutex_lock(&t->wait_lock);
+	while (atomic_load(&t->wake_seq) == seq) {
+		uint64_t p = atomic_load(&t->pending) | t->tg->shared_pending;
+		if (task_signal_pending(t) || (p & also)) {
+			r = -EINTR;
+			break;
+		}
+		int e = deadline ? pthread_cond_timedwait(&t->wait_cond,
+							  &t->wait_lock, deadline)
+				 : pthread_cond_wait(&t->wait_cond, &t->wait_lock);
+		if (e == ETIMEDOUT) {
+			r = -ETIMEDOUT;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&t->wait_lock);
+	return r;
 }
 
 int task_sleep_until(struct task *t, const struct timespec *deadline)

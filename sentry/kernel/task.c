@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "sentry/kernel/process.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
 #include "sentry/vfs/fdtable.h"
@@ -19,10 +20,15 @@ __thread struct task *current;
 struct platform *rv_platform;
 bool rv_strace;
 
-/* All tasks, sorted by tid; protected by tasks_lock. */
-static pthread_mutex_t tasks_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The kernel lock: all tasks (sorted by tid), all thread groups until they
+ * are reaped, their relations and signal state. */
+static pthread_mutex_t kernel_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct task *all_tasks;
+struct thread_group *kernel_all_tgs;
 static int next_tid = 1;
+
+void kernel_lock(void) { pthread_mutex_lock(&kernel_mutex); }
+void kernel_unlock(void) { pthread_mutex_unlock(&kernel_mutex); }
 
 /* The end of the sandbox: init's wait status, once it has exited. */
 static pthread_mutex_t end_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -31,16 +37,22 @@ static bool sandbox_ended;
 static int sandbox_status;
 static struct thread_group *init_tg;
 
-static void tasks_insert(struct task *t)
+struct thread_group *kernel_init_tg(void) { return init_tg; }
+
+void kernel_insert_task_locked(struct task *t)
 {
 	struct task **pp = &all_tasks;
 	while (*pp && (*pp)->tid < t->tid)
 		pp = &(*pp)->next_all;
 	t->next_all = *pp;
 	*pp = t;
+	if (t->tg->leader == t) {
+		t->tg->next_all = kernel_all_tgs;
+		kernel_all_tgs = t->tg;
+	}
 }
 
-static void tasks_remove(struct task *t)
+static void tasks_remove_locked(struct task *t)
 {
 	for (struct task **pp = &all_tasks; *pp; pp = &(*pp)->next_all) {
 		if (*pp == t) {
@@ -50,19 +62,29 @@ static void tasks_remove(struct task *t)
 	}
 }
 
-/* Allocate an unused tid: Linux hands out increasing pids and wraps at
- * pid_max, skipping those in use. */
-static int tid_alloc_locked(void)
+struct task *kernel_find_task_locked(int tid)
+{
+	for (struct task *t = all_tasks; t && t->tid <= tid; t = t->next_all)
+		if (t->tid == tid)
+			return t->exited ? NULL : t;
+	return NULL;
+}
+
+/* Allocate an unused id: Linux hands out increasing pids and wraps at
+ * pid_max, skipping ids in use as a tid, tgid, pgid or sid. */
+int kernel_tid_alloc_locked(void)
 {
 	for (;;) {
 		int tid = next_tid++;
 		if (next_tid >= 4194304)
 			next_tid = 2;
 		bool used = false;
-		for (struct task *t = all_tasks; t; t = t->next_all)
-			if (t->tid == tid || t->tg->tgid == tid || t->tg->pgid == tid ||
-			    t->tg->sid == tid)
+		for (struct task *t = all_tasks; t && !used; t = t->next_all)
+			used = t->tid == tid;
+		kernel_for_each_tg_locked(tg, {
+			if (tg->tgid == tid || tg->pgid == tid || tg->sid == tid)
 				used = true;
+		});
 		if (!used)
 			return tid;
 	}
@@ -70,75 +92,142 @@ static int tid_alloc_locked(void)
 
 struct task *task_find(int tid)
 {
-	pthread_mutex_lock(&tasks_lock);
-	struct task *t = all_tasks;
-	while (t && t->tid != tid)
-		t = t->next_all;
-	if (t && !t->exited)
+	kernel_lock();
+	struct task *t = kernel_find_task_locked(tid);
+	if (t)
 		atomic_fetch_add(&t->refs, 1);
-	else
-		t = NULL;
-	pthread_mutex_unlock(&tasks_lock);
+	kernel_unlock();
 	return t;
 }
 
-static void tg_put(struct thread_group *tg)
+static void tg_free(struct thread_group *tg)
 {
-	if (atomic_fetch_sub(&tg->refs, 1) != 1)
-		return;
-	if (tg->sighand && --tg->sighand->refs == 0)
-		free(tg->sighand);
+	struct sighand *sh = tg->sighand;
+	if (sh) {
+		pthread_mutex_lock(&sh->lock);
+		bool last = --sh->refs == 0;
+		pthread_mutex_unlock(&sh->lock);
+		if (last)
+			free(sh);
+	}
+	/* The leader's memory lives as long as the group (tg->leader stays
+	 * valid for signals while other threads run). */
+	free(tg->leader);
 	free(tg);
+}
+
+void kernel_tg_put(struct thread_group *tg)
+{
+	if (atomic_fetch_sub(&tg->refs, 1) == 1)
+		tg_free(tg);
+}
+
+/* Reaped: off the list of groups; its memory goes with the last ref. */
+void kernel_tg_unlist_locked(struct thread_group *tg)
+{
+	for (struct thread_group **pp = &kernel_all_tgs; *pp; pp = &(*pp)->next_all)
+		if (*pp == tg) {
+			*pp = tg->next_all;
+			return;
+		}
 }
 
 void task_put(struct task *t)
 {
 	if (atomic_fetch_sub(&t->refs, 1) != 1)
 		return;
-	tg_put(t->tg);
-	free(t);
+	struct thread_group *tg = t->tg;
+	if (!tg) {
+		free(t);
+		return;
+	}
+	if (tg->leader != t)
+		free(t);
+	kernel_tg_put(tg);
 }
 
 void kernel_for_each_tgid(void (*fn)(int tgid, void *arg), void *arg)
 {
-	pthread_mutex_lock(&tasks_lock);
+	kernel_lock();
 	for (struct task *t = all_tasks; t; t = t->next_all)
-		if (t->tg->leader == t && !t->exited)
+		if (t->tg->leader == t && !t->tg->zombie)
 			fn(t->tg->tgid, arg);
-	pthread_mutex_unlock(&tasks_lock);
+	kernel_unlock();
 }
 
 int task_ppid(struct task *t)
 {
+	kernel_lock();
 	struct thread_group *p = t->tg->parent;
-	return p ? p->tgid : 0;
+	int r = p ? p->tgid : 0;
+	kernel_unlock();
+	return r;
 }
 
-static struct thread_group *tg_create(int tgid)
+struct task *kernel_pick_thread_locked(struct thread_group *tg, int sig)
 {
-	struct thread_group *tg = rv_xcalloc(1, sizeof(*tg));
-	tg->refs = 1;
-	tg->tgid = tgid;
-	tg->pgid = tgid;
-	tg->sid = tgid;
-	pthread_mutex_init(&tg->lock, NULL);
-	tg->sighand = rv_xcalloc(1, sizeof(*tg->sighand));
-	tg->sighand->refs = 1;
-	pthread_mutex_init(&tg->sighand->lock, NULL);
-	return tg;
+	struct task *any = NULL;
+	for (struct task *t = all_tasks; t; t = t->next_all) {
+		if (t->tg != tg || t->exited)
+			continue;
+		if (!(t->sigmask & (1ULL << (sig - 1))))
+			return t;
+		if (!any)
+			any = t;
+	}
+	return any;
 }
 
-/* The rlimits the sandbox starts with: the host's, like a process started
- * from the same shell, except NPROC which the sandbox enforces itself. */
-static void rlimits_init(struct rlimit *rl)
+void kernel_wake_group_locked(struct thread_group *tg)
 {
-	for (int i = 0; i < RLIM_NLIMITS; i++)
-		if (getrlimit(i, &rl[i]) < 0)
-			rl[i].rlim_cur = rl[i].rlim_max = RLIM_INFINITY;
+	for (struct task *t = all_tasks; t; t = t->next_all) {
+		if (t->tg != tg || t == current)
+			continue;
+		task_wake(t);
+		if (t->ctx)
+			rv_platform->ops->ctx_interrupt(t->ctx);
+	}
+}
+
+void kernel_wake_group(struct thread_group *tg)
+{
+	kernel_lock();
+	kernel_wake_group_locked(tg);
+	kernel_unlock();
+}
+
+void kernel_exec_zap_others_locked(struct task *t)
+{
+	for (struct task *o = all_tasks; o; o = o->next_all) {
+		if (o->tg != t->tg || o == t || o->exited)
+			continue;
+		o->exited = true;
+		task_wake(o);
+		if (o->ctx)
+			rv_platform->ops->ctx_interrupt(o->ctx);
+	}
+}
+
+void kernel_exec_become_leader_locked(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+	struct task *old = tg->leader;
+	tasks_remove_locked(t);
+	t->tid = tg->tgid;
+	tg->leader = t;
+	struct task **pp = &all_tasks;
+	while (*pp && (*pp)->tid < t->tid)
+		pp = &(*pp)->next_all;
+	t->next_all = *pp;
+	*pp = t;
+	/* The old leader has exited and dropped its reference; its memory
+	 * was kept for tg->leader and is no longer needed. */
+	if (old && atomic_load(&old->refs) == 0)
+		free(old);
 }
 
 /* A zeroed task with its wait queue ready. */
-static struct task *task_alloc(void)
+struct task *task_alloc(void)
 {
 	struct task *t = rv_xcalloc(1, sizeof(*t));
 	pthread_condattr_t ca;
@@ -151,17 +240,35 @@ static struct task *task_alloc(void)
 	return t;
 }
 
+/* The rlimits the sandbox starts with: the host's, like a process started
+ * from the same shell. */
+static void rlimits_init(struct rlimit *rl)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++)
+		if (getrlimit(i, &rl[i]) < 0)
+			rl[i].rlim_cur = rl[i].rlim_max = RLIM_INFINITY;
+}
+
 struct task *kernel_create_init(void)
 {
 	struct task *t = task_alloc();
-	pthread_mutex_lock(&tasks_lock);
-	t->tid = tid_alloc_locked();
-	pthread_mutex_unlock(&tasks_lock);
-	t->tg = tg_create(t->tid);
-	t->tg->leader = t;
-	t->tg->nr_threads = 1;
-	rlimits_init(t->tg->rlim);
-	init_tg = t->tg;
+	struct thread_group *tg = rv_xcalloc(1, sizeof(*tg));
+
+	kernel_lock();
+	t->tid = kernel_tid_alloc_locked();
+	kernel_unlock();
+	tg->refs = 2; /* the process tree's and the task's */
+	tg->tgid = tg->pgid = tg->sid = t->tid;
+	tg->exit_signal = SIGCHLD;
+	tg->leader = t;
+	tg->nr_threads = 1;
+	pthread_mutex_init(&tg->lock, NULL);
+	tg->sighand = rv_xcalloc(1, sizeof(*tg->sighand));
+	tg->sighand->refs = 1;
+	pthread_mutex_init(&tg->sighand->lock, NULL);
+	rlimits_init(tg->rlim);
+	t->tg = tg;
+	init_tg = tg;
 
 	/* The app runs with the caller's ids, as `runsc do` and bubblewrap
 	 * present them. */
@@ -187,9 +294,9 @@ struct task *kernel_create_init(void)
 	if (!t->ctx)
 		return NULL;
 	strcpy(t->comm, "init");
-	pthread_mutex_lock(&tasks_lock);
-	tasks_insert(t);
-	pthread_mutex_unlock(&tasks_lock);
+	kernel_lock();
+	kernel_insert_task_locked(t);
+	kernel_unlock();
 	return t;
 }
 
@@ -220,28 +327,23 @@ void task_exit_group(struct task *t, int status)
 {
 	struct thread_group *tg = t->tg;
 
-	pthread_mutex_lock(&tg->lock);
+	kernel_lock();
 	if (!tg->exiting) {
 		tg->exiting = true;
 		tg->exit_code = status;
 	}
-	pthread_mutex_unlock(&tg->lock);
 	t->exited = true;
-	/* Other threads of the group leave at their next return to the
-	 * sentry; interrupt those running app code. */
-	pthread_mutex_lock(&tasks_lock);
-	for (struct task *o = all_tasks; o; o = o->next_all)
-		if (o->tg == tg && o != t && o->ctx)
-			rv_platform->ops->ctx_interrupt(o->ctx);
-	pthread_mutex_unlock(&tasks_lock);
+	/* Other threads leave at their next return to the sentry; wake those
+	 * sleeping and interrupt those running app code. */
+	kernel_wake_group_locked(tg);
+	kernel_unlock();
 }
 
-/* The task's thread ends: release what it holds, and when it is the last
- * thread of its group, the group ends too. */
+/* The task's thread ends: release what it holds; the last thread of a
+ * group turns it into a zombie for its parent (process.c). */
 static void task_exit(struct task *t)
 {
-	struct thread_group *tg = t->tg;
-
+	process_thread_exit(t);
 	if (t->files)
 		fdtable_put(t->files);
 	if (t->fs)
@@ -255,21 +357,9 @@ static void task_exit(struct task *t)
 		mm_put(t->mm);
 	t->mm = NULL;
 
-	pthread_mutex_lock(&tasks_lock);
-	tasks_remove(t);
-	pthread_mutex_unlock(&tasks_lock);
-
-	pthread_mutex_lock(&tg->lock);
-	bool last = --tg->nr_threads == 0;
-	/* exit(2) of the last thread ends the group with its status. */
-	if (last && !tg->exiting) {
-		tg->exiting = true;
-		tg->exit_code = t->exit_code;
-	}
-	int status = tg->exit_code;
-	pthread_mutex_unlock(&tg->lock);
-	if (last && tg == init_tg)
-		sandbox_end(status);
+	kernel_lock();
+	tasks_remove_locked(t);
+	kernel_unlock();
 	task_put(t);
 }
 
@@ -288,8 +378,9 @@ static void handle_syscall(struct task *t, const struct platform_event *ev)
 		ret = syscall_dispatch(t, nr, args);
 	}
 	/* rt_sigreturn and execve replace all registers themselves. */
-	if (ret != -RV_EJUSTRETURN)
-		r->rax = (uint64_t)ret;
+	if (ret == -RV_EJUSTRETURN)
+		return;
+	r->rax = (uint64_t)ret;
 	if (ret <= -RV_ERESTARTSYS && ret >= -RV_ERESTART_RESTARTBLOCK)
 		t->in_syscall_restart = true;
 }
@@ -300,7 +391,9 @@ static void task_loop(struct task *t)
 	struct platform_event ev;
 	int code;
 
-	while (!t->exited) {
+	/* A new task may have been sent signals before it first ran. */
+	task_deliver_signals(t);
+	while (!t->exited && !t->tg->exiting) {
 		int rc = ops->ctx_switch(t->ctx, mm_platform_as(t->mm), &ev);
 		if (rc < 0) {
 			rv_err("platform %s: task %d: cannot run the app: %s",
@@ -325,11 +418,10 @@ static void task_loop(struct task *t)
 		case PEV_INTERRUPTED:
 			break;
 		}
-		if (t->tg->exiting)
-			t->exited = true;
-		if (!t->exited)
+		if (!t->exited && !t->tg->exiting)
 			task_deliver_signals(t);
 	}
+	t->exited = true;
 }
 
 void task_run(struct task *t)

@@ -47,6 +47,7 @@ struct sighand {
 
 struct thread_group {
 	_Atomic int refs;
+	struct thread_group *next_all; /* kernel's list, until reaped */
 	int tgid;                 /* pid inside the sandbox */
 	struct task *leader;
 	struct thread_group *parent;
@@ -55,9 +56,29 @@ struct thread_group {
 	int pgid, sid;
 	int exit_code;            /* wait status once exited */
 	bool exiting;
+	bool zombie;              /* all threads gone, not yet reaped */
+	bool stopped;             /* job-control stop (SIGSTOP…) */
 	int nr_threads;
+	int exit_signal;          /* sent to the parent at exit (clone) */
+	/* Children, for wait4(2); under the kernel's tasks lock. */
+	struct thread_group *children, *sibling;
+	/* A state change the parent has not collected (WUNTRACED /
+	 * WCONTINUED): 0, or the wait status to report. */
+	int wait_report;
 	uint64_t shared_pending;  /* process-directed pending signals */
-		pthread_mutex_t lock;
+	struct {
+		int code, pid, uid, status;
+		uint64_t addr;
+	} shared_info[RV_NSIG];
+	uint64_t utime_ns, stime_ns; /* of exited threads, for rusage */
+	pthread_mutex_t lock;
+};
+
+/* A vfork(2) parent sleeps until its child execs or exits. */
+struct vfork_done {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
 };
 
 struct task {
@@ -72,9 +93,12 @@ struct task {
 	struct platform_ctx *ctx;
 	pthread_t thread;
 
+	struct vfork_done *vfork_done; /* set in a vfork child */
 	uint64_t clear_child_tid;  /* set_tid_address(2) */
 	uint64_t robust_list, robust_len;
 	uint64_t sigmask;          /* blocked signals, bit (sig-1) */
+	uint64_t saved_sigmask;    /* sigsuspend's mask to restore */
+	bool has_saved_sigmask;
 	_Atomic uint64_t pending;  /* thread-directed pending signals */
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
@@ -92,6 +116,7 @@ struct task {
 	/* Interruptible sleeps wait here; sending a signal wakes them. */
 	pthread_mutex_t wait_lock;
 	pthread_cond_t wait_cond; /* CLOCK_MONOTONIC */
+	_Atomic uint64_t wake_seq;
 
 	char comm[16];             /* prctl(PR_SET_NAME), /proc/[pid]/comm */
 	bool exited;
@@ -121,8 +146,27 @@ bool task_signal_pending(struct task *t);
 /* Sleep until the CLOCK_MONOTONIC deadline (NULL: forever) or until a
  * signal is pending. 0 on timeout, -EINTR when interrupted. */
 int task_sleep_until(struct task *t, const struct timespec *deadline);
-/* Wake t from task_sleep_until (and make it recheck for signals). */
+/* Wake t from any interruptible sleep (and make it recheck for signals). */
 void task_wake(struct task *t);
+
+/* Interruptible waits for an event, without lost wake-ups:
+ *
+ *	for (;;) {
+ *		uint64_t seq = task_wait_prepare(t);
+ *		if (condition)
+ *			break;
+ *		int r = task_wait_commit(t, seq, deadline);
+ *		if (r == -EINTR) return -RV_ERESTARTSYS;
+ *		if (r == -ETIMEDOUT) ...;
+ *	}
+ *
+ * whoever makes the condition true calls task_wake(t) afterwards.
+ * commit returns 0 when woken, -ETIMEDOUT at the CLOCK_MONOTONIC deadline
+ * (NULL: none), -EINTR when a signal is pending. Never hold a lock that a
+ * waker needs across commit. */
+uint64_t task_wait_prepare(struct task *t);
+int task_wait_commit(struct task *t, uint64_t seq,
+		     const struct timespec *deadline);
 
 /* Run a task until it exits: the task loop. Called on its host thread. */
 void task_run(struct task *t);

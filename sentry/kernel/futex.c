@@ -1,0 +1,468 @@
+/* futex(2): wait queues keyed by address.
+ *
+ * A private futex (FUTEX_PRIVATE_FLAG) is keyed by (mm, address); a shared
+ * one by its page in the memory file, so that processes sharing the page
+ * through MAP_SHARED meet on the same key. The futex word is read and
+ * changed atomically through the sentry's mapping of the memory file: a
+ * page unmapped meanwhile only makes the word read as stale data, never a
+ * sentry fault. */
+#include "sentry/kernel/futex.h"
+
+#include <linux/futex.h>
+#include <string.h>
+#include <time.h>
+
+#include "sentry/kernel/kernel.h"
+#include "sentry/mm/memfile.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+#include "syscalls/table.h"
+
+struct futex_key {
+	uint64_t space; /* mm pointer, or 0 for a memory-file offset */
+	uint64_t addr;  /* app address, or memory-file offset */
+};
+
+struct futex_waiter {
+	struct futex_key key;
+	uint32_t bitset;
+	struct task *task;
+	_Atomic int woken;
+	struct futex_waiter *next, **pprev;
+};
+
+#define NBUCKETS 256
+static struct bucket {
+	pthread_mutex_t lock;
+	struct futex_waiter *head;
+} buckets[NBUCKETS];
+static pthread_once_t buckets_once = PTHREAD_ONCE_INIT;
+
+static void buckets_init(void)
+{
+	for (int i = 0; i < NBUCKETS; i++)
+		pthread_mutex_init(&buckets[i].lock, NULL);
+}
+
+static struct bucket *bucket_of(const struct futex_key *k)
+{
+	uint64_t h = (k->space * 0x9e3779b97f4a7c15ULL) ^ (k->addr >> 2);
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return &buckets[(h >> 32) % NBUCKETS];
+}
+
+static bool key_eq(const struct futex_key *a, const struct futex_key *b)
+{
+	return a->space == b->space && a->addr == b->addr;
+}
+
+/* The sentry's pointer to the futex word, allocating its page if needed.
+ * -EINVAL for a misaligned word, -EFAULT for an unmapped one. */
+static int futex_word(struct mm *mm, uint64_t uaddr, bool write,
+		      uint32_t **out)
+{
+	struct iovec iov;
+	size_t covered;
+	if (uaddr & 3)
+		return -EINVAL;
+	int n = mm_iovecs(mm, uaddr, 4, write, &iov, 1, &covered);
+	if (n < 0)
+		return n;
+	if (covered < 4)
+		return -EFAULT;
+	*out = iov.iov_base;
+	return 0;
+}
+
+static int futex_key_get(struct mm *mm, uint64_t uaddr, bool private,
+			 struct futex_key *k, uint32_t **word)
+{
+	/* Writable so that a shared key names the page the app will really
+	 * use (no copy-on-write page to be replaced under the waiter). */
+	int r = futex_word(mm, uaddr, !private, word);
+	if (r == -EFAULT && !private)
+		r = futex_word(mm, uaddr, false, word);
+	if (r < 0)
+		return r;
+	if (private) {
+		k->space = (uint64_t)(uintptr_t)mm;
+		k->addr = uaddr;
+	} else {
+		k->space = 0;
+		k->addr = (uint64_t)((uint8_t *)*word - memfile_base());
+	}
+	return 0;
+}
+
+static void waiter_add(struct bucket *b, struct futex_waiter *w)
+{
+	w->next = b->head;
+	w->pprev = &b->head;
+	if (b->head)
+		b->head->pprev = &w->next;
+	b->head = w;
+}
+
+static void waiter_del(struct futex_waiter *w)
+{
+	*w->pprev = w->next;
+	if (w->next)
+		w->next->pprev = w->pprev;
+	w->next = NULL;
+	w->pprev = NULL;
+}
+
+/* Wake w: remove it and tell its task. Bucket locked. */
+static void waiter_wake(struct futex_waiter *w)
+{
+	struct task *t = w->task;
+	waiter_del(w);
+	atomic_fetch_add(&t->refs, 1);
+	/* After this store the waiter may return and its stack frame (w)
+	 * be gone: nothing of w is touched again. */
+	atomic_store(&w->woken, 1);
+	task_wake(t);
+	task_put(t);
+}
+
+static int wake_key(const struct futex_key *k, int n, uint32_t bitset)
+{
+	struct bucket *b = bucket_of(k);
+	int woken = 0;
+	pthread_mutex_lock(&b->lock);
+	for (struct futex_waiter *w = b->head, *next; w && woken < n; w = next) {
+		next = w->next;
+		if (key_eq(&w->key, k) && (w->bitset & bitset)) {
+			waiter_wake(w);
+			woken++;
+		}
+	}
+	pthread_mutex_unlock(&b->lock);
+	return woken;
+}
+
+int futex_wake_addr(struct mm *mm, uint64_t addr, int n)
+{
+	pthread_once(&buckets_once, buckets_init);
+	struct futex_key k = {(uint64_t)(uintptr_t)mm, addr};
+	int r = wake_key(&k, n, FUTEX_BITSET_MATCH_ANY);
+	/* The word may also be waited on as a shared futex. */
+	uint32_t *word;
+	if (futex_key_get(mm, addr, false, &k, &word) == 0)
+		r += wake_key(&k, n - r, FUTEX_BITSET_MATCH_ANY);
+	return r;
+}
+
+static struct bucket *lock_waiter_bucket(struct futex_waiter *w)
+{
+	/* A requeue may move w to another bucket between our reading its key
+	 * and locking: retry until the bucket is the one of its key. */
+	for (;;) {
+		struct futex_key k = w->key;
+		struct bucket *b = bucket_of(&k);
+		pthread_mutex_lock(&b->lock);
+		if (key_eq(&k, &w->key))
+			return b;
+		pthread_mutex_unlock(&b->lock);
+	}
+}
+
+static long futex_wait(struct task *t, uint64_t uaddr, bool private,
+		       uint32_t val, const struct timespec *deadline,
+		       uint32_t bitset)
+{
+	struct futex_waiter w;
+	uint32_t *word;
+
+	if (!bitset)
+		return -EINVAL;
+	memset(&w, 0, sizeof(w));
+	int r = futex_key_get(t->mm, uaddr, private, &w.key, &word);
+	if (r < 0)
+		return r;
+	w.bitset = bitset;
+	w.task = t;
+	struct bucket *b = bucket_of(&w.key);
+	pthread_mutex_lock(&b->lock);
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
+		pthread_mutex_unlock(&b->lock);
+		return -EAGAIN;
+	}
+	waiter_add(b, &w);
+	pthread_mutex_unlock(&b->lock);
+
+	for (;;) {
+		uint64_t seq = task_wait_prepare(t);
+		if (atomic_load(&w.woken))
+			return 0;
+		r = task_wait_commit(t, seq, deadline);
+		if (r == 0)
+			continue;
+		b = lock_waiter_bucket(&w);
+		if (atomic_load(&w.woken)) {
+			pthread_mutex_unlock(&b->lock);
+			return 0;
+		}
+		waiter_del(&w);
+		pthread_mutex_unlock(&b->lock);
+		return r == -ETIMEDOUT ? -ETIMEDOUT : -RV_ERESTARTSYS;
+	}
+}
+
+static int lock_two(struct bucket *a, struct bucket *b)
+{
+	if (a == b) {
+		pthread_mutex_lock(&a->lock);
+	} else if (a < b) {
+		pthread_mutex_lock(&a->lock);
+		pthread_mutex_lock(&b->lock);
+	} else {
+		pthread_mutex_lock(&b->lock);
+		pthread_mutex_lock(&a->lock);
+	}
+	return 0;
+}
+
+static void unlock_two(struct bucket *a, struct bucket *b)
+{
+	pthread_mutex_unlock(&a->lock);
+	if (a != b)
+		pthread_mutex_unlock(&b->lock);
+}
+
+static long futex_requeue(struct task *t, uint64_t uaddr, bool private,
+			  int nr_wake, int nr_requeue, uint64_t uaddr2,
+			  bool cmp, uint32_t cmpval)
+{
+	struct futex_key k1, k2;
+	uint32_t *w1, *w2;
+	int r;
+
+	if (nr_wake < 0 || nr_requeue < 0)
+		return -EINVAL;
+	if ((r = futex_key_get(t->mm, uaddr, private, &k1, &w1)) < 0)
+		return r;
+	if ((r = futex_key_get(t->mm, uaddr2, private, &k2, &w2)) < 0)
+		return r;
+	struct bucket *b1 = bucket_of(&k1), *b2 = bucket_of(&k2);
+	lock_two(b1, b2);
+	if (cmp && __atomic_load_n(w1, __ATOMIC_SEQ_CST) != cmpval) {
+		unlock_two(b1, b2);
+		return -EAGAIN;
+	}
+	int woken = 0, moved = 0;
+	for (struct futex_waiter *w = b1->head, *next; w; w = next) {
+		next = w->next;
+		if (!key_eq(&w->key, &k1))
+			continue;
+		if (woken < nr_wake) {
+			waiter_wake(w);
+			woken++;
+		} else if (moved < nr_requeue) {
+			waiter_del(w);
+			w->key = k2;
+			waiter_add(b2, w);
+			moved++;
+		} else {
+			break;
+		}
+	}
+	unlock_two(b1, b2);
+	return cmp ? woken + moved : woken;
+}
+
+static long futex_wake_op(struct task *t, uint64_t uaddr, bool private,
+			  int nr_wake, int nr_wake2, uint64_t uaddr2,
+			  uint32_t encoded)
+{
+	struct futex_key k1, k2;
+	uint32_t *w1, *w2;
+	int r;
+
+	int op = (encoded >> 28) & 0xf;
+	int cmp = (encoded >> 24) & 0xf;
+	int32_t oparg = ((int32_t)(encoded << 8)) >> 20;
+	int32_t cmparg = ((int32_t)(encoded << 20)) >> 20;
+	if (op & FUTEX_OP_OPARG_SHIFT) {
+		if (oparg < 0 || oparg > 31)
+			return -EINVAL;
+		oparg = (int32_t)(1U << oparg);
+		op &= ~FUTEX_OP_OPARG_SHIFT;
+	}
+	if (op > FUTEX_OP_XOR || cmp > FUTEX_OP_CMP_GE)
+		return -ENOSYS;
+	if ((r = futex_key_get(t->mm, uaddr, private, &k1, &w1)) < 0)
+		return r;
+	if ((r = futex_word(t->mm, uaddr2, true, &w2)) < 0)
+		return r;
+	if ((r = futex_key_get(t->mm, uaddr2, private, &k2, &w2)) < 0)
+		return r;
+	struct bucket *b1 = bucket_of(&k1), *b2 = bucket_of(&k2);
+	lock_two(b1, b2);
+	uint32_t old = __atomic_load_n(w2, __ATOMIC_SEQ_CST), nv;
+	do {
+		switch (op) {
+		case FUTEX_OP_SET: nv = (uint32_t)oparg; break;
+		case FUTEX_OP_ADD: nv = old + (uint32_t)oparg; break;
+		case FUTEX_OP_OR: nv = old | (uint32_t)oparg; break;
+		case FUTEX_OP_ANDN: nv = old & ~(uint32_t)oparg; break;
+		default: nv = old ^ (uint32_t)oparg; break;
+		}
+	} while (!__atomic_compare_exchange_n(w2, &old, nv, false,
+					      __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	int32_t o = (int32_t)old;
+	bool hit;
+	switch (cmp) {
+	case FUTEX_OP_CMP_EQ: hit = o == cmparg; break;
+	case FUTEX_OP_CMP_NE: hit = o != cmparg; break;
+	case FUTEX_OP_CMP_LT: hit = o < cmparg; break;
+	case FUTEX_OP_CMP_LE: hit = o <= cmparg; break;
+	case FUTEX_OP_CMP_GT: hit = o > cmparg; break;
+	default: hit = o >= cmparg; break;
+	}
+	int woken = 0;
+	for (struct futex_waiter *w = b1->head, *next; w && woken < nr_wake; w = next) {
+		next = w->next;
+		if (key_eq(&w->key, &k1)) {
+			waiter_wake(w);
+			woken++;
+		}
+	}
+	if (hit) {
+		int woken2 = 0;
+		for (struct futex_waiter *w = b2->head, *next;
+		     w && woken2 < nr_wake2; w = next) {
+			next = w->next;
+			if (key_eq(&w->key, &k2)) {
+				waiter_wake(w);
+				woken2++;
+			}
+		}
+		woken += woken2;
+	}
+	unlock_two(b1, b2);
+	return woken;
+}
+
+/* A timeout: relative for FUTEX_WAIT, absolute for WAIT_BITSET (on
+ * CLOCK_REALTIME with FUTEX_CLOCK_REALTIME). Converted to an absolute
+ * CLOCK_MONOTONIC deadline. */
+static int get_deadline(struct task *t, uint64_t uts, bool absolute,
+			bool realtime, struct timespec *out)
+{
+	struct timespec ts, now;
+	if (mm_copy_in(t->mm, &ts, uts, sizeof(ts)) < 0)
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+		return -EINVAL;
+	int64_t ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	if (absolute) {
+		clock_gettime(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, &now);
+		ns -= now.tv_sec * 1000000000LL + now.tv_nsec;
+		if (ns < 0)
+			ns = 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns += now.tv_nsec;
+	out->tv_sec = now.tv_sec + ns / 1000000000LL;
+	out->tv_nsec = ns % 1000000000LL;
+	return 0;
+}
+
+long futex_syscall(struct task *t, uint64_t uaddr, int op, uint32_t val,
+		   uint64_t utime, uint64_t uaddr2, uint32_t val3)
+{
+	bool private = op & FUTEX_PRIVATE_FLAG;
+	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	struct timespec dl;
+	int r;
+
+	pthread_once(&buckets_once, buckets_init);
+	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET &&
+	    cmd != FUTEX_WAIT_REQUEUE_PI && cmd != FUTEX_LOCK_PI2)
+		return -ENOSYS;
+	switch (cmd) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET:
+		if (utime) {
+			r = get_deadline(t, utime, cmd == FUTEX_WAIT_BITSET,
+					 realtime, &dl);
+			if (r < 0)
+				return r;
+		}
+		return futex_wait(t, uaddr, private, val, utime ? &dl : NULL,
+				  cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : val3);
+	case FUTEX_WAKE:
+	case FUTEX_WAKE_BITSET: {
+		uint32_t bitset = cmd == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3;
+		struct futex_key k;
+		uint32_t *word;
+		if (!bitset)
+			return -EINVAL;
+		if ((r = futex_key_get(t->mm, uaddr, private, &k, &word)) < 0)
+			return r;
+		return wake_key(&k, (int)RV_MIN(val, (uint32_t)INT32_MAX), bitset);
+	}
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(t, uaddr, private, (int)val,
+				     (int)(uint32_t)utime, uaddr2,
+				     cmd == FUTEX_CMP_REQUEUE, val3);
+	case FUTEX_WAKE_OP:
+		return futex_wake_op(t, uaddr, private, (int)val,
+				     (int)(uint32_t)utime, uaddr2, val3);
+	default:
+		/* Priority-inheritance futexes are not offered yet. */
+		return -ENOSYS;
+	}
+}
+
+/* Linux's exit_robust_list(): mark each futex the dying thread holds as
+ * FUTEX_OWNER_DIED and wake one waiter. The list is app memory: bounded
+ * walk, every read checked. */
+static void handle_futex_death(struct task *t, uint64_t uaddr)
+{
+	uint32_t *word;
+	if (futex_word(t->mm, uaddr, true, &word) < 0)
+		return;
+	uint32_t old = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+	for (;;) {
+		if ((old & FUTEX_TID_MASK) != (uint32_t)t->tid)
+			return;
+		uint32_t nv = (old & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		if (__atomic_compare_exchange_n(word, &old, nv, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			break;
+	}
+	if (old & FUTEX_WAITERS)
+		futex_wake_addr(t->mm, uaddr, 1);
+}
+
+void futex_exit_robust_list(struct task *t)
+{
+	struct {
+		uint64_t next;
+		int64_t offset;
+		uint64_t pending;
+	} head;
+
+	if (!t->robust_list || !t->mm)
+		return;
+	pthread_once(&buckets_once, buckets_init);
+	if (mm_copy_in(t->mm, &head, t->robust_list, sizeof(head)) < 0)
+		return;
+	uint64_t entry = head.next;
+	for (int i = 0; i < 2048 && entry != t->robust_list; i++) {
+		uint64_t next;
+		if (mm_copy_in(t->mm, &next, entry & ~1ULL, sizeof(next)) < 0)
+			return;
+		if (entry != head.pending)
+			handle_futex_death(t, (entry & ~1ULL) + (uint64_t)head.offset);
+		entry = next;
+	}
+	if (head.pending)
+		handle_futex_death(t, (head.pending & ~1ULL) + (uint64_t)head.offset);
+	t->robust_list = 0;
+}

@@ -1,0 +1,676 @@
+/* Processes: clone(2)/fork(2)/vfork(2), thread and process exit, zombies,
+ * wait4(2)/waitid(2), re-parenting of orphans to init, process groups and
+ * sessions.
+ *
+ * Relations (parent, children, pgid, sid) and signal state are protected
+ * by the kernel lock. */
+#include <linux/sched.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "sentry/kernel/futex.h"
+#include "sentry/kernel/kernel.h"
+#include "sentry/kernel/process.h"
+#include "sentry/kernel/signal.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+#include "sentry/vfs/fdtable.h"
+#include "sentry/vfs/namei.h"
+#include "sentry/vfs/vfs.h"
+#include "syscalls/table.h"
+
+/* Tasks of the whole sandbox: a thread or fork bomb ends here, with EAGAIN,
+ * not on the host. */
+#define MAX_TASKS 4096
+
+static int nr_tasks_live;
+
+/* --- relations ---------------------------------------------------------- */
+
+static void child_link_locked(struct thread_group *parent,
+			      struct thread_group *child)
+{
+	child->parent = parent;
+	child->sibling = parent->children;
+	parent->children = child;
+}
+
+static void child_unlink_locked(struct thread_group *child)
+{
+	struct thread_group *p = child->parent;
+	if (!p)
+		return;
+	for (struct thread_group **pp = &p->children; *pp; pp = &(*pp)->sibling)
+		if (*pp == child) {
+			*pp = child->sibling;
+			break;
+		}
+	child->parent = NULL;
+	child->sibling = NULL;
+}
+
+void signal_notify_parent_locked(struct thread_group *tg, int why, int status)
+{
+	struct thread_group *p = tg->parent;
+	if (!p || !p->leader)
+		return;
+	struct k_sigaction *act = &p->sighand->action[SIGCHLD];
+	/* SA_NOCLDSTOP: no SIGCHLD for stops and continues. */
+	bool send = !(why == CLD_STOPPED || why == CLD_CONTINUED) ||
+		    !(act->flags & SA_NOCLDSTOP);
+	int sig = why == CLD_EXITED || why == CLD_KILLED || why == CLD_DUMPED ?
+		  tg->exit_signal : SIGCHLD;
+	if (send && sig > 0 && sig <= RV_NSIG &&
+	    act->handler != (uint64_t)(uintptr_t)SIG_IGN) {
+		if (!(p->shared_pending & (1ULL << (sig - 1)))) {
+			p->shared_info[sig - 1].code = why;
+			p->shared_info[sig - 1].pid = tg->tgid;
+			p->shared_info[sig - 1].uid = 0;
+			p->shared_info[sig - 1].status = status;
+			p->shared_info[sig - 1].addr = 0;
+		}
+		if (sig != SIGCHLD ||
+		    act->handler != (uint64_t)(uintptr_t)SIG_DFL)
+			p->shared_pending |= 1ULL << (sig - 1);
+	}
+	/* wait4() sleepers of every thread of the parent recheck. */
+	kernel_wake_group_locked(p);
+}
+
+/* --- clone ---------------------------------------------------------------- */
+
+static struct thread_group *tg_new(int tgid)
+{
+	struct thread_group *tg = rv_xcalloc(1, sizeof(*tg));
+	tg->refs = 2; /* the process tree's (until reaped) and the leader's */
+	tg->tgid = tgid;
+	tg->exit_signal = SIGCHLD;
+	pthread_mutex_init(&tg->lock, NULL);
+	return tg;
+}
+
+static struct sighand *sighand_copy(struct sighand *src)
+{
+	struct sighand *sh = rv_xcalloc(1, sizeof(*sh));
+	pthread_mutex_init(&sh->lock, NULL);
+	sh->refs = 1;
+	pthread_mutex_lock(&src->lock);
+	memcpy(sh->action, src->action, sizeof(sh->action));
+	pthread_mutex_unlock(&src->lock);
+	return sh;
+}
+
+/* clone(2)'s checks of flag combinations. */
+static int clone_check(uint64_t flags)
+{
+	const uint64_t ns = CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS |
+			    CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+			    CLONE_NEWNET | CLONE_NEWTIME;
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if ((flags & CLONE_FS) && (flags & CLONE_NEWNS))
+		return -EINVAL;
+	if ((flags & CLONE_THREAD) && (flags & CSIGNAL))
+		return -EINVAL;
+	if (flags & ns)
+		return -EPERM; /* namespaces inside the sandbox: not yet */
+	if (flags & (CLONE_PIDFD | CLONE_PTRACE | CLONE_UNTRACED))
+		return (flags & CLONE_PIDFD) ? -EINVAL : 0;
+	return 0;
+}
+
+long process_clone(struct task *t, const struct clone_req *req)
+{
+	uint64_t flags = req->flags;
+	int r = clone_check(flags);
+	if (r < 0)
+		return r;
+	if ((req->exit_signal & ~0xffULL) || req->exit_signal > RV_NSIG)
+		return -EINVAL;
+
+	struct task *c = task_alloc();
+	kernel_lock();
+	if (nr_tasks_live >= MAX_TASKS ||
+	    (!(flags & CLONE_THREAD) &&
+	     (uint64_t)nr_tasks_live >= t->tg->rlim[RLIMIT_NPROC].rlim_cur &&
+	     t->cred.euid != 0)) {
+		kernel_unlock();
+		task_put(c);
+		return -EAGAIN;
+	}
+	if (t->tg->exiting) {
+		kernel_unlock();
+		task_put(c);
+		return -RV_ERESTARTNOINTR;
+	}
+	c->tid = kernel_tid_alloc_locked();
+	nr_tasks_live++;
+	kernel_unlock();
+
+	c->cred = t->cred;
+	memcpy(c->comm, t->comm, sizeof(c->comm));
+	c->sigmask = t->sigmask;
+	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) {
+		c->altstack_sp = t->altstack_sp;
+		c->altstack_size = t->altstack_size;
+		c->altstack_flags = t->altstack_flags;
+	}
+
+	/* Address space: shared for threads and vfork, else copy-on-write. */
+	if (flags & CLONE_VM) {
+		mm_get(t->mm);
+		c->mm = t->mm;
+	} else {
+		c->mm = mm_fork(t->mm);
+		if (!c->mm) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	if (flags & CLONE_FILES) {
+		fdtable_get(t->files);
+		c->files = t->files;
+	} else {
+		c->files = fdtable_copy(t->files);
+	}
+	c->fs = (flags & CLONE_FS) ? fs_context_get(t->fs) : fs_context_copy(t->fs);
+	c->ctx = rv_platform->ops->ctx_create(rv_platform);
+	if (!c->files || !c->fs || !c->ctx) {
+		r = -ENOMEM;
+		goto fail;
+	}
+
+	/* Registers: the parent's, returning 0, on the new stack and TLS. */
+	if (rv_platform->ops->ctx_sync_fpstate)
+		rv_platform->ops->ctx_sync_fpstate(t->ctx);
+	c->ctx->regs = t->ctx->regs;
+	memcpy(c->ctx->fpstate, t->ctx->fpstate, sizeof(c->ctx->fpstate));
+	c->ctx->fpstate_len = t->ctx->fpstate_len;
+	c->ctx->fpstate_dirty = t->ctx->fpstate_len != 0;
+	c->ctx->regs.rax = 0;
+	c->ctx->regs.orig_rax = (uint64_t)-1;
+	if (req->stack)
+		c->ctx->regs.rsp = req->stack + req->stack_size;
+	if (flags & CLONE_SETTLS)
+		c->ctx->regs.fs_base = req->tls;
+
+	if (flags & CLONE_CHILD_CLEARTID)
+		c->clear_child_tid = req->child_tid;
+	if (flags & CLONE_CHILD_SETTID) {
+		uint32_t tid = (uint32_t)c->tid;
+		if (mm_copy_out(c->mm, req->child_tid, &tid, 4) < 0) {
+			r = -EFAULT;
+			goto fail;
+		}
+	}
+	if (flags & CLONE_PARENT_SETTID) {
+		uint32_t tid = (uint32_t)c->tid;
+		if (mm_copy_out(t->mm, req->parent_tid, &tid, 4) < 0) {
+			r = -EFAULT;
+			goto fail;
+		}
+	}
+
+	struct vfork_done vd;
+	if (flags & CLONE_VFORK) {
+		pthread_mutex_init(&vd.lock, NULL);
+		pthread_cond_init(&vd.cond, NULL);
+		vd.done = false;
+		c->vfork_done = &vd;
+	}
+
+	kernel_lock();
+	if (flags & CLONE_THREAD) {
+		c->tg = t->tg;
+		atomic_fetch_add(&c->tg->refs, 1);
+		c->tg->nr_threads++;
+	} else {
+		c->tg = tg_new(c->tid);
+		c->tg->leader = c;
+		c->tg->nr_threads = 1;
+		c->tg->exit_signal = (int)req->exit_signal;
+		c->tg->pgid = t->tg->pgid;
+		c->tg->sid = t->tg->sid;
+		memcpy(c->tg->rlim, t->tg->rlim, sizeof(c->tg->rlim));
+		if (flags & CLONE_SIGHAND) {
+			c->tg->sighand = t->tg->sighand;
+			pthread_mutex_lock(&c->tg->sighand->lock);
+			c->tg->sighand->refs++;
+			pthread_mutex_unlock(&c->tg->sighand->lock);
+		} else {
+			c->tg->sighand = sighand_copy(t->tg->sighand);
+		}
+		struct thread_group *parent = (flags & CLONE_PARENT) && t->tg->parent ?
+			t->tg->parent : t->tg;
+		child_link_locked(parent, c->tg);
+	}
+	kernel_insert_task_locked(c);
+	kernel_unlock();
+
+	int tid = c->tid;
+	r = kernel_start_task(c);
+	if (r < 0)
+		rv_panic("cannot start a host thread for task %d: %s", tid,
+			 strerror(-r));
+	if (flags & CLONE_VFORK) {
+		/* The parent sleeps until the child execs or exits; like
+		 * Linux, signals may not end that wait early. */
+		pthread_mutex_lock(&vd.lock);
+		while (!vd.done)
+			pthread_cond_wait(&vd.cond, &vd.lock);
+		pthread_mutex_unlock(&vd.lock);
+	}
+	return tid;
+
+fail:
+	kernel_lock();
+	nr_tasks_live--;
+	kernel_unlock();
+	if (c->ctx)
+		rv_platform->ops->ctx_destroy(c->ctx);
+	if (c->files)
+		fdtable_put(c->files);
+	if (c->fs)
+		fs_context_put(c->fs);
+	if (c->mm)
+		mm_put(c->mm);
+	free(c);
+	return r;
+}
+
+void process_vfork_release(struct task *t)
+{
+	struct vfork_done *vd = t->vfork_done;
+	if (!vd)
+		return;
+	t->vfork_done = NULL;
+	pthread_mutex_lock(&vd->lock);
+	vd->done = true;
+	pthread_cond_broadcast(&vd->cond);
+	pthread_mutex_unlock(&vd->lock);
+}
+
+/* --- exit ----------------------------------------------------------------- */
+
+/* CLONE_CHILD_CLEARTID: clear the tid word and wake one futex waiter, so
+ * that pthread_join returns (set_tid_address(2)). */
+static void clear_child_tid(struct task *t)
+{
+	if (!t->clear_child_tid || !t->mm)
+		return;
+	uint32_t zero = 0;
+	if (mm_copy_out(t->mm, t->clear_child_tid, &zero, 4) == 0)
+		futex_wake_addr(t->mm, t->clear_child_tid, 1);
+	t->clear_child_tid = 0;
+}
+
+/* The orphans of an exiting group go to init (PID 1 of the sandbox). */
+static void reparent_children_locked(struct thread_group *tg)
+{
+	struct thread_group *init = kernel_init_tg();
+	while (tg->children) {
+		struct thread_group *c = tg->children;
+		tg->children = c->sibling;
+		c->sibling = NULL;
+		c->parent = NULL;
+		if (init && init != tg && !init->exiting) {
+			child_link_locked(init, c);
+			if (c->zombie)
+				signal_notify_parent_locked(c, CLD_EXITED, 0);
+		}
+	}
+}
+
+/* A zombie whose parent does not want it (SIGCHLD ignored or SA_NOCLDWAIT)
+ * is reaped at once (wait(2) NOTES). */
+static bool parent_autoreaps(struct thread_group *tg)
+{
+	struct thread_group *p = tg->parent;
+	if (!p)
+		return true;
+	struct k_sigaction *a = &p->sighand->action[SIGCHLD];
+	return tg->exit_signal == SIGCHLD &&
+	       (a->handler == (uint64_t)(uintptr_t)SIG_IGN ||
+		(a->flags & SA_NOCLDWAIT));
+}
+
+static void tg_release_locked(struct thread_group *tg)
+{
+	child_unlink_locked(tg);
+	kernel_tg_unlist_locked(tg);
+	kernel_tg_put(tg);
+}
+
+void process_thread_exit(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+
+	clear_child_tid(t);
+	process_vfork_release(t);
+	futex_exit_robust_list(t);
+
+	kernel_lock();
+	nr_tasks_live--;
+	bool last = --tg->nr_threads == 0;
+	/* exit(2) of the last thread ends the group with its status. */
+	if (last && !tg->exiting) {
+		tg->exiting = true;
+		tg->exit_code = t->exit_code;
+	}
+	int status = tg->exit_code;
+	bool is_init = tg == kernel_init_tg();
+	if (last) {
+		reparent_children_locked(tg);
+		tg->zombie = true;
+		int why = WIFSIGNALED(status) ? CLD_KILLED : CLD_EXITED;
+		int st = WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
+		if (parent_autoreaps(tg)) {
+			struct thread_group *p = tg->parent;
+			tg_release_locked(tg);
+			if (p)
+				kernel_wake_group_locked(p);
+		} else {
+			signal_notify_parent_locked(tg, why, st);
+		}
+	}
+	kernel_unlock();
+	if (last && is_init)
+		kernel_exit_sandbox(status);
+}
+
+/* --- wait ----------------------------------------------------------------- */
+
+struct wait_req {
+	int idtype; /* P_PID, P_PGID, P_ALL */
+	int id;
+	int options;
+	/* results */
+	int pid, status, why, st;
+};
+
+static bool wait_match(struct task *t, struct thread_group *c,
+		       const struct wait_req *w)
+{
+	switch (w->idtype) {
+	case P_PID:
+		if (c->tgid != w->id)
+			return false;
+		break;
+	case P_PGID:
+		if (c->pgid != w->id)
+			return false;
+		break;
+	}
+	/* __WALL waits for all; __WCLONE only "clone" children (exit signal
+	 * other than SIGCHLD); by default only SIGCHLD children. */
+	if (w->options & __WALL)
+		return true;
+	bool clone_child = c->exit_signal != SIGCHLD;
+	(void)t;
+	return (w->options & __WCLONE) ? clone_child : !clone_child;
+}
+
+/* One pass over the children: 1 found (and reaped unless WNOWAIT), 0 none
+ * ready yet, -ECHILD no matching child at all. */
+static int wait_once_locked(struct task *t, struct wait_req *w)
+{
+	bool any = false;
+	for (struct thread_group *c = t->tg->children; c; c = c->sibling) {
+		if (!wait_match(t, c, w))
+			continue;
+		any = true;
+		if (c->zombie && (w->options & WEXITED)) {
+			w->pid = c->tgid;
+			w->status = c->exit_code;
+			w->why = WIFSIGNALED(c->exit_code) ? CLD_KILLED : CLD_EXITED;
+			w->st = WIFSIGNALED(c->exit_code) ? WTERMSIG(c->exit_code) :
+							   WEXITSTATUS(c->exit_code);
+			if (!(w->options & WNOWAIT))
+				tg_release_locked(c);
+			return 1;
+		}
+		if ((w->options & WUNTRACED) && c->stopped &&
+		    c->wait_report && c->wait_report != 0xffff) {
+			w->pid = c->tgid;
+			w->status = c->wait_report;
+			w->why = CLD_STOPPED;
+			w->st = (c->wait_report >> 8) & 0xff;
+			if (!(w->options & WNOWAIT))
+				c->wait_report = 0;
+			return 1;
+		}
+		if ((w->options & WCONTINUED) && c->wait_report == 0xffff) {
+			w->pid = c->tgid;
+			w->status = 0xffff;
+			w->why = CLD_CONTINUED;
+			w->st = SIGCONT;
+			if (!(w->options & WNOWAIT))
+				c->wait_report = 0;
+			return 1;
+		}
+	}
+	return any ? 0 : -ECHILD;
+}
+
+static long do_wait(struct task *t, struct wait_req *w)
+{
+	for (;;) {
+		uint64_t seq = task_wait_prepare(t);
+		kernel_lock();
+		int r = wait_once_locked(t, w);
+		kernel_unlock();
+		if (r != 0)
+			return r < 0 ? r : w->pid;
+		if (w->options & WNOHANG)
+			return 0;
+		if (task_wait_commit(t, seq, NULL) == -EINTR)
+			return -RV_ERESTARTSYS;
+	}
+}
+
+long process_wait4(struct task *t, int pid, uint64_t status_addr, int options,
+		   uint64_t rusage_addr)
+{
+	struct wait_req w = {.options = options | WEXITED};
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD |
+			__WCLONE | __WALL))
+		return -EINVAL;
+	if (pid == INT32_MIN)
+		return -ESRCH;
+	if (pid > 0) {
+		w.idtype = P_PID;
+		w.id = pid;
+	} else if (pid == 0) {
+		w.idtype = P_PGID;
+		w.id = t->tg->pgid;
+	} else if (pid < -1) {
+		w.idtype = P_PGID;
+		w.id = -pid;
+	} else {
+		w.idtype = P_ALL;
+	}
+	long r = do_wait(t, &w);
+	if (r <= 0)
+		return r;
+	if (status_addr) {
+		int32_t st = w.status;
+		if (mm_copy_out(t->mm, status_addr, &st, 4) < 0)
+			return -EFAULT;
+	}
+	if (rusage_addr) {
+		struct rusage ru;
+		memset(&ru, 0, sizeof(ru));
+		if (mm_copy_out(t->mm, rusage_addr, &ru, sizeof(ru)) < 0)
+			return -EFAULT;
+	}
+	return r;
+}
+
+long process_waitid(struct task *t, int idtype, int id, uint64_t infop,
+		    int options, uint64_t rusage_addr)
+{
+	struct wait_req w = {.idtype = idtype, .id = id, .options = options};
+
+	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED |
+			__WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	if (options & WSTOPPED)
+		w.options |= WUNTRACED;
+	switch (idtype) {
+	case P_ALL:
+		break;
+	case P_PID:
+		if (id <= 0)
+			return -EINVAL;
+		break;
+	case P_PGID:
+		if (id < 0)
+			return -EINVAL;
+		if (id == 0)
+			w.id = t->tg->pgid;
+		break;
+	default:
+		return -EINVAL;
+	}
+	long r = do_wait(t, &w);
+	if (r < 0)
+		return r;
+	if (infop) {
+		struct {
+			int32_t signo, errno_, code, pad;
+			int32_t pid, uid, status, pad2;
+			uint8_t rest[96];
+		} si;
+		memset(&si, 0, sizeof(si));
+		if (r > 0) {
+			si.signo = SIGCHLD;
+			si.code = w.why;
+			si.pid = w.pid;
+			si.status = w.st;
+		}
+		if (mm_copy_out(t->mm, infop, &si, sizeof(si)) < 0)
+			return -EFAULT;
+	}
+	if (rusage_addr) {
+		struct rusage ru;
+		memset(&ru, 0, sizeof(ru));
+		if (mm_copy_out(t->mm, rusage_addr, &ru, sizeof(ru)) < 0)
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* --- process groups and sessions ------------------------------------------ */
+
+static struct thread_group *tg_by_pid_locked(int pid)
+{
+	struct task *t = kernel_find_task_locked(pid);
+	return t && t->tg->tgid == pid && !t->tg->zombie ? t->tg : NULL;
+}
+
+static bool pgrp_exists_in_session_locked(int pgid, int sid)
+{
+	bool found = false;
+	kernel_for_each_tg_locked(tg, {
+		if (tg->pgid == pgid && tg->sid == sid && !tg->zombie)
+			found = true;
+	});
+	return found;
+}
+
+long process_setpgid(struct task *t, int pid, int pgid)
+{
+	long r = 0;
+	if (pgid < 0)
+		return -EINVAL;
+	kernel_lock();
+	struct thread_group *tg = pid == 0 ? t->tg : tg_by_pid_locked(pid);
+	if (!tg) {
+		r = -ESRCH;
+		goto out;
+	}
+	/* The caller itself or one of its children (setpgid(2)). */
+	if (tg != t->tg && tg->parent != t->tg) {
+		r = -ESRCH;
+		goto out;
+	}
+	if (tg->sid == tg->tgid) {
+		r = -EPERM; /* a session leader */
+		goto out;
+	}
+	if (tg != t->tg && tg->sid != t->tg->sid) {
+		r = -EPERM;
+		goto out;
+	}
+	if (pgid == 0)
+		pgid = tg->tgid;
+	if (pgid != tg->tgid && !pgrp_exists_in_session_locked(pgid, t->tg->sid)) {
+		r = -EPERM;
+		goto out;
+	}
+	tg->pgid = pgid;
+out:
+	kernel_unlock();
+	return r;
+}
+
+long process_setsid(struct task *t)
+{
+	long r;
+	kernel_lock();
+	/* A process group leader cannot start a session (EPERM), nor can
+	 * anyone whose pid is some group's id. */
+	bool leader = false;
+	kernel_for_each_tg_locked(tg, {
+		if (tg->pgid == t->tg->tgid && !tg->zombie)
+			leader = true;
+	});
+	if (leader) {
+		r = -EPERM;
+	} else {
+		t->tg->sid = t->tg->tgid;
+		t->tg->pgid = t->tg->tgid;
+		r = t->tg->tgid;
+	}
+	kernel_unlock();
+	return r;
+}
+
+/* kill(2) to a process group or to everyone (-1). */
+long process_kill_many(struct task *t, int pgid, bool all, int sig)
+{
+	struct thread_group *targets[256];
+	int n = 0;
+	bool found = false;
+
+	kernel_lock();
+	kernel_for_each_tg_locked(tg, {
+		if (tg->zombie)
+			continue;
+		if (all ? (tg->tgid != 1 && tg != t->tg) : tg->pgid == pgid) {
+			found = true;
+			if (n < (int)RV_ARRAY_SIZE(targets)) {
+				atomic_fetch_add(&tg->refs, 1);
+				targets[n++] = tg;
+			}
+		}
+	});
+	kernel_unlock();
+	for (int i = 0; i < n; i++) {
+		if (sig) {
+			struct ksiginfo info = {.signo = sig, .code = SI_USER,
+						.pid = t->tg->tgid,
+						.uid = (int)t->cred.uid};
+			kernel_send_signal_tg(targets[i], &info);
+		}
+		kernel_lock();
+		kernel_tg_put(targets[i]);
+		kernel_unlock();
+	}
+	return found ? 0 : -ESRCH;
+}

@@ -1,0 +1,56 @@
+/* Process life (process.c): clone, exit, wait, groups and sessions. */
+#ifndef RV_PROCESS_H
+#define RV_PROCESS_H
+
+#include <stdint.h>
+
+#include "sentry/kernel/task.h"
+
+/* clone(2)/clone3(2) arguments, already copied in. */
+struct clone_req {
+	uint64_t flags;       /* CLONE_* without the exit signal */
+	uint64_t exit_signal; /* signal to the parent at exit */
+	uint64_t stack, stack_size;
+	uint64_t parent_tid, child_tid, tls;
+};
+
+/* Returns the child's tid or -errno. */
+long process_clone(struct task *t, const struct clone_req *req);
+/* The vfork parent may continue (child execs or exits). */
+void process_vfork_release(struct task *t);
+/* The thread's last steps: clear_child_tid, robust futexes, zombie. */
+void process_thread_exit(struct task *t);
+
+long process_wait4(struct task *t, int pid, uint64_t status, int options,
+		   uint64_t rusage);
+long process_waitid(struct task *t, int idtype, int id, uint64_t infop,
+		    int options, uint64_t rusage);
+long process_setpgid(struct task *t, int pid, int pgid);
+long process_setsid(struct task *t);
+/* kill(2) to process group pgid, or to every process but init (all). */
+long process_kill_many(struct task *t, int pgid, bool all, int sig);
+
+/* Kernel internals shared by task.c and process.c (kernel lock held for
+ * the _locked ones). */
+struct task *task_alloc(void);
+int kernel_tid_alloc_locked(void);
+void kernel_insert_task_locked(struct task *t);
+struct task *kernel_find_task_locked(int tid);
+struct thread_group *kernel_init_tg(void);
+void kernel_tg_put(struct thread_group *tg);
+void kernel_tg_unlist_locked(struct thread_group *tg);
+void kernel_wake_group_locked(struct thread_group *tg);
+extern struct thread_group *kernel_all_tgs;
+/* execve from a multi-threaded group: end the other threads, and let the
+ * exec'ing thread take over the leader's id. */
+void kernel_exec_zap_others_locked(struct task *t);
+void kernel_exec_become_leader_locked(struct task *t);
+#define kernel_for_each_tg_locked(tg, body)                                  \
+	do {                                                                 \
+		for (struct thread_group *tg = kernel_all_tgs; tg;           \
+		     tg = tg->next_all) {                                    \
+			body                                                 \
+		}                                                            \
+	} while (0)
+
+#endif
