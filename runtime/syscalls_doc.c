@@ -31,8 +31,10 @@ int runtime_syscalls_doc(bool markdown)
 		const char *name = syscall_name(nr);
 		if (!name)
 			continue;
-		const char *st = syscall_implemented(&syscall_table[nr]) ?
-			"supported" : "ENOSYS";
+		const struct syscall_def *d = &syscall_table[nr];
+		const char *st = syscall_implemented(d) ? "supported" :
+				 d->fn == rv_sys_enosys_quiet ?
+				 "ENOSYS (deliberate: libc falls back)" : "ENOSYS";
 		if (markdown)
 			printf("| %u | `%s` | %s |\n", nr, name, st);
 		else

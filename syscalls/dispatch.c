@@ -37,7 +37,8 @@ long syscall_dispatch(struct task *t, unsigned long nr, const uint64_t a[6])
 	if (likely(d && syscall_implemented(d))) {
 		ret = d->fn(t, a);
 	} else {
-		log_enosys(nr);
+		if (!d || d->fn != rv_sys_enosys_quiet)
+			log_enosys(nr);
 		ret = -ENOSYS;
 	}
 	if (unlikely(rv_strace))

@@ -296,3 +296,4 @@ long sys_restart_syscall(struct task *t, const uint64_t a[6])
 	/* Restart blocks are not kept: the interrupted call reports EINTR. */
 	return -EINTR;
 }
+

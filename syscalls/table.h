@@ -81,9 +81,12 @@ extern const struct syscall_def syscall_table[SYSCALL_TABLE_SIZE];
 const char *syscall_name(unsigned long nr);
 
 long rv_sys_enosys(struct task *, const uint64_t args[6]);
+/* Deliberately unsupported calls that libc probes and falls back from
+ * (rseq): -ENOSYS without the "unsupported" log line. */
+long rv_sys_enosys_quiet(struct task *, const uint64_t args[6]);
 static inline bool syscall_implemented(const struct syscall_def *d)
 {
-	return d->fn && d->fn != rv_sys_enosys;
+	return d->fn && d->fn != rv_sys_enosys && d->fn != rv_sys_enosys_quiet;
 }
 
 /* Dispatch one system call: strace, table lookup, ENOSYS logging. */
