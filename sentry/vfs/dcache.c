@@ -6,11 +6,19 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "sentry/fs/pipe/pipe.h"
 #include "sentry/kernel/task.h"
 #include "sentry/util.h"
 
 /* Recursive: filesystems and /proc helpers may re-enter path helpers. */
 pthread_mutex_t vfs_ns_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+uint64_t vfs_alloc_dev(void)
+{
+	static _Atomic uint64_t next = 20;
+	/* makedev(0, n): anonymous block devices, like Linux's tmpfs/proc. */
+	return atomic_fetch_add(&next, 1);
+}
 
 /* --- inodes --------------------------------------------------------------- */
 
@@ -40,6 +48,8 @@ void inode_put(struct inode *i)
 		return;
 	if (i->sb && i->sb->put_inode)
 		i->sb->put_inode(i);
+	if (i->pipe)
+		pipe_inode_release(i);
 	pthread_mutex_destroy(&i->lock);
 	free(i);
 }
@@ -260,14 +270,17 @@ void d_move(struct dentry *d, struct dentry *new_parent, const char *name,
 
 int d_iterate_children(struct dentry *dir, struct dir_context *ctx)
 {
+	/* Positions 0 and 1 are "." and ".." (the VFS emits them); a child's
+	 * position is its creation sequence + 2, stable across unlinks. */
 	for (struct dentry *c = dir->child_first; c; c = c->sib_next) {
-		if ((int64_t)c->seq < ctx->pos || !c->inode)
+		int64_t k = (int64_t)c->seq + 2;
+		if (k < ctx->pos || !c->inode)
 			continue;
 		unsigned char type = (unsigned char)((c->inode->mode >> 12) & 15);
 		if (ctx->emit(ctx, c->name, c->namelen, c->inode->ino, type,
-			      (int64_t)c->seq + 1))
+			      k + 1))
 			return 0;
-		ctx->pos = (int64_t)c->seq + 1;
+		ctx->pos = k + 1;
 	}
 	return 0;
 }

@@ -82,6 +82,12 @@ int vfs_fstat(struct file *f, struct kstat *st)
 	if (f->dentry && f->dentry->inode && f->dentry->inode->iops &&
 	    f->dentry->inode->iops->getattr)
 		return f->dentry->inode->iops->getattr(f->dentry, st);
+	if (f->inode && f->inode->iops && f->inode->iops->getattr) {
+		/* Anonymous files (stdio) answer through their inode. */
+		struct dentry anon = {.inode = f->inode};
+		anon.parent = &anon;
+		return f->inode->iops->getattr(&anon, st);
+	}
 	if (f->inode) {
 		inode_fill_kstat(f->inode, st);
 		return 0;

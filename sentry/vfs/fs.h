@@ -14,6 +14,7 @@
 
 struct super_block;
 struct cred;
+struct statfs;
 
 struct path {
 	struct mount *mnt;
@@ -93,6 +94,9 @@ struct super_block {
 	uint64_t blocks, bfree;   /* statfs, in pages */
 	_Atomic uint64_t next_ino;
 	void (*put_inode)(struct inode *); /* free fs data of an inode */
+	/* statfs(2) beyond the generic fields (host: the host's numbers).
+	 * May be NULL. */
+	int (*statfs)(struct super_block *, struct dentry *, struct statfs *);
 	void *priv;
 };
 
@@ -109,6 +113,7 @@ struct inode {
 	struct super_block *sb;
 	const struct inode_operations *iops;
 	const struct file_operations *fops;
+	void *pipe;               /* FIFOs: the pipe (sentry/fs/pipe) */
 	void *priv;
 };
 
@@ -150,6 +155,9 @@ struct mount {
 };
 
 extern pthread_mutex_t vfs_ns_lock;
+
+/* A new anonymous device number for a superblock (st_dev 0:N). */
+uint64_t vfs_alloc_dev(void);
 
 /* --- inodes ------------------------------------------------------------ */
 struct inode *inode_alloc(struct super_block *sb, uint32_t mode);
@@ -214,6 +222,13 @@ struct file *file_alloc(const struct path *p, struct inode *inode,
  * fs's open hook). */
 int vfs_open_path(const struct cred *, const struct path *, int flags,
 		  struct file **out);
+int vfs_getattr(const struct path *, struct kstat *);
+/* The path's mount or filesystem is read-only. */
+bool vfs_path_rdonly(const struct path *);
+/* setattr through the fs (or generic for in-sentry inodes). */
+int vfs_setattr(struct dentry *, const struct iattr *);
+/* EROFS / ENOENT (dir removed) / EACCES for creating or deleting in dir. */
+int vfs_may_modify_dir(const struct cred *, const struct path *dir);
 /* Helpers for simple files: read from / write to a sentry buffer. */
 ssize_t vfs_iov_copy_out(const struct iovec *iov, int iovcnt, size_t skip,
 			 const void *src, size_t len);

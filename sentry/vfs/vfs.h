@@ -21,6 +21,7 @@ struct file;
 struct inode;
 struct dentry;
 struct mount;
+struct poll_table;
 
 /* What stat/statx report. */
 struct kstat {
@@ -48,6 +49,11 @@ struct file_operations {
 	long (*ioctl)(struct file *, struct task *, unsigned int cmd,
 		      uint64_t arg);
 	int (*fsync)(struct file *);
+	/* Readiness (EPOLLIN|EPOLLOUT|EPOLLERR|EPOLLHUP|…) now; registers
+	 * the file's wait queues with pt (poll_wait(), kernel/waitq.h) so
+	 * that the poller is woken when it may change. NULL: always ready
+	 * for reading and writing, like a regular file. */
+	unsigned int (*poll)(struct file *, struct poll_table *pt);
 	/* Pages of files that live in the memory file (tmpfs, memfd), for
 	 * MAP_SHARED: the memory file offset of page pgoff, with a reference
 	 * taken for the caller. NULL: shared mappings not supported (private
@@ -86,6 +92,7 @@ int vfs_mmap_check(struct file *, int prot, int flags);
 struct fs_context;
 struct fs_context *fs_context_create_root(void); /* root and cwd at / */
 struct fs_context *fs_context_copy(struct fs_context *);
+struct fs_context *fs_context_get(struct fs_context *); /* CLONE_FS */
 void fs_context_put(struct fs_context *);
 
 /* Path walk flags. */
@@ -104,5 +111,53 @@ int vfs_init(const char *root_dir);
 
 /* Files for the app's stdio: wrap the sentry's host fd (0, 1, 2). */
 struct file *hostfd_file_create(int host_fd);
+
+/* --- operations for the syscall layer (sentry/vfs/ops.c) -----------------
+ * Each does what the system call of the same name does, with Linux's
+ * checks and errors; paths are sentry strings already copied in. */
+struct statfs;
+/* pos < 0: use and advance the file position (read/readv); else pread. */
+ssize_t vfs_readv(struct file *, const struct iovec *, int iovcnt,
+		  int64_t pos);
+ssize_t vfs_writev(struct file *, const struct iovec *, int iovcnt,
+		   int64_t pos);
+int64_t vfs_llseek(struct file *, int64_t off, int whence);
+/* getdents64: "." and "..", then the filesystem's entries. */
+int vfs_iterate_dir(struct file *, struct dir_context *);
+int vfs_ftruncate(struct file *, int64_t len);
+int vfs_fsync(struct file *);
+long vfs_ioctl(struct file *, struct task *, unsigned int cmd,
+	       uint64_t arg);
+/* at_flags: AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH (path "" means dirfd). */
+int vfs_statat(struct task *, int dirfd, const char *path, int at_flags,
+	       struct kstat *);
+ssize_t vfs_readlinkat(struct task *, int dirfd, const char *path,
+		       char *buf, size_t len);
+int vfs_accessat(struct task *, int dirfd, const char *path, int mode,
+		 int at_flags);
+int vfs_chdir(struct task *, int dirfd, const char *path);
+int vfs_getcwd(struct task *, char *buf, size_t len);
+int vfs_mkdirat(struct task *, int dirfd, const char *path, mode_t mode);
+int vfs_mknodat(struct task *, int dirfd, const char *path, mode_t mode,
+		dev_t dev);
+int vfs_unlinkat(struct task *, int dirfd, const char *path, int at_flags);
+int vfs_renameat2(struct task *, int olddirfd, const char *oldpath,
+		  int newdirfd, const char *newpath, unsigned int flags);
+int vfs_symlinkat(struct task *, const char *target, int dirfd,
+		  const char *path);
+int vfs_linkat(struct task *, int olddirfd, const char *oldpath,
+	       int newdirfd, const char *newpath, int at_flags);
+int vfs_chmodat(struct task *, int dirfd, const char *path, mode_t mode,
+		int at_flags);
+int vfs_chownat(struct task *, int dirfd, const char *path, uid_t uid,
+		gid_t gid, int at_flags);
+int vfs_truncate(struct task *, const char *path, int64_t len);
+/* times NULL: now; tv_nsec UTIME_NOW / UTIME_OMIT as utimensat(2). */
+int vfs_utimensat(struct task *, int dirfd, const char *path,
+		  const struct timespec times[2], int at_flags);
+int vfs_statfsat(struct task *, int dirfd, const char *path, int at_flags,
+		 struct statfs *);
+/* A pipe: two files (read end, write end); flags O_NONBLOCK|O_DIRECT. */
+int vfs_pipe(struct file *ends[2], int flags);
 
 #endif

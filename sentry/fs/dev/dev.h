@@ -1,0 +1,9 @@
+/* /dev: a small tmpfs with the devices the sentry implements. */
+#ifndef RV_FS_DEV_H
+#define RV_FS_DEV_H
+
+#include "sentry/vfs/fs.h"
+
+int devfs_new_sb(struct super_block **sb, struct dentry **root);
+
+#endif

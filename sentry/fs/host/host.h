@@ -1,0 +1,18 @@
+/* The host filesystem: a read-only view of a host directory tree (the
+ * host's / or --root). */
+#ifndef RV_FS_HOST_H
+#define RV_FS_HOST_H
+
+#include "sentry/fs/host/backend.h"
+#include "sentry/vfs/fs.h"
+
+/* A superblock for the tree at root, served by backend; *droot is its root
+ * dentry (reference for the caller). -errno when root cannot be opened. */
+int hostfs_new_sb(const struct hostfs_backend *backend, const char *root,
+		  struct super_block **sb, struct dentry **droot);
+
+/* Files over a host fd the sentry owns (stdio, /dev/tty): see hostfd.c.
+ * The file takes ownership of host_fd. */
+struct file *hostfd_file_wrap(int host_fd, unsigned int flags);
+
+#endif

@@ -1,0 +1,232 @@
+/* Files over a host fd the sentry owns: the app's stdio (the caller's
+ * fds 0, 1, 2) and /dev/tty. Reads and writes pass through on the host's
+ * own file offset (so `(ringvisor run A; B) > out` appends like native).
+ *
+ * ioctl passes only an allowlist of terminal requests, and never an app
+ * pointer: the argument is copied into a sentry buffer (mm_copy_in), the
+ * host call made on that, and the result copied out. Process-group
+ * requests are answered from the sandbox's own ids: host pids mean nothing
+ * inside. */
+#include "sentry/fs/host/host.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+
+/* Linux's struct termios (asm-generic/termbits.h), not glibc's. */
+#define KTERMIOS_SIZE 36
+
+struct hostfd {
+	int fd;
+	int fg_pgrp; /* TIOCSPGRP inside the sandbox */
+};
+
+static struct super_block hostfd_sb = {
+	.fstype = "hostfd",
+	.magic = 0x1cd1,
+};
+
+static int HOSTFD(struct file *f)
+{
+	return ((struct hostfd *)f->priv)->fd;
+}
+
+static ssize_t hostfd_read(struct file *f, const struct iovec *iov,
+			   int iovcnt, int64_t *pos)
+{
+	(void)pos;
+	ssize_t n;
+	do
+		n = readv(HOSTFD(f), iov, iovcnt);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t hostfd_write(struct file *f, const struct iovec *iov,
+			    int iovcnt, int64_t *pos)
+{
+	(void)pos;
+	ssize_t n;
+	do
+		n = writev(HOSTFD(f), iov, iovcnt);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
+}
+
+static int hostfd_fsync(struct file *f)
+{
+	return fsync(HOSTFD(f)) < 0 ? -errno : 0;
+}
+
+static long ioctl_in_out(struct file *f, struct task *t, unsigned int cmd,
+			 uint64_t arg, size_t size, bool in, bool out)
+{
+	uint8_t buf[64];
+	int err;
+	if (in) {
+		err = mm_copy_in(t->mm, buf, arg, size);
+		if (err)
+			return err;
+	} else {
+		memset(buf, 0, size);
+	}
+	if (ioctl(HOSTFD(f), cmd, buf) < 0)
+		return -errno;
+	if (out) {
+		err = mm_copy_out(t->mm, arg, buf, size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static long hostfd_ioctl(struct file *f, struct task *t, unsigned int cmd,
+			 uint64_t arg)
+{
+	struct hostfd *h = f->priv;
+	int v;
+	switch (cmd) {
+	case TCGETS:
+		return ioctl_in_out(f, t, cmd, arg, KTERMIOS_SIZE, false, true);
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		return ioctl_in_out(f, t, cmd, arg, KTERMIOS_SIZE, true, false);
+	case TIOCGWINSZ:
+		return ioctl_in_out(f, t, cmd, arg, sizeof(struct winsize),
+				    false, true);
+	case TIOCSWINSZ:
+		return ioctl_in_out(f, t, cmd, arg, sizeof(struct winsize),
+				    true, false);
+	case FIONREAD:
+		return ioctl_in_out(f, t, cmd, arg, sizeof(int), false, true);
+	case TCFLSH:
+	case TCXONC:
+	case TCSBRK:
+		/* Integer arguments, no pointer. */
+		if (ioctl(HOSTFD(f), cmd, (unsigned long)(int)arg) < 0)
+			return -errno;
+		return 0;
+	case TIOCGPGRP:
+	case TIOCGSID:
+		/* Only terminals have these; ask the host whether it is one. */
+		if (!isatty(HOSTFD(f)))
+			return -ENOTTY;
+		v = cmd == TIOCGSID ? (t->tg ? t->tg->sid : 1)
+				    : (h->fg_pgrp ? h->fg_pgrp
+						  : (t->tg ? t->tg->pgid : 1));
+		return mm_copy_out(t->mm, arg, &v, sizeof(v));
+	case TIOCSPGRP:
+		if (!isatty(HOSTFD(f)))
+			return -ENOTTY;
+		if (mm_copy_in(t->mm, &v, arg, sizeof(v)))
+			return -EFAULT;
+		if (v < 0)
+			return -EINVAL;
+		h->fg_pgrp = v;
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void hostfd_release(struct file *f)
+{
+	struct hostfd *h = f->priv;
+	if (!h)
+		return;
+	close(h->fd);
+	free(h);
+}
+
+static const struct file_operations hostfd_fops = {
+	.read = hostfd_read,
+	.write = hostfd_write,
+	.ioctl = hostfd_ioctl,
+	.fsync = hostfd_fsync,
+	.release = hostfd_release,
+};
+
+/* fstat passes through: the size of a redirected stdout grows. */
+static int hostfd_getattr(struct dentry *d, struct kstat *k)
+{
+	struct hostfd *h = d->inode->priv;
+	struct stat st;
+	if (fstat(h->fd, &st) < 0)
+		return -errno;
+	memset(k, 0, sizeof(*k));
+	k->dev = st.st_dev;
+	k->ino = st.st_ino;
+	k->nlink = st.st_nlink;
+	k->size = (uint64_t)st.st_size;
+	k->blocks = (uint64_t)st.st_blocks;
+	k->rdev = st.st_rdev;
+	k->mode = st.st_mode;
+	k->uid = st.st_uid;
+	k->gid = st.st_gid;
+	k->blksize = (uint32_t)st.st_blksize;
+	k->atime = st.st_atim;
+	k->mtime = st.st_mtim;
+	k->ctime = st.st_ctim;
+	return 0;
+}
+
+static const struct inode_operations hostfd_iops = {
+	.getattr = hostfd_getattr,
+};
+
+struct file *hostfd_file_wrap(int fd, unsigned int flags)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return NULL;
+	struct inode *i = inode_alloc(&hostfd_sb, st.st_mode);
+	i->ino = st.st_ino;
+	i->uid = st.st_uid;
+	i->gid = st.st_gid;
+	i->size = (uint64_t)st.st_size;
+	i->rdev = st.st_rdev;
+	i->nlink = st.st_nlink;
+	i->atime = st.st_atim;
+	i->mtime = st.st_mtim;
+	i->ctime = st.st_ctim;
+	i->iops = &hostfd_iops;
+	i->fops = &hostfd_fops;
+	struct file *f = file_alloc(NULL, i, &hostfd_fops, flags);
+	inode_put(i);
+	struct hostfd *h = rv_xcalloc(1, sizeof(*h));
+	h->fd = fd;
+	f->priv = h;
+	i->priv = h; /* lives as long as f, which holds the inode */
+	/* The name /proc/self/fd shows: the host's (/dev/pts/0, pipe:[…]). */
+	char p[64], link[512];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(p, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = 0;
+		f->anon_name = rv_xstrdup(link);
+	}
+	return f;
+}
+
+struct file *hostfd_file_create(int host_fd)
+{
+	/* A private duplicate: the app closing its fd 1 must not close the
+	 * sentry's own stderr/stdout. */
+	int fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return NULL;
+	int fl = fcntl(fd, F_GETFL);
+	unsigned int flags = fl < 0 ? O_RDWR
+				    : (unsigned)fl & (O_ACCMODE | O_APPEND |
+						      O_NONBLOCK);
+	struct file *f = hostfd_file_wrap(fd, flags | O_LARGEFILE);
+	if (!f)
+		close(fd);
+	return f;
+}

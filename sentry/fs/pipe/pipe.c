@@ -1,0 +1,291 @@
+/* Pipes (pipe(7)): a ring buffer shared by a read end and a write end.
+ *
+ * Writes of at most PIPE_BUF bytes are atomic: they wait until the whole
+ * write fits. Larger writes may be split and interleave with others. A
+ * read returns what is there (at least one byte), 0 once every writer has
+ * closed. A write with no reader left is EPIPE (the caller raises SIGPIPE).
+ *
+ * Blocking: one mutex and two condition variables per pipe; every wait
+ * goes through pipe_wait() so that it can become interruptible by signals
+ * in one place. */
+#include "sentry/fs/pipe/pipe.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+
+#define PIPEFS_MAGIC 0x50495045
+#ifndef O_NOTIFICATION_PIPE
+#define O_NOTIFICATION_PIPE O_EXCL /* linux/watch_queue.h */
+#endif
+
+struct pipe {
+	_Atomic int refs;
+	pthread_mutex_t lock;
+	pthread_cond_t rd_wait, wr_wait, open_wait;
+	char *buf;
+	size_t head, len;          /* ring: data at [head, head+len) mod cap */
+	int readers, writers;
+	unsigned rd_opens, wr_opens; /* FIFO open counters (rendezvous) */
+};
+
+static struct super_block pipefs_sb = {
+	.fstype = "pipefs",
+	.magic = PIPEFS_MAGIC,
+	.next_ino = 1000,
+};
+
+static struct pipe *pipe_alloc(void)
+{
+	struct pipe *p = rv_xcalloc(1, sizeof(*p));
+	atomic_init(&p->refs, 1);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->rd_wait, NULL);
+	pthread_cond_init(&p->wr_wait, NULL);
+	pthread_cond_init(&p->open_wait, NULL);
+	p->buf = rv_xmalloc(PIPE_CAPACITY);
+	return p;
+}
+
+static void pipe_put(struct pipe *p)
+{
+	if (atomic_fetch_sub(&p->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->rd_wait);
+	pthread_cond_destroy(&p->wr_wait);
+	pthread_cond_destroy(&p->open_wait);
+	free(p->buf);
+	free(p);
+}
+
+/* The one place a pipe blocks. Called and returns with p->lock held. */
+static int pipe_wait(struct pipe *p, pthread_cond_t *cv)
+{
+	pthread_cond_wait(cv, &p->lock);
+	return 0;
+}
+
+static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt,
+			 int64_t *pos)
+{
+	(void)pos;
+	struct pipe *p = f->priv;
+	size_t want = vfs_iov_length(iov, iovcnt);
+	ssize_t r;
+	if (want == 0)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	while (p->len == 0) {
+		if (p->writers == 0) {
+			r = 0;
+			goto out;
+		}
+		if (f->flags & O_NONBLOCK) {
+			r = -EAGAIN;
+			goto out;
+		}
+		r = pipe_wait(p, &p->rd_wait);
+		if (r)
+			goto out;
+	}
+	size_t n = RV_MIN(want, p->len), done = 0;
+	while (done < n) {
+		size_t chunk = RV_MIN(n - done, PIPE_CAPACITY - p->head);
+		vfs_iov_copy_out(iov, iovcnt, done, p->buf + p->head, chunk);
+		p->head = (p->head + chunk) % PIPE_CAPACITY;
+		p->len -= chunk;
+		done += chunk;
+	}
+	if (p->len == 0)
+		p->head = 0;
+	pthread_cond_broadcast(&p->wr_wait);
+	r = (ssize_t)done;
+out:
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+static void pipe_put_bytes(struct pipe *p, const struct iovec *iov,
+			   int iovcnt, size_t skip, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		size_t tail = (p->head + p->len) % PIPE_CAPACITY;
+		size_t chunk = RV_MIN(n - done, PIPE_CAPACITY - tail);
+		vfs_iov_copy_in(p->buf + tail, chunk, iov, iovcnt, skip + done);
+		p->len += chunk;
+		done += chunk;
+	}
+}
+
+static ssize_t pipe_write(struct file *f, const struct iovec *iov,
+			  int iovcnt, int64_t *pos)
+{
+	(void)pos;
+	struct pipe *p = f->priv;
+	size_t len = vfs_iov_length(iov, iovcnt);
+	size_t done = 0;
+	ssize_t err = 0;
+	pthread_mutex_lock(&p->lock);
+	if (len == 0)
+		goto out;
+	while (done < len) {
+		if (p->readers == 0) {
+			err = -EPIPE;
+			break;
+		}
+		size_t space = PIPE_CAPACITY - p->len;
+		size_t left = len - done;
+		/* PIPE_BUF atomicity: a small write goes in whole or waits. */
+		bool fits = left <= PIPE_BUF ? space >= left : space > 0;
+		if (!fits) {
+			if (f->flags & O_NONBLOCK) {
+				err = -EAGAIN;
+				break;
+			}
+			err = pipe_wait(p, &p->wr_wait);
+			if (err)
+				break;
+			continue;
+		}
+		size_t n = RV_MIN(left, space);
+		pipe_put_bytes(p, iov, iovcnt, done, n);
+		done += n;
+		pthread_cond_broadcast(&p->rd_wait);
+	}
+out:
+	pthread_mutex_unlock(&p->lock);
+	if (done)
+		return (ssize_t)done;
+	return err;
+}
+
+static long pipe_ioctl(struct file *f, struct task *t, unsigned int cmd,
+		       uint64_t arg)
+{
+	struct pipe *p = f->priv;
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	pthread_mutex_lock(&p->lock);
+	int n = (int)p->len;
+	pthread_mutex_unlock(&p->lock);
+	return mm_copy_out(t->mm, arg, &n, sizeof(n));
+}
+
+static void pipe_release(struct file *f)
+{
+	struct pipe *p = f->priv;
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	int acc = f->flags & O_ACCMODE;
+	if (acc == O_RDONLY || acc == O_RDWR)
+		p->readers--;
+	if (acc == O_WRONLY || acc == O_RDWR)
+		p->writers--;
+	pthread_cond_broadcast(&p->rd_wait);
+	pthread_cond_broadcast(&p->wr_wait);
+	pthread_mutex_unlock(&p->lock);
+	pipe_put(p);
+}
+
+static const struct file_operations pipe_fops = {
+	.read = pipe_read,
+	.write = pipe_write,
+	.ioctl = pipe_ioctl,
+	.release = pipe_release,
+};
+
+static void pipefs_put_inode(struct inode *i)
+{
+	(void)i;
+}
+
+int vfs_pipe(struct file *ends[2], int flags)
+{
+	if (flags & ~(O_NONBLOCK | O_CLOEXEC | O_DIRECT | O_NOTIFICATION_PIPE))
+		return -EINVAL;
+	if (flags & O_NOTIFICATION_PIPE)
+		return -ENOPKG;
+	pipefs_sb.put_inode = pipefs_put_inode;
+	struct pipe *p = pipe_alloc();
+	struct inode *i = inode_alloc(&pipefs_sb, S_IFIFO | 0600);
+	i->fops = &pipe_fops;
+	p->readers = p->writers = 1;
+	atomic_fetch_add(&p->refs, 1); /* one per end */
+	unsigned int keep = (unsigned)flags & (O_NONBLOCK | O_DIRECT);
+	ends[0] = file_alloc(NULL, i, &pipe_fops, O_RDONLY | keep);
+	ends[1] = file_alloc(NULL, i, &pipe_fops, O_WRONLY | keep);
+	char name[64];
+	snprintf(name, sizeof(name), "pipe:[%llu]", (unsigned long long)i->ino);
+	for (int k = 0; k < 2; k++) {
+		ends[k]->priv = p;
+		ends[k]->anon_name = rv_xstrdup(name);
+	}
+	inode_put(i);
+	return 0;
+}
+
+/* fifo(7): opening for reading blocks until a writer opens and vice
+ * versa; O_RDONLY|O_NONBLOCK succeeds at once, O_WRONLY|O_NONBLOCK with
+ * no reader is ENXIO; O_RDWR never blocks. */
+int pipe_fifo_open(struct inode *i, struct file *f)
+{
+	pthread_mutex_lock(&vfs_ns_lock);
+	if (!i->pipe)
+		i->pipe = pipe_alloc();
+	struct pipe *p = i->pipe;
+	atomic_fetch_add(&p->refs, 1);
+	pthread_mutex_unlock(&vfs_ns_lock);
+
+	int acc = f->flags & O_ACCMODE;
+	int err = 0;
+	pthread_mutex_lock(&p->lock);
+	if (acc == O_RDONLY) {
+		p->readers++;
+		p->rd_opens++;
+		pthread_cond_broadcast(&p->open_wait);
+		unsigned seen = p->wr_opens;
+		while (!(f->flags & O_NONBLOCK) && p->writers == 0 &&
+		       p->wr_opens == seen)
+			pipe_wait(p, &p->open_wait);
+	} else if (acc == O_WRONLY) {
+		if ((f->flags & O_NONBLOCK) && p->readers == 0) {
+			err = -ENXIO;
+		} else {
+			p->writers++;
+			p->wr_opens++;
+			pthread_cond_broadcast(&p->open_wait);
+			unsigned seen = p->rd_opens;
+			while (p->readers == 0 && p->rd_opens == seen)
+				pipe_wait(p, &p->open_wait);
+		}
+	} else {
+		p->readers++;
+		p->writers++;
+		p->rd_opens++;
+		p->wr_opens++;
+		pthread_cond_broadcast(&p->open_wait);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (err) {
+		pipe_put(p);
+		return err;
+	}
+	f->ops = &pipe_fops;
+	f->priv = p;
+	return 0;
+}
+
+void pipe_inode_release(struct inode *i)
+{
+	pipe_put(i->pipe);
+	i->pipe = NULL;
+}

@@ -1,0 +1,934 @@
+/* procfs: directories and files generated from the sentry's own state.
+ *
+ * Every file's text is produced at open into a buffer (seq_file style) so
+ * that a reader sees one consistent snapshot. Dentries are not cached
+ * (pids come and go); each lookup checks that the task still exists.
+ * The pids are the sandbox's: nothing of the host's /proc is visible
+ * except the text of cpuinfo. */
+#include "sentry/fs/proc/proc.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/memfile.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+#include "sentry/vfs/fdtable.h"
+#include "sentry/vfs/namei.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define PROC_POS_PID 0x100000 /* getdents positions of pid entries */
+
+/* --- text buffers ----------------------------------------------------------- */
+
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+static void sb_grow(struct sbuf *s, size_t need)
+{
+	if (s->len + need + 1 <= s->cap)
+		return;
+	size_t n = s->cap ? s->cap : 1024;
+	while (n < s->len + need + 1)
+		n *= 2;
+	s->buf = rv_xrealloc(s->buf, n);
+	s->cap = n;
+}
+
+__attribute__((format(printf, 2, 3))) static void
+sb_printf(struct sbuf *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	sb_grow(s, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(s->buf + s->len, s->cap - s->len, fmt, ap);
+	va_end(ap);
+	s->len += (size_t)n;
+}
+
+static void sb_put(struct sbuf *s, const void *p, size_t n)
+{
+	sb_grow(s, n);
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	s->buf[s->len] = 0;
+}
+
+/* --- the tree ------------------------------------------------------------- */
+
+enum proc_kind {
+	PK_DIR,       /* static directory (root, sys, sys/kernel) */
+	PK_FILE,      /* generated file */
+	PK_SELF,      /* self, thread-self */
+	PK_PID_DIR,
+	PK_PID_LINK,  /* exe, cwd, root */
+	PK_FD_DIR,
+	PK_FD_LINK,
+};
+
+struct proc_ent {
+	const char *name;
+	uint32_t mode;
+	enum proc_kind kind;
+	/* PK_FILE: text of the file for task t (NULL at top level). */
+	int (*show)(struct sbuf *, struct task *t);
+	const struct proc_ent *children; /* PK_DIR: NULL-name terminated */
+	int (*link)(struct task *t, struct path *out); /* PK_PID_LINK */
+};
+
+struct proc_node {
+	const struct proc_ent *ent;
+	int pid;
+	int fd;
+};
+
+static const struct inode_operations proc_iops;
+static const struct inode_operations proc_self_iops;
+static const struct file_operations proc_file_fops;
+static const struct file_operations proc_dir_fops;
+static const struct proc_ent proc_root_ent;
+static const struct proc_ent proc_pid_ent;
+static const struct proc_ent proc_fd_dir_ent;
+static const struct proc_ent proc_fd_link_ent;
+
+static struct proc_node *PN(struct inode *i)
+{
+	return i->priv;
+}
+
+static struct inode *proc_inode(struct super_block *sb,
+				const struct proc_ent *e, int pid, int fd)
+{
+	struct inode *i = inode_alloc(sb, e->mode);
+	struct proc_node *n = rv_xcalloc(1, sizeof(*n));
+	/* pid_children's "fd" row stands for the one fd-directory entry. */
+	n->ent = e->kind == PK_FD_DIR ? &proc_fd_dir_ent : e;
+	n->pid = pid;
+	n->fd = fd;
+	i->priv = n;
+	i->iops = e->kind == PK_SELF ? &proc_self_iops : &proc_iops;
+	if (S_ISDIR(e->mode)) {
+		i->fops = &proc_dir_fops;
+		i->nlink = 2;
+	} else if (S_ISREG(e->mode)) {
+		i->fops = &proc_file_fops;
+	}
+	if (pid) {
+		struct task *t = task_find(pid);
+		if (t) {
+			i->uid = t->cred.euid;
+			i->gid = t->cred.egid;
+			task_put(t);
+		}
+	}
+	return i;
+}
+
+static void proc_put_inode(struct inode *i)
+{
+	free(i->priv);
+}
+
+static struct dentry *proc_dentry(struct dentry *parent, const char *name,
+				  struct inode *i)
+{
+	struct dentry *d = d_alloc(parent, name, strlen(name));
+	d_instantiate(d, i);
+	inode_put(i);
+	return d;
+}
+
+static int parse_num(const char *s)
+{
+	if (!*s || *s == '0' || strlen(s) > 9)
+		return -1;
+	int v = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static int proc_lookup(struct inode *dir, struct dentry *parent,
+		       const char *name, struct dentry **out)
+{
+	struct proc_node *n = PN(dir);
+	const struct proc_ent *e = n->ent;
+	if (e == &proc_fd_dir_ent) {
+		int fd = parse_num(name);
+		struct task *t = task_find(n->pid);
+		if (!t)
+			return -ENOENT;
+		struct file *f = fd >= 0 && t->files ? fd_get(t->files, fd)
+						     : NULL;
+		task_put(t);
+		if (!f)
+			return -ENOENT;
+		file_put(f);
+		*out = proc_dentry(parent, name,
+				   proc_inode(dir->sb, &proc_fd_link_ent,
+					      n->pid, fd));
+		return 0;
+	}
+	if (e == &proc_root_ent) {
+		int pid = parse_num(name);
+		if (pid > 0) {
+			struct task *t = task_find(pid);
+			if (!t)
+				return -ENOENT;
+			task_put(t);
+			*out = proc_dentry(parent, name,
+					   proc_inode(dir->sb, &proc_pid_ent,
+						      pid, -1));
+			return 0;
+		}
+	}
+	for (const struct proc_ent *c = e->children; c && c->name; c++) {
+		if (strcmp(c->name, name))
+			continue;
+		*out = proc_dentry(parent, name,
+				   proc_inode(dir->sb, c, n->pid, -1));
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int tgid_of_current(void)
+{
+	return current && current->tg ? current->tg->tgid : 0;
+}
+
+static ssize_t proc_readlink(struct dentry *d, char *buf, size_t len)
+{
+	struct proc_node *n = PN(d->inode);
+	char tmp[PATH_MAX];
+	int r;
+	if (n->ent->kind == PK_SELF) {
+		if (!current)
+			return -ENOENT;
+		if (!strcmp(n->ent->name, "self"))
+			r = snprintf(tmp, sizeof(tmp), "%d", tgid_of_current());
+		else
+			r = snprintf(tmp, sizeof(tmp), "%d/task/%d",
+				     tgid_of_current(), current->tid);
+	} else if (n->ent->kind == PK_FD_LINK) {
+		struct task *t = task_find(n->pid);
+		if (!t)
+			return -ENOENT;
+		struct file *f = t->files ? fd_get(t->files, n->fd) : NULL;
+		task_put(t);
+		if (!f)
+			return -ENOENT;
+		r = vfs_file_path(f, tmp, sizeof(tmp));
+		file_put(f);
+	} else {
+		struct task *t = task_find(n->pid);
+		if (!t)
+			return -ENOENT;
+		struct path p;
+		r = n->ent->link(t, &p);
+		task_put(t);
+		if (r)
+			return r;
+		struct path root = {vfs_root_mount(), NULL};
+		root.dentry = root.mnt->root;
+		pthread_mutex_lock(&vfs_ns_lock);
+		r = vfs_path_string(&p, &root, tmp, sizeof(tmp));
+		pthread_mutex_unlock(&vfs_ns_lock);
+		path_put(&p);
+	}
+	if (r < 0)
+		return r;
+	size_t k = RV_MIN((size_t)r, len);
+	memcpy(buf, tmp, k);
+	return (ssize_t)k;
+}
+
+/* Magic links jump to the object itself, like Linux's proc_get_link: an
+ * fd link to an unlinked file still opens it. Anonymous files (pipes,
+ * stdio) get a dentry of their own inode, whose open re-opens them. */
+static int proc_get_link(struct dentry *d, struct path *out)
+{
+	struct proc_node *n = PN(d->inode);
+	if (n->ent->kind == PK_SELF)
+		return -EINVAL; /* plain symlink: the walk uses readlink */
+	struct task *t = task_find(n->pid);
+	if (!t)
+		return -ENOENT;
+	int err;
+	if (n->ent->kind == PK_FD_LINK) {
+		struct file *f = t->files ? fd_get(t->files, n->fd) : NULL;
+		task_put(t);
+		if (!f)
+			return -ENOENT;
+		if (f->mnt && f->dentry) {
+			*out = (struct path){mnt_get(f->mnt), dget(f->dentry)};
+		} else if (f->inode) {
+			struct dentry *a = d_alloc(d->parent, d->name,
+						   d->namelen);
+			d_instantiate(a, f->inode);
+			*out = (struct path){mnt_get(vfs_root_mount()), a};
+		} else {
+			file_put(f);
+			return -ENOENT;
+		}
+		file_put(f);
+		return 0;
+	}
+	err = n->ent->link(t, out);
+	task_put(t);
+	return err;
+}
+
+static int proc_getattr(struct dentry *d, struct kstat *st)
+{
+	inode_fill_kstat(d->inode, st);
+	st->size = 0;
+	st->blocks = 0;
+	st->blksize = 1024;
+	return 0;
+}
+
+static int proc_setattr(struct dentry *d, const struct iattr *ia)
+{
+	(void)d;
+	(void)ia;
+	return -EPERM;
+}
+
+static int proc_open(struct inode *i, struct file *f);
+
+static const struct inode_operations proc_iops = {
+	.lookup = proc_lookup,
+	.readlink = proc_readlink,
+	.get_link = proc_get_link,
+	.getattr = proc_getattr,
+	.setattr = proc_setattr,
+	.open = proc_open,
+};
+
+/* self and thread-self are plain symlinks: no get_link for them. */
+static const struct inode_operations proc_self_iops = {
+	.readlink = proc_readlink,
+	.getattr = proc_getattr,
+	.setattr = proc_setattr,
+};
+
+/* --- generated files ---------------------------------------------------------- */
+
+struct proc_text {
+	char *buf;
+	size_t len;
+};
+
+static int proc_open(struct inode *i, struct file *f)
+{
+	struct proc_node *n = PN(i);
+	if (S_ISDIR(i->mode))
+		return 0;
+	if (!n->ent->show)
+		return -ENXIO;
+	if ((f->flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	struct task *t = NULL;
+	if (n->pid) {
+		t = task_find(n->pid);
+		if (!t)
+			return -ESRCH;
+	}
+	struct sbuf s = {0};
+	sb_grow(&s, 0);
+	int err = n->ent->show(&s, t);
+	if (t)
+		task_put(t);
+	if (err) {
+		free(s.buf);
+		return err;
+	}
+	struct proc_text *pt = rv_xcalloc(1, sizeof(*pt));
+	pt->buf = s.buf;
+	pt->len = s.len;
+	f->priv = pt;
+	return 0;
+}
+
+static ssize_t proc_read(struct file *f, const struct iovec *iov, int iovcnt,
+			 int64_t *pos)
+{
+	struct proc_text *pt = f->priv;
+	if (*pos < 0 || (uint64_t)*pos >= pt->len)
+		return 0;
+	ssize_t n = vfs_iov_copy_out(iov, iovcnt, 0, pt->buf + *pos,
+				     pt->len - (size_t)*pos);
+	*pos += n;
+	return n;
+}
+
+static int64_t proc_llseek(struct file *f, int64_t off, int whence)
+{
+	struct proc_text *pt = f->priv;
+	return generic_llseek(f, off, whence, pt ? (int64_t)pt->len : 0);
+}
+
+static void proc_release(struct file *f)
+{
+	struct proc_text *pt = f->priv;
+	if (!pt)
+		return;
+	free(pt->buf);
+	free(pt);
+}
+
+static const struct file_operations proc_file_fops = {
+	.read = proc_read,
+	.llseek = proc_llseek,
+	.release = proc_release,
+};
+
+/* --- directories ------------------------------------------------------------ */
+
+struct pid_list {
+	int *pids;
+	size_t n, cap;
+};
+
+static void collect_pid(int tgid, void *arg)
+{
+	struct pid_list *l = arg;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 64;
+		l->pids = rv_xrealloc(l->pids, l->cap * sizeof(int));
+	}
+	l->pids[l->n++] = tgid;
+}
+
+static unsigned char dtype_of(uint32_t mode)
+{
+	return (unsigned char)((mode >> 12) & 15);
+}
+
+static int proc_iterate(struct file *f, struct dir_context *ctx)
+{
+	struct proc_node *n = PN(f->inode);
+	const struct proc_ent *e = n->ent;
+	char name[32];
+	if (e == &proc_fd_dir_ent) {
+		struct task *t = task_find(n->pid);
+		if (!t)
+			return -ENOENT;
+		int fd = (int)RV_MAX(ctx->pos - 2, 0);
+		while (t->files && (fd = fd_next(t->files, fd)) >= 0) {
+			int l = snprintf(name, sizeof(name), "%d", fd);
+			if (ctx->emit(ctx, name, (size_t)l, 0x10000 + (uint64_t)fd,
+				      DT_LNK, fd + 3))
+				break;
+			ctx->pos = fd + 3;
+			fd++;
+		}
+		task_put(t);
+		return 0;
+	}
+	int idx = 0;
+	for (const struct proc_ent *c = e->children; c && c->name; c++, idx++) {
+		if (ctx->pos > 2 + idx)
+			continue;
+		if (ctx->emit(ctx, c->name, strlen(c->name),
+			      0x1000 + (uint64_t)idx, dtype_of(c->mode),
+			      3 + idx))
+			return 0;
+		ctx->pos = 3 + idx;
+	}
+	if (e != &proc_root_ent)
+		return 0;
+	struct pid_list l = {0};
+	kernel_for_each_tgid(collect_pid, &l);
+	for (size_t k = 0; k < l.n; k++) {
+		int64_t p = PROC_POS_PID + l.pids[k];
+		if (ctx->pos > p)
+			continue;
+		int len = snprintf(name, sizeof(name), "%d", l.pids[k]);
+		if (ctx->emit(ctx, name, (size_t)len, 0x200000 + (uint64_t)l.pids[k],
+			      DT_DIR, p + 1))
+			break;
+		ctx->pos = p + 1;
+	}
+	free(l.pids);
+	return 0;
+}
+
+static int64_t proc_dir_llseek(struct file *f, int64_t off, int whence)
+{
+	if (whence != SEEK_SET && whence != SEEK_CUR)
+		return -EINVAL;
+	return generic_llseek(f, off, whence, INT64_MAX);
+}
+
+static const struct file_operations proc_dir_fops = {
+	.iterate = proc_iterate,
+	.llseek = proc_dir_llseek,
+};
+
+/* --- per-process files -------------------------------------------------------- */
+
+static int link_exe(struct task *t, struct path *out)
+{
+	struct file *exe = t->mm ? mm_exe(t->mm) : NULL;
+	if (!exe || !exe->mnt || !exe->dentry)
+		return -ENOENT;
+	*out = (struct path){mnt_get(exe->mnt), dget(exe->dentry)};
+	return 0;
+}
+
+static int link_cwd(struct task *t, struct path *out)
+{
+	if (!t->fs)
+		return -ENOENT;
+	fs_context_get_paths(t->fs, NULL, out);
+	return 0;
+}
+
+static int link_root(struct task *t, struct path *out)
+{
+	if (!t->fs)
+		return -ENOENT;
+	fs_context_get_paths(t->fs, out, NULL);
+	return 0;
+}
+
+static int show_mem_range(struct sbuf *s, struct task *t, bool env)
+{
+	if (!t->mm)
+		return 0;
+	struct mm_layout *ml = mm_layout(t->mm);
+	uint64_t a = env ? ml->env_start : ml->arg_start;
+	uint64_t b = env ? ml->env_end : ml->arg_end;
+	if (b <= a)
+		return 0;
+	size_t len = RV_MIN(b - a, 1ULL << 20);
+	char *buf = rv_xmalloc(len);
+	if (mm_copy_in(t->mm, buf, a, len) == 0)
+		sb_put(s, buf, len);
+	free(buf);
+	return 0;
+}
+
+static int show_cmdline(struct sbuf *s, struct task *t)
+{
+	return show_mem_range(s, t, false);
+}
+
+static int show_environ(struct sbuf *s, struct task *t)
+{
+	return show_mem_range(s, t, true);
+}
+
+static int show_comm(struct sbuf *s, struct task *t)
+{
+	char c[17];
+	memcpy(c, t->comm, 16);
+	c[16] = 0;
+	sb_printf(s, "%s\n", c);
+	return 0;
+}
+
+static int show_maps(struct sbuf *s, struct task *t)
+{
+	if (!t->mm)
+		return 0;
+	size_t cap = 16384;
+	for (;;) {
+		char *buf = rv_xmalloc(cap);
+		size_t n = mm_format_maps(t->mm, buf, cap);
+		if (n + 1 < cap) {
+			sb_put(s, buf, n);
+			free(buf);
+			return 0;
+		}
+		free(buf);
+		cap *= 2;
+	}
+}
+
+static int show_auxv(struct sbuf *s, struct task *t)
+{
+	if (!t->mm)
+		return 0;
+	struct mm_layout *ml = mm_layout(t->mm);
+	sb_put(s, ml->auxv, RV_MIN(ml->auxv_len, sizeof(ml->auxv)));
+	return 0;
+}
+
+static int fd_count(struct task *t)
+{
+	int n = 0;
+	for (int fd = 0; t->files && (fd = fd_next(t->files, fd)) >= 0; fd++)
+		n = fd + 1;
+	/* FDSize is the table's capacity in Linux: a multiple of 64. */
+	return n <= 64 ? 64 : (n + 63) / 64 * 64;
+}
+
+static void sig_sets(struct task *t, uint64_t *ign, uint64_t *cgt)
+{
+	*ign = *cgt = 0;
+	struct sighand *sh = t->tg ? t->tg->sighand : NULL;
+	if (!sh)
+		return;
+	pthread_mutex_lock(&sh->lock);
+	for (int sig = 1; sig <= RV_NSIG; sig++) {
+		uint64_t h = sh->action[sig].handler;
+		if (h == (uint64_t)(uintptr_t)SIG_IGN)
+			*ign |= 1ULL << (sig - 1);
+		else if (h != (uint64_t)(uintptr_t)SIG_DFL)
+			*cgt |= 1ULL << (sig - 1);
+	}
+	pthread_mutex_unlock(&sh->lock);
+}
+
+static char task_state(struct task *t)
+{
+	if (t->exited)
+		return 'Z';
+	return t == current ? 'R' : 'S';
+}
+
+static const char *state_name(char c)
+{
+	switch (c) {
+	case 'R':
+		return "R (running)";
+	case 'Z':
+		return "Z (zombie)";
+	default:
+		return "S (sleeping)";
+	}
+}
+
+static int show_status(struct sbuf *s, struct task *t)
+{
+	char comm[17];
+	memcpy(comm, t->comm, 16);
+	comm[16] = 0;
+	int tgid = t->tg ? t->tg->tgid : t->tid;
+	uint64_t vm = t->mm ? mm_vsize_bytes(t->mm) >> 10 : 0;
+	uint64_t rss = t->mm ? mm_rss_bytes(t->mm) >> 10 : 0;
+	uint32_t umask = t->fs ? fs_context_umask(t->fs, -1) : 022;
+	uint64_t ign, cgt;
+	sig_sets(t, &ign, &cgt);
+	sb_printf(s, "Name:\t%s\nUmask:\t%04o\nState:\t%s\n", comm, umask,
+		  state_name(task_state(t)));
+	sb_printf(s, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
+		  tgid, t->tid, task_ppid(t));
+	sb_printf(s, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
+		  t->cred.uid, t->cred.euid, t->cred.suid, t->cred.fsuid,
+		  t->cred.gid, t->cred.egid, t->cred.sgid, t->cred.fsgid);
+	sb_printf(s, "FDSize:\t%d\nGroups:\t", fd_count(t));
+	for (int k = 0; k < t->cred.ngroups && k < 32; k++)
+		sb_printf(s, "%u ", t->cred.groups[k]);
+	sb_printf(s, "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
+		  tgid, t->tid, t->tg ? t->tg->pgid : tgid,
+		  t->tg ? t->tg->sid : tgid);
+	sb_printf(s,
+		  "VmPeak:\t%8" PRIu64 " kB\nVmSize:\t%8" PRIu64
+		  " kB\nVmLck:\t%8d kB\nVmPin:\t%8d kB\nVmHWM:\t%8" PRIu64
+		  " kB\nVmRSS:\t%8" PRIu64 " kB\n",
+		  vm, vm, 0, 0, rss, rss);
+	sb_printf(s, "Threads:\t%d\n", t->tg ? t->tg->nr_threads : 1);
+	sb_printf(s, "SigQ:\t0/%d\n", 63432);
+	sb_printf(s,
+		  "SigPnd:\t%016" PRIx64 "\nShdPnd:\t%016" PRIx64
+		  "\nSigBlk:\t%016" PRIx64 "\nSigIgn:\t%016" PRIx64
+		  "\nSigCgt:\t%016" PRIx64 "\n",
+		  (uint64_t)atomic_load(&t->pending), (uint64_t)0, t->sigmask,
+		  ign, cgt);
+	uint64_t caps = t->cred.euid == 0 ? 0x000001ffffffffffULL : 0;
+	sb_printf(s,
+		  "CapInh:\t%016" PRIx64 "\nCapPrm:\t%016" PRIx64
+		  "\nCapEff:\t%016" PRIx64 "\nCapBnd:\t%016" PRIx64
+		  "\nCapAmb:\t%016" PRIx64 "\n",
+		  (uint64_t)0, caps, caps, (uint64_t)0x000001ffffffffffULL,
+		  (uint64_t)0);
+	sb_printf(s, "NoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n");
+	sb_printf(s, "voluntary_ctxt_switches:\t0\n"
+		     "nonvoluntary_ctxt_switches:\t0\n");
+	return 0;
+}
+
+static int show_stat(struct sbuf *s, struct task *t)
+{
+	char comm[17];
+	memcpy(comm, t->comm, 16);
+	comm[16] = 0;
+	int tgid = t->tg ? t->tg->tgid : t->tid;
+	struct mm_layout z = {0};
+	struct mm_layout *ml = t->mm ? mm_layout(t->mm) : &z;
+	uint64_t vm = t->mm ? mm_vsize_bytes(t->mm) : 0;
+	uint64_t rss = t->mm ? mm_rss_bytes(t->mm) >> RV_PAGE_SHIFT : 0;
+	uint64_t ign, cgt;
+	sig_sets(t, &ign, &cgt);
+	/* proc(5): 52 fields. */
+	sb_printf(s, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 %d 0 "
+		     "0 %" PRIu64 " %" PRIu64 " 18446744073709551615 %" PRIu64
+		     " %" PRIu64 " %" PRIu64 " 0 0 0 %" PRIu64 " %" PRIu64
+		     " %" PRIu64 " 0 0 0 17 0 0 0 0 0 0 %" PRIu64 " %" PRIu64
+		     " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+		     " 0\n",
+		  t->tid, comm, task_state(t), task_ppid(t),
+		  t->tg ? t->tg->pgid : tgid, t->tg ? t->tg->sid : tgid,
+		  t->tg ? t->tg->nr_threads : 1, vm, rss, ml->start_code,
+		  ml->end_code, ml->start_stack, t->sigmask & 0x7fffffff,
+		  ign & 0x7fffffff, cgt & 0x7fffffff, ml->start_data,
+		  ml->end_data, ml->start_brk, ml->arg_start, ml->arg_end,
+		  ml->env_start, ml->env_end);
+	return 0;
+}
+
+static int show_statm(struct sbuf *s, struct task *t)
+{
+	uint64_t vm = t->mm ? mm_vsize_bytes(t->mm) >> RV_PAGE_SHIFT : 0;
+	uint64_t rss = t->mm ? mm_rss_bytes(t->mm) >> RV_PAGE_SHIFT : 0;
+	sb_printf(s, "%" PRIu64 " %" PRIu64 " 0 0 0 0 0\n", vm, rss);
+	return 0;
+}
+
+static int show_mounts(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	size_t len;
+	char *m = vfs_mounts_text(&len);
+	sb_put(s, m, len);
+	free(m);
+	return 0;
+}
+
+/* --- top-level files ---------------------------------------------------------- */
+
+static int show_host_file(struct sbuf *s, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	char buf[4096];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sb_put(s, buf, (size_t)n);
+	close(fd);
+	return 0;
+}
+
+static int show_cpuinfo(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	return show_host_file(s, "/proc/cpuinfo");
+}
+
+static int show_meminfo(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	struct sysinfo si;
+	uint64_t total = MEMFILE_MAX_SIZE >> 10;
+	if (sysinfo(&si) == 0 && (uint64_t)si.totalram * si.mem_unit < MEMFILE_MAX_SIZE)
+		total = ((uint64_t)si.totalram * si.mem_unit) >> 10;
+	uint64_t used = memfile_used_bytes() >> 10;
+	uint64_t freek = total > used ? total - used : 0;
+	sb_printf(s,
+		  "MemTotal:       %8" PRIu64 " kB\n"
+		  "MemFree:        %8" PRIu64 " kB\n"
+		  "MemAvailable:   %8" PRIu64 " kB\n"
+		  "Buffers:        %8d kB\n"
+		  "Cached:         %8d kB\n"
+		  "SwapCached:     %8d kB\n"
+		  "Active:         %8" PRIu64 " kB\n"
+		  "Inactive:       %8d kB\n"
+		  "SwapTotal:      %8d kB\n"
+		  "SwapFree:       %8d kB\n"
+		  "Shmem:          %8d kB\n",
+		  total, freek, freek, 0, 0, 0, used, 0, 0, 0, 0);
+	return 0;
+}
+
+static int show_uptime(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	static uint64_t boot;
+	uint64_t now = rv_now_ns();
+	if (!boot)
+		boot = now;
+	uint64_t up = (now - boot) / 10000000;
+	sb_printf(s, "%" PRIu64 ".%02" PRIu64 " %" PRIu64 ".%02" PRIu64 "\n",
+		  up / 100, up % 100, up / 100, up % 100);
+	return 0;
+}
+
+static int show_loadavg(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	struct pid_list l = {0};
+	kernel_for_each_tgid(collect_pid, &l);
+	int last = l.n ? l.pids[l.n - 1] : 1;
+	sb_printf(s, "0.00 0.00 0.00 1/%zu %d\n", l.n, last);
+	free(l.pids);
+	return 0;
+}
+
+static int show_kstat(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	sb_printf(s, "cpu  0 0 0 0 0 0 0 0 0 0\n");
+	for (long c = 0; c < ncpu; c++)
+		sb_printf(s, "cpu%ld 0 0 0 0 0 0 0 0 0 0\n", c);
+	sb_printf(s, "intr 0\nctxt 0\nbtime %ld\nprocesses 0\n"
+		     "procs_running 1\nprocs_blocked 0\nsoftirq 0\n",
+		  (long)time(NULL));
+	return 0;
+}
+
+static int show_filesystems(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	sb_printf(s, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tpipefs\n"
+		     "nodev\tdevtmpfs\n");
+	return 0;
+}
+
+static int show_uts(struct sbuf *s, int which)
+{
+	struct utsname u;
+	if (uname(&u) < 0)
+		return -EIO;
+	const char *v = which == 0 ? "Linux" : which == 1 ? u.release
+							   : u.nodename;
+	sb_printf(s, "%s\n", v);
+	return 0;
+}
+
+static int show_ostype(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	return show_uts(s, 0);
+}
+
+static int show_osrelease(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	return show_uts(s, 1);
+}
+
+static int show_hostname(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	return show_uts(s, 2);
+}
+
+static int show_version(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	struct utsname u;
+	if (uname(&u) < 0)
+		return -EIO;
+	sb_printf(s, "Linux version %s (ringvisor) %s\n", u.release,
+		  u.version);
+	return 0;
+}
+
+static int show_self_mounts(struct sbuf *s, struct task *t)
+{
+	return show_mounts(s, t);
+}
+
+#define F(n, fn) {n, S_IFREG | 0444, PK_FILE, fn, NULL, NULL}
+#define FP(n, fn) {n, S_IFREG | 0400, PK_FILE, fn, NULL, NULL}
+#define L(n, fn) {n, S_IFLNK | 0777, PK_PID_LINK, NULL, NULL, fn}
+
+static const struct proc_ent pid_children[] = {
+	F("cmdline", show_cmdline),
+	F("comm", show_comm),
+	FP("environ", show_environ),
+	FP("auxv", show_auxv),
+	F("maps", show_maps),
+	F("mounts", show_self_mounts),
+	F("stat", show_stat),
+	F("statm", show_statm),
+	F("status", show_status),
+	L("cwd", link_cwd),
+	L("exe", link_exe),
+	L("root", link_root),
+	{"fd", S_IFDIR | 0500, PK_FD_DIR, NULL, NULL, NULL},
+	{0},
+};
+
+static const struct proc_ent kernel_children[] = {
+	F("hostname", show_hostname),
+	F("osrelease", show_osrelease),
+	F("ostype", show_ostype),
+	{0},
+};
+
+static const struct proc_ent sys_children[] = {
+	{"kernel", S_IFDIR | 0555, PK_DIR, NULL, kernel_children, NULL},
+	{0},
+};
+
+static const struct proc_ent root_children[] = {
+	F("cpuinfo", show_cpuinfo),
+	F("filesystems", show_filesystems),
+	F("loadavg", show_loadavg),
+	F("meminfo", show_meminfo),
+	F("mounts", show_mounts),
+	F("stat", show_kstat),
+	F("uptime", show_uptime),
+	F("version", show_version),
+	{"self", S_IFLNK | 0777, PK_SELF, NULL, NULL, NULL},
+	{"thread-self", S_IFLNK | 0777, PK_SELF, NULL, NULL, NULL},
+	{"sys", S_IFDIR | 0555, PK_DIR, NULL, sys_children, NULL},
+	{0},
+};
+
+static const struct proc_ent proc_root_ent = {
+	"/", S_IFDIR | 0555, PK_DIR, NULL, root_children, NULL,
+};
+static const struct proc_ent proc_pid_ent = {
+	"pid", S_IFDIR | 0555, PK_PID_DIR, NULL, pid_children, NULL,
+};
+static const struct proc_ent proc_fd_dir_ent = {
+	"fd", S_IFDIR | 0500, PK_FD_DIR, NULL, NULL, NULL,
+};
+static const struct proc_ent proc_fd_link_ent = {
+	"fdlink", S_IFLNK | 0700, PK_FD_LINK, NULL, NULL, NULL,
+};
+
+int procfs_new_sb(struct super_block **sbp, struct dentry **rootp)
+{
+	struct super_block *sb = rv_xcalloc(1, sizeof(*sb));
+	sb->fstype = "proc";
+	sb->dev = vfs_alloc_dev();
+	sb->cache_dentries = false;
+	sb->magic = PROC_SUPER_MAGIC;
+	atomic_init(&sb->next_ino, 1);
+	sb->put_inode = proc_put_inode;
+	struct inode *i = proc_inode(sb, &proc_root_ent, 0, -1);
+	struct dentry *d = d_alloc(NULL, "/", 1);
+	d_instantiate(d, i);
+	inode_put(i);
+	*sbp = sb;
+	*rootp = d;
+	return 0;
+}

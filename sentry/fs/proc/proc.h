@@ -1,0 +1,10 @@
+/* /proc: generated at open from the sentry's own state (tasks, mm, fds,
+ * mounts); nothing of the host's /proc is shown except cpuinfo. */
+#ifndef RV_FS_PROC_H
+#define RV_FS_PROC_H
+
+#include "sentry/vfs/fs.h"
+
+int procfs_new_sb(struct super_block **sb, struct dentry **root);
+
+#endif

@@ -1,0 +1,60 @@
+/* The initial mount table: the host tree (read-only) at /, tmpfs at /tmp,
+ * proc at /proc and dev at /dev, as a container sees them. */
+#include <sys/mount.h>
+
+#include "sentry/fs/dev/dev.h"
+#include "sentry/fs/host/host.h"
+#include "sentry/fs/proc/proc.h"
+#include "sentry/fs/tmpfs/tmpfs.h"
+#include "sentry/util.h"
+#include "sentry/vfs/namei.h"
+
+/* Mount sb/root on the directory at path (relative to the global root).
+ * The host tree may lack the directory (a minimal --root): then the mount
+ * is skipped with a debug note, as the app could not reach it anyway. */
+static int mount_at(const char *path, struct super_block *sb,
+		    struct dentry *root, const char *source, unsigned flags)
+{
+	struct mount *rm = vfs_root_mount();
+	struct path start = {rm, rm->root};
+	struct path mp;
+	int err = vfs_lookup_at(NULL, &start, path, LOOKUP_FOLLOW, &mp);
+	if (err) {
+		rv_dbg("vfs: no %s in the root (%d): not mounted", path, err);
+		dput(root);
+		return 0;
+	}
+	err = vfs_mount(&mp, sb, root, source, flags, NULL);
+	path_put(&mp);
+	dput(root);
+	return err;
+}
+
+int vfs_init(const char *root_dir)
+{
+	struct super_block *sb;
+	struct dentry *root;
+	int err = hostfs_new_sb(&hostfs_direct_backend,
+				root_dir ? root_dir : "/", &sb, &root);
+	if (err)
+		return err;
+	err = vfs_mount(NULL, sb, root, "none", MS_RDONLY, NULL);
+	dput(root);
+	if (err)
+		return err;
+
+	sb = tmpfs_new_sb(0, 01777, &root);
+	err = mount_at("/tmp", sb, root, "tmpfs", MS_NOSUID | MS_NODEV);
+	if (err)
+		return err;
+	err = procfs_new_sb(&sb, &root);
+	if (!err)
+		err = mount_at("/proc", sb, root, "proc",
+			       MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	if (err)
+		return err;
+	err = devfs_new_sb(&sb, &root);
+	if (!err)
+		err = mount_at("/dev", sb, root, "tmpfs", MS_NOSUID);
+	return err;
+}

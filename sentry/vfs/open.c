@@ -1,0 +1,219 @@
+/* open(2): flag checks, O_CREAT/O_EXCL, permission, O_TRUNC, and the
+ * filesystem's open hook (Linux's fs/open.c and do_last() in namei.c). */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/util.h"
+#include "sentry/vfs/namei.h"
+
+/* O_PATH descriptions: no I/O at all (every op NULL gives EBADF). */
+static const struct file_operations path_fops;
+
+bool vfs_path_rdonly(const struct path *p)
+{
+	return (p->mnt->flags & MS_RDONLY) || p->dentry->inode->sb->rdonly;
+}
+
+int vfs_setattr(struct dentry *d, const struct iattr *ia)
+{
+	struct inode *i = d->inode;
+	if (i->iops && i->iops->setattr)
+		return i->iops->setattr(d, ia);
+	if (ia->valid & ATTR_SIZE)
+		return -EINVAL;
+	pthread_mutex_lock(&i->lock);
+	if (ia->valid & ATTR_MODE)
+		i->mode = (i->mode & S_IFMT) | (ia->mode & 07777);
+	if (ia->valid & ATTR_UID)
+		i->uid = ia->uid;
+	if (ia->valid & ATTR_GID)
+		i->gid = ia->gid;
+	if (ia->valid & ATTR_ATIME)
+		i->atime = ia->atime;
+	if (ia->valid & ATTR_MTIME)
+		i->mtime = ia->mtime;
+	i->ctime = vfs_now();
+	pthread_mutex_unlock(&i->lock);
+	return 0;
+}
+
+static int open_path(const struct cred *cred, const struct path *p,
+		     int flags, bool created, struct file **out)
+{
+	struct inode *i = p->dentry->inode;
+	int acc = flags & O_ACCMODE;
+	int err;
+
+	if (flags & O_PATH) {
+		*out = file_alloc(p, i, &path_fops,
+				  (unsigned)flags & (O_PATH | O_DIRECTORY |
+						     O_NOFOLLOW));
+		return 0;
+	}
+	if (acc == O_ACCMODE)
+		return -EINVAL;
+	if (S_ISLNK(i->mode))
+		return -ELOOP; /* O_NOFOLLOW on a symlink */
+	if (S_ISDIR(i->mode) && (acc != O_RDONLY || (flags & O_TRUNC)))
+		return -EISDIR;
+	if ((flags & O_DIRECTORY) && !S_ISDIR(i->mode))
+		return -ENOTDIR;
+	bool wr = acc != O_RDONLY || (flags & O_TRUNC);
+	if (wr && vfs_path_rdonly(p) && !S_ISCHR(i->mode) &&
+	    !S_ISFIFO(i->mode) && !S_ISSOCK(i->mode))
+		return -EROFS;
+	if (S_ISSOCK(i->mode))
+		return -ENXIO;
+	if (!created) {
+		int mask = 0;
+		if (acc == O_RDONLY || acc == O_RDWR)
+			mask |= MAY_READ;
+		if (wr)
+			mask |= MAY_WRITE;
+		err = inode_permission(cred, i, mask);
+		if (err)
+			return err;
+	}
+	if ((flags & O_TRUNC) && S_ISREG(i->mode) && !created) {
+		struct iattr ia = {.valid = ATTR_SIZE, .size = 0};
+		err = vfs_setattr(p->dentry, &ia);
+		if (err)
+			return err;
+	}
+	/* Linux keeps neither the creation flags nor O_CLOEXEC (a property of
+	 * the fd) in f_flags; on 64-bit it always adds O_LARGEFILE. */
+	unsigned int fl = ((unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL |
+			   O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
+	struct file *f = file_alloc(p, i, i->fops, fl);
+	if (i->iops && i->iops->open) {
+		err = i->iops->open(i, f);
+		if (err) {
+			f->ops = NULL; /* nothing to release */
+			file_put(f);
+			return err;
+		}
+	}
+	if (!f->ops) {
+		file_put(f);
+		return -ENXIO;
+	}
+	*out = f;
+	return 0;
+}
+
+int vfs_open_path(const struct cred *cred, const struct path *p, int flags,
+		  struct file **out)
+{
+	return open_path(cred, p, flags, false, out);
+}
+
+/* May cred create or delete names in directory dir? (may_create /
+ * may_delete without the sticky bit subtleties beyond Linux's basic one.) */
+int vfs_may_modify_dir(const struct cred *cred, const struct path *dir)
+{
+	if (vfs_path_rdonly(dir))
+		return -EROFS;
+	if (dir->dentry->dead)
+		return -ENOENT;
+	return inode_permission(cred, dir->dentry->inode, MAY_WRITE | MAY_EXEC);
+}
+
+static int create_and_open(struct task *t, const struct path *dir,
+			   const struct last_component *last, int flags,
+			   mode_t mode, struct file **out)
+{
+	struct inode *di = dir->dentry->inode;
+	int err = vfs_may_modify_dir(&t->cred, dir);
+	if (err)
+		return err;
+	if (!di->iops || !di->iops->create)
+		return -EACCES;
+	uint32_t um = fs_context_umask(t->fs, -1);
+	struct dentry *d = d_alloc(dir->dentry, last->name, last->len);
+	err = di->iops->create(di, d, S_IFREG | (mode & 07777 & ~um),
+			       &t->cred);
+	if (err) {
+		dput(d);
+		return err;
+	}
+	if (di->sb->cache_dentries)
+		d_add_child(d);
+	struct path p = {dir->mnt, d};
+	err = open_path(&t->cred, &p, flags, true, out);
+	dput(d);
+	return err;
+}
+
+int vfs_openat(struct task *t, int dirfd, const char *path, int flags,
+	       mode_t mode, struct file **out)
+{
+	struct path p;
+	int err;
+
+	if ((flags & O_TMPFILE) == O_TMPFILE)
+		return -EOPNOTSUPP;
+	/* open(2): O_CREAT|O_DIRECTORY is EINVAL since Linux 6.4. */
+	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
+		return -EINVAL;
+	if (flags & O_PATH)
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if (!*path)
+		return -ENOENT;
+
+	if (!(flags & O_CREAT)) {
+		unsigned int lf = (flags & O_NOFOLLOW) ? 0 : LOOKUP_FOLLOW;
+		if (flags & O_DIRECTORY)
+			lf |= LOOKUP_DIRECTORY;
+		err = vfs_lookup(t, dirfd, path, lf, &p);
+		if (err)
+			return err;
+		err = open_path(&t->cred, &p, flags, false, out);
+		path_put(&p);
+		return err;
+	}
+
+	struct path dir;
+	struct last_component last;
+	err = vfs_lookup_parent(t, dirfd, path, &dir, &last);
+	if (err)
+		return err;
+	if (last.type != LAST_NORM || last.trailing_slash) {
+		err = -EISDIR;
+		goto out_dir;
+	}
+	pthread_mutex_lock(&vfs_ns_lock);
+	err = vfs_lookup_one(&dir, last.name, last.len, &p);
+	if (err == -ENOENT) {
+		err = create_and_open(t, &dir, &last, flags, mode, out);
+		pthread_mutex_unlock(&vfs_ns_lock);
+		goto out_dir;
+	}
+	pthread_mutex_unlock(&vfs_ns_lock);
+	if (err)
+		goto out_dir;
+	if (flags & O_EXCL) {
+		err = -EEXIST;
+		goto out_p;
+	}
+	if (S_ISLNK(p.dentry->inode->mode)) {
+		if (flags & O_NOFOLLOW) {
+			err = -ELOOP;
+			goto out_p;
+		}
+		struct path target;
+		err = vfs_lookup_at(t, &dir, last.name, LOOKUP_FOLLOW,
+				    &target);
+		if (err)
+			goto out_p;
+		path_put(&p);
+		p = target;
+	}
+	err = open_path(&t->cred, &p, flags, false, out);
+out_p:
+	path_put(&p);
+out_dir:
+	path_put(&dir);
+	return err;
+}
