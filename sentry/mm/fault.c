@@ -301,7 +301,29 @@ static int upgrade_run(struct mm *mm, struct vma *v, uint64_t va)
 	return 0;
 }
 
-static int fault_locked(struct mm *mm, uint64_t addr, int access, int *code)
+/* The same address faulting again and again with nothing to fix is a real
+ * violation the platform could not classify, not a race. Per task thread. */
+static __thread uint64_t spurious_addr;
+static __thread int spurious_count;
+static __thread bool spurious_hit;
+#define SPURIOUS_MAX 3
+
+static int spurious(uint64_t addr, int *code)
+{
+	spurious_hit = true;
+	if (spurious_addr != rv_page_down(addr)) {
+		spurious_addr = rv_page_down(addr);
+		spurious_count = 0;
+	}
+	if (++spurious_count < SPURIOUS_MAX)
+		return 0;
+	spurious_count = 0;
+	*code = SEGV_ACCERR;
+	return SIGSEGV;
+}
+
+static int fault_locked(struct mm *mm, uint64_t addr, int access,
+			bool present, int *code)
 {
 	struct vma *v = vma_find_expand(mm, addr);
 	uint64_t ws, we, *e;
@@ -340,6 +362,16 @@ static int fault_locked(struct mm *mm, uint64_t addr, int access, int *code)
 			goto oom;
 		return 0;
 	}
+	if (!present) {
+		/* Mapped, yet the hardware found nothing: another thread of
+		 * this mm mapped it after this fault was taken (or the
+		 * platform lost it). Map the page again and retry. */
+		int p = *e & PTE_MAPW ? v->prot : v->prot & ~PROT_WRITE;
+		if (p && mm_as_map(mm, rv_page_down(addr), RV_PAGE_SIZE,
+				   pte_off(*e), p) < 0)
+			goto oom;
+		return spurious(addr, code);
+	}
 	if (want_write && !(*e & PTE_MAPW)) {
 		if (v->flags & VMA_SHARED) {
 			rc = mm_as_protect(mm, rv_page_down(addr),
@@ -354,9 +386,12 @@ static int fault_locked(struct mm *mm, uint64_t addr, int access, int *code)
 			goto oom;
 		return 0;
 	}
-	/* Mapped with everything the VMA allows and still faulting. */
-	*code = SEGV_ACCERR;
-	return SIGSEGV;
+	/* Mapped with everything the VMA allows (a forbidden access the
+	 * platform classified was refused above). Either another thread
+	 * upgraded the page (copy-on-write, mprotect) after this fault was
+	 * taken, or the access is one the platform could not classify:
+	 * retry, and call it SEGV_ACCERR when it repeats. */
+	return spurious(addr, code);
 oom:
 	/* Out of memory (or the platform failed to map): Linux's OOM
 	 * killer would take the process. */
@@ -369,13 +404,15 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, int access, bool present,
 {
 	int sig;
 
-	(void)present; /* the page table knows better than the hardware */
 	if (addr >= MM_USER_TOP) {
 		*code = SEGV_MAPERR;
 		return SIGSEGV;
 	}
 	pthread_mutex_lock(&mm->lock);
-	sig = fault_locked(mm, addr, access, code);
+	spurious_hit = false;
+	sig = fault_locked(mm, addr, access, present, code);
+	if (!spurious_hit)
+		spurious_count = 0; /* only consecutive ones count */
 	pthread_mutex_unlock(&mm->lock);
 	return sig;
 }

@@ -97,6 +97,15 @@ static void test_split_merge_protect(void)
 	CHECK(mm_mprotect(mm, a + PG, PG, PROT_READ | PROT_WRITE) == 0 &&
 		      count_lines(mm) == 1, "mprotect back merges");
 	CHECK(app_write(mm, a + PG, 1) == 0, "writable again");
+	/* Two threads fault on one page: the second finds it mapped. */
+	code = 0;
+	CHECK(mm_handle_fault(mm, a + PG, PLATFORM_ACC_WRITE, false, &code) == 0,
+	      "fault on a page another thread just mapped: retried");
+	CHECK(mm_handle_fault(mm, a + PG, PLATFORM_ACC_WRITE, true, &code) == 0,
+	      "fault on a page another thread just upgraded: retried");
+	CHECK(mm_handle_fault(mm, a + PG, PLATFORM_ACC_WRITE, true, &code) ==
+		      SIGSEGV && code == SEGV_ACCERR,
+	      "the same fault repeating: SEGV_ACCERR");
 	CHECK(app_read(mm, a, &v) == 0 && v == 7, "data kept across mprotect");
 	CHECK(mm_mprotect(mm, a + 1, PG, PROT_READ) == -EINVAL,
 	      "mprotect unaligned: EINVAL");
