@@ -157,6 +157,28 @@ int vfs_utimensat(struct task *, int dirfd, const char *path,
 		  const struct timespec times[2], int at_flags);
 int vfs_statfsat(struct task *, int dirfd, const char *path, int at_flags,
 		 struct statfs *);
+/* Copy a path from app memory: a malloc'ed string (free it), -EFAULT or
+ * -ENAMETOOLONG (PATH_MAX including the NUL). */
+int vfs_getname(struct task *, uint64_t uaddr, char **out);
+
+/* Linux's MAX_RW_COUNT: one read or write moves at most this much. */
+#define VFS_MAX_RW_COUNT 0x7ffff000UL
+
+/* App I/O buffers as sentry iovecs (zero copy through mm_iovecs). */
+struct vfs_uiov {
+	struct iovec *iov;
+	size_t cnt, cap;
+	size_t bytes;     /* covered; a prefix of what was asked */
+	bool faulted;     /* stopped at an inaccessible page */
+	struct iovec inline_iov[32];
+};
+/* app: n app iovecs (already copied in, lengths checked). to_app: the
+ * data flows into app memory (read). -EFAULT when not even the first byte
+ * is accessible. */
+int vfs_uiov_build(struct task *, const struct iovec *app, int n,
+		   bool to_app, struct vfs_uiov *);
+void vfs_uiov_free(struct vfs_uiov *);
+
 /* A pipe: two files (read end, write end); flags O_NONBLOCK|O_DIRECT. */
 int vfs_pipe(struct file *ends[2], int flags);
 
