@@ -380,7 +380,12 @@ static int build_stack(struct task *t, struct mm *mm, struct elf_obj *prog,
 	uint8_t rnd[16];
 	int64_t r;
 	int rc;
+	static char *const empty_argv[] = {"", NULL};
 
+	/* Linux (5.18+) gives a program exec'd with an empty argv an empty
+	 * argv[0], so that argv[1] is never envp[0]. */
+	if (!argv || !argv[0])
+		argv = empty_argv;
 	if (count_strings(argv, &argc, &bytes) < 0 ||
 	    count_strings(envp, &envc, &bytes) < 0 ||
 	    execfn_len > LOADER_MAX_ARG_STRLEN)

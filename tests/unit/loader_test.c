@@ -287,6 +287,23 @@ static void test_corrupt(const char *path)
 	free(orig);
 }
 
+static void test_empty_argv(const char *path)
+{
+	struct loader_image img;
+	char err[128];
+	char *none[] = {NULL};
+	uint64_t argc = 9, a0 = 0;
+	char s[8] = "x";
+
+	CHECK(load(path, none, none, &img, err, sizeof(err)) == 0 &&
+		      mm_copy_in(img.mm, &argc, img.sp, 8) == 0 && argc == 1 &&
+		      mm_copy_in(img.mm, &a0, img.sp + 8, 8) == 0 &&
+		      mm_copy_in_str(img.mm, s, a0, sizeof(s)) == 0,
+	      "empty argv gets an empty argv[0], like Linux");
+	if (img.mm)
+		mm_put(img.mm);
+}
+
 static void test_e2big(const char *path)
 {
 	struct loader_image img;
@@ -333,6 +350,7 @@ int main(void)
 		check_image("/bin/busybox", false);
 	test_corrupt(st);
 	test_e2big(st);
+	test_empty_argv(st);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		printf("warning: could not remove %s\n", dir);
