@@ -1,0 +1,174 @@
+/* Private interface of the KVM platform (platform/kvm/). Nothing outside
+ * this folder includes it.
+ *
+ * Guest physical memory:
+ *   [0, MEMFILE_MAX_SIZE)            the memory file (gpa == file offset),
+ *                                    registered in slots of growing size
+ *   [KVM_PRIV_GPA, +KVM_PRIV_SIZE)   platform-private: guest ring-0 code,
+ *                                    IDT, per-vCPU GDT/TSS/stack, page tables
+ * Guest virtual memory, in every address space:
+ *   [0, 0x800000000000)              the app (user pages, written by as_map)
+ *   KVM_KVA_BASE + x                 private offset x, supervisor only
+ *
+ * The guest runs no kernel: every exception and every system call leaves
+ * the guest through an `out` in a one-instruction ring-0 stub, and the host
+ * returns to the app by pointing the vCPU at an `iretq` with a frame it
+ * wrote. See kvm_vcpu.c for why this is the cheapest design on PVM. */
+#ifndef RV_PLATFORM_KVM_IMPL_H
+#define RV_PLATFORM_KVM_IMPL_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "platform/platform.h"
+#include "sentry/mm/memfile.h"
+
+#define KVM_PRIV_GPA MEMFILE_MAX_SIZE
+#define KVM_PRIV_SIZE (256ULL << 20)
+#define KVM_KVA_BASE 0xffffff8000000000ULL /* pml4[511], pdpt[0] */
+#define KVM_USER_TOP 0x800000000000ULL
+
+/* Fixed pages at the start of the private region. */
+#define KVM_PG_CODE 0 /* ring-0 stubs, read-only + exec */
+#define KVM_PG_IDT 1
+#define KVM_PG_KPDPT 2 /* shared by every address space's pml4[511] */
+#define KVM_PG_KPD 3
+#define KVM_PG_KPT 4 /* 4 KiB mappings of the first 2 MiB */
+#define KVM_PG_FIRST_FREE 5
+
+/* Layout of the code page. */
+#define KVM_CODE_LSTAR 0x000   /* out KVM_PORT_SYSCALL (hardware KVM) */
+#define KVM_CODE_CSTAR 0x010   /* out KVM_PORT_SYSCALL32 */
+#define KVM_CODE_IRET 0x020    /* iretq */
+#define KVM_CODE_FLUSH 0x030   /* reload cr3, iretq */
+#define KVM_CODE_VEC 0x100     /* + 8 * vector: out vector */
+#define KVM_NVEC 33            /* 0..31, and 32 stands for int 0x80 */
+#define KVM_VEC_INT80 32
+#define KVM_PORT_SYSCALL 0xfe
+#define KVM_PORT_SYSCALL32 0xfd
+
+/* Segment selectors: Linux's, so that the app sees the values it would. */
+#define KVM_SEL_KCODE 0x10
+#define KVM_SEL_KDATA 0x18
+#define KVM_SEL_UCODE32 0x23
+#define KVM_SEL_UDATA 0x2b
+#define KVM_SEL_UCODE 0x33
+#define KVM_SEL_TSS 0x40
+
+/* Page-table entry bits. */
+#define PTE_P 0x1ULL
+#define PTE_W 0x2ULL
+#define PTE_U 0x4ULL
+#define PTE_A 0x20ULL
+#define PTE_D 0x40ULL
+#define PTE_PS 0x80ULL
+#define PTE_SOFT_NONE 0x200ULL /* not present, but mapped PROT_NONE */
+#define PTE_NX (1ULL << 63)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+struct kvm_vcpu;
+
+struct kvm_platform {
+	struct platform base;
+	int kvm_fd, vm_fd;
+	int run_size;
+	uint8_t *priv; /* host view of the private region */
+	pthread_mutex_t lock; /* pages, slots, vcpu list, attach */
+	uint64_t priv_top;    /* bump pointer, bytes */
+	uint64_t *free_pages; /* private offsets of freed pages */
+	size_t nfree, nlimbo, capfree;
+	uint64_t zaps; /* statistics */
+	uint64_t slots_top;   /* memory file registered up to here */
+	int nslots;
+	struct kvm_vcpu **vcpus; /* every vCPU (busy or pooled) */
+	size_t nvcpus;
+	int next_vcpu_id;
+	bool syscall_ring0;   /* probe: `syscall` reaches guest ring 0 */
+	struct kvm_cpuid2 *cpuid; /* what the app sees */
+	uint64_t xcr0;
+	uint32_t xsave_len;
+	uint64_t cr4;
+	uint64_t next_as_id;
+	struct kvm_platform *next_all; /* for the memory file grow hook */
+};
+
+struct kvm_as {
+	struct kvm_platform *p;
+	uint64_t id;
+	pthread_mutex_t lock; /* page table edits */
+	uint64_t pml4; /* private offset */
+	_Atomic uint64_t gen; /* bumped when a present entry changed */
+};
+
+struct kvm_vcpu {
+	struct kvm_platform *p;
+	int fd, id;
+	struct kvm_run *run;
+	uint64_t area;  /* private offset: GDT+TSS page, then stack page */
+	struct kvm_ctx *owner; /* NULL when pooled */
+	/* Seen by other threads (kicks). */
+	_Atomic int in_guest;
+	_Atomic uint64_t exits;
+	pthread_t thread;
+	/* Private to the running thread. */
+	struct kvm_sregs sregs; /* what we load when sregs must change */
+	bool sregs_stale;       /* sregs must be loaded before the next run */
+	struct kvm_as *as;      /* guarded by p->lock for writers */
+	uint64_t as_id, seen_gen;
+	bool resume_as_is;      /* guest is mid-stub: run without reload */
+};
+
+struct kvm_ctx {
+	struct platform_ctx base; /* first: platform_ctx is cast to this */
+	struct kvm_vcpu *vcpu;
+	_Atomic int interrupt;
+};
+
+static inline struct kvm_platform *kvm_of(struct platform *p)
+{
+	return (struct kvm_platform *)p;
+}
+
+static inline void *kvm_priv_ptr(struct kvm_platform *p, uint64_t off)
+{
+	return p->priv + off;
+}
+
+/* kvm.c */
+int64_t kvm_page_alloc(struct kvm_platform *p); /* zeroed; -ENOMEM */
+void kvm_page_free(struct kvm_platform *p, uint64_t off);
+int kvm_slots_cover(struct kvm_platform *p, uint64_t size);
+int kvm_zap_shadow(struct kvm_platform *p);
+
+/* kvm_mmu.c */
+struct platform_as *kvm_as_create(struct platform *pl);
+void kvm_as_destroy(struct platform_as *pas);
+int kvm_as_map(struct platform_as *pas, uint64_t addr, uint64_t len,
+	       uint64_t off, int prot);
+int kvm_as_unmap(struct platform_as *pas, uint64_t addr, uint64_t len);
+int kvm_as_protect(struct platform_as *pas, uint64_t addr, uint64_t len,
+		   int prot);
+/* Map one page of the private region (for the start-up probe). */
+int kvm_as_map_priv(struct kvm_as *as, uint64_t va, uint64_t priv_off,
+		    uint64_t flags);
+void kvm_kernel_tables_init(struct kvm_platform *p);
+
+/* kvm_vcpu.c */
+int kvm_cpu_setup_vm(struct kvm_platform *p, const char **err);
+void kvm_guest_code_init(struct kvm_platform *p);
+struct platform_ctx *kvm_ctx_create(struct platform *pl);
+void kvm_ctx_destroy(struct platform_ctx *pc);
+int kvm_ctx_switch(struct platform_ctx *pc, struct platform_as *pas,
+		   struct platform_event *ev);
+void kvm_ctx_interrupt(struct platform_ctx *pc);
+int kvm_ctx_sync_fpstate(struct platform_ctx *pc);
+void kvm_vcpu_close(struct kvm_vcpu *v);
+/* Make every vCPU running in as leave the guest before returning. */
+void kvm_kick_as(struct kvm_as *as);
+int kvm_probe_syscall(struct kvm_platform *p, const char **err);
+
+#endif
