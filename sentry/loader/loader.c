@@ -167,9 +167,9 @@ static int elf_read(struct elf_obj *o, bool is_interp, char *err,
 			o->interp = rv_xcalloc(1, p->p_filesz + 1);
 			r = vfs_pread(o->file, o->interp, p->p_filesz,
 				      p->p_offset);
+			/* Linux only insists on the final NUL. */
 			if (r != (ssize_t)p->p_filesz ||
-			    o->interp[p->p_filesz - 1] != 0 ||
-			    strlen(o->interp) != p->p_filesz - 1)
+			    o->interp[p->p_filesz - 1] != 0)
 				return fail(err, errlen, -ENOEXEC,
 					    "bad PT_INTERP");
 		}

@@ -304,6 +304,48 @@ static void test_empty_argv(const char *path)
 		mm_put(img.mm);
 }
 
+/* A dynamic executable: the interpreter is opened through the VFS and
+ * loaded too; the entry point is its. */
+static void test_dynamic(const char *path)
+{
+	struct loader_image img;
+	char err[160] = "";
+	char *argv[] = {"dyn", NULL};
+	size_t len;
+
+	task.fs = fs_context_create_root();
+	int rc = load(path, argv, argv + 1, &img, err, sizeof(err));
+	CHECK(rc == 0, "dynamic executable loads (%d %s)", rc, err);
+	if (rc)
+		return;
+	uint64_t base = auxv_get(img.mm, img.sp, AT_BASE);
+	CHECK(base && base != ~0ULL && img.entry > base,
+	      "AT_BASE is the interpreter, entry inside it (%#lx %#lx)",
+	      (long)base, (long)img.entry);
+	static char maps[8192];
+	mm_format_maps(img.mm, maps, sizeof(maps));
+	CHECK(strstr(maps, "ld-linux-x86-64.so.2") != NULL,
+	      "interpreter in maps");
+	uint8_t code[16];
+	CHECK(mm_copy_in(img.mm, code, img.entry, 16) == 0,
+	      "interpreter entry readable");
+	mm_put(img.mm);
+
+	/* A missing interpreter is a clear error. */
+	char *b = slurp(path, &len);
+	char *ip = memmem(b, len, "/lib64/ld-linux-x86-64.so.2", 27);
+	if (ip) {
+		memcpy(ip, "/lib64/no-such-interpreter", 27);
+		char p2[256];
+		snprintf(p2, sizeof(p2), "%s/nointerp", dir);
+		spit(p2, b, len);
+		rc = load(p2, argv, argv + 1, &img, err, sizeof(err));
+		CHECK(rc == -ENOENT && strstr(err, "no-such-interpreter"),
+		      "missing interpreter: ENOENT (%d %s)", rc, err);
+	}
+	free(b);
+}
+
 static void test_e2big(const char *path)
 {
 	struct loader_image img;
@@ -350,6 +392,13 @@ int main(void)
 		check_image("/bin/busybox", false);
 	test_corrupt(st);
 	test_e2big(st);
+	if (vfs_init("/") == 0) {
+		char dyn[128];
+		snprintf(dyn, sizeof(dyn), "%s/dyn", dir);
+		snprintf(cmd, sizeof(cmd), "gcc -O1 -o %s %s", dyn, src);
+		if (system(cmd) == 0)
+			test_dynamic(dyn);
+	}
 	test_empty_argv(st);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
