@@ -1133,7 +1133,7 @@ size_t mm_format_maps(struct mm *mm, char *buf, size_t len)
 			   mm->layout.start_brk) {
 			name = "[heap]"; /* as Linux decides it */
 		}
-		/* show_map_vma(): the name starts at column 74. */
+		/* show_map_vma(): padded to 72 columns, a space, the name. */
 		n = snprintf(line, sizeof(line),
 			     "%08lx-%08lx %c%c%c%c %08llx %02x:%02x %lu ",
 			     (unsigned long)v->start, (unsigned long)v->end,
@@ -1145,7 +1145,7 @@ size_t mm_format_maps(struct mm *mm, char *buf, size_t len)
 			     minor(st.dev), (unsigned long)st.ino);
 		if (name)
 			n += snprintf(line + n, sizeof(line) - n, "%*s%s",
-				      n < 73 ? 73 - n + 1 : 1, "", name);
+				      n < 72 ? 72 - n + 1 : 1, "", name);
 		n += snprintf(line + n, sizeof(line) - n, "\n");
 		if (n < 0 || (size_t)n >= sizeof(line))
 			n = sizeof(line) - 1;
