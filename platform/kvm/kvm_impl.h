@@ -156,6 +156,7 @@ int kvm_as_protect(struct platform_as *pas, uint64_t addr, uint64_t len,
 int kvm_as_map_priv(struct kvm_as *as, uint64_t va, uint64_t priv_off,
 		    uint64_t flags);
 void kvm_kernel_tables_init(struct kvm_platform *p);
+int kvm_as_read(struct kvm_as *as, uint64_t va, void *buf, size_t n);
 
 /* kvm_vcpu.c */
 int kvm_cpu_setup_vm(struct kvm_platform *p, const char **err);

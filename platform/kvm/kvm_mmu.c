@@ -294,3 +294,34 @@ int kvm_as_map_priv(struct kvm_as *as, uint64_t va, uint64_t priv_off,
 	pthread_mutex_unlock(&as->lock);
 	return pte ? 0 : -ENOMEM;
 }
+
+/* Read app memory through the page tables, as the app would (user pages
+ * only). For decoding an instruction. 0 or -EFAULT. */
+int kvm_as_read(struct kvm_as *as, uint64_t va, void *buf, size_t n)
+{
+	uint8_t *out = buf;
+	uint64_t next;
+	int err = 0;
+
+	pthread_mutex_lock(&as->lock);
+	while (n && !err) {
+		if (va >= KVM_USER_TOP) {
+			err = -EFAULT;
+			break;
+		}
+		uint64_t *pte = walk(as, va, false, &next);
+		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U)) {
+			err = -EFAULT;
+			break;
+		}
+		size_t in_page = RV_PAGE_SIZE - (va & (RV_PAGE_SIZE - 1));
+		size_t k = RV_MIN(n, in_page);
+		memcpy(out, memfile_ptr((*pte & PTE_ADDR) +
+					(va & (RV_PAGE_SIZE - 1))), k);
+		out += k;
+		va += k;
+		n -= k;
+	}
+	pthread_mutex_unlock(&as->lock);
+	return err;
+}

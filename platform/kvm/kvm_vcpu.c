@@ -589,7 +589,6 @@ static bool load_user(struct kvm_ctx *ctx, struct kvm_vcpu *v, bool flush,
 	fr[4] = KVM_SEL_UDATA;
 	regs_to_run(&run->s.regs.regs, r);
 	run->s.regs.regs.rsp = kva(stack_top(v) - 40);
-	if (getenv("NOFLUSH")) flush = false;
 	run->s.regs.regs.rip = code_kva(flush ? KVM_CODE_FLUSH : KVM_CODE_IRET);
 	run->s.regs.regs.rflags = 2;
 	run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
@@ -729,12 +728,31 @@ static int exception(struct kvm_ctx *ctx, struct kvm_vcpu *v, int vec,
 		syscall_event(r, true, ev);
 		return 0;
 	}
+	uint8_t insn[2];
+	if (vec == 6 && v->as && kvm_as_read(v->as, r->rip, insn, 2) == 0 &&
+	    insn[0] == 0xcd) {
+		/* PVM raises #UD for every `int $n` in ring 3 instead of
+		 * going through the IDT: give what Linux's gates give. */
+		switch (insn[1]) {
+		case 0x80:
+			r->rip += 2;
+			syscall_event(r, true, ev);
+			return 0;
+		case 3: /* DPL-3 gates: traps, rip past the instruction */
+		case 4:
+			r->rip += 2;
+			signal_event(v, insn[1], r->rip, ev);
+			return 0;
+		default: /* DPL-0 gate: #GP */
+			signal_event(v, 13, r->rip, ev);
+			return 0;
+		}
+	}
 	if (vec != 14) {
 		signal_event(v, vec, r->rip, ev);
 		return 0;
 	}
 	uint64_t cr2 = run->s.regs.sregs.cr2;
-	if (getenv("KVMDBG")) fprintf(stderr, "DBG vec %d err %llx rip %llx cr2 %llx fsbase %llx\n", vec, (unsigned long long)err, (unsigned long long)r->rip, (unsigned long long)cr2, (unsigned long long)run->s.regs.sregs.fs.base);
 	bool lstar = cr2 == code_kva(KVM_CODE_LSTAR);
 	if (!p->syscall_ring0 && cr2 == r->rip &&
 	    (lstar || cr2 == code_kva(KVM_CODE_CSTAR))) {
