@@ -218,18 +218,20 @@ static void pt_spawner_release(struct pt_as *as)
 	ptrace(PTRACE_DETACH, as->pid, 0, 0);
 }
 
-/* After a failed injection: if the stub thread died (the wait reaped it
- * or will), drop its tid so nobody waits on a tid the host may reuse. */
-static void pt_forget_if_gone(struct pt_ctx *c)
+static void pt_reap(pid_t tid);
+
+/* A stub thread that is not stopped under its tracer when it should be is
+ * dead or dying, and its address space cannot be trusted any more: kill
+ * the stub and reap the thread (the spawner cannot be reaped before it),
+ * then forget the tid before the host can give it to someone else. */
+static void pt_lost(struct pt_ctx *c)
 {
-	int st;
 	pid_t tid = c->stub_tid;
 
 	if (!tid)
 		return;
-	if (syscall(SYS_tgkill, c->stub_pid, tid, 0) == 0 &&
-	    waitpid(tid, &st, __WALL | WNOHANG) == 0)
-		return; /* still alive and ours */
+	kill(c->stub_pid, SIGKILL);
+	pt_reap(tid);
 	__atomic_store_n(&c->stub_tid, 0, __ATOMIC_RELEASE);
 }
 
@@ -250,7 +252,7 @@ static int pt_commit_locked(struct pt_as *as)
 		self->regs_live = false;
 		rc = pt_flush_locked(as, self->stub_tid);
 		if (rc == -ESRCH)
-			pt_forget_if_gone(self);
+			pt_lost(self);
 		return rc;
 	}
 	if (as->running == 0)
@@ -535,12 +537,14 @@ static void pt_thread_exit(struct pt_ctx *c)
 	r.rax = SYS_exit;
 	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0 ||
 	    ptrace(PTRACE_CONT, tid, 0, 0) < 0) {
-		/* Not stopped under us: it can only be dead already. */
-		waitpid(tid, &st, __WALL | WNOHANG);
-	} else {
-		while (pt_wait(tid, &st) == 0 && !pt_gone(st))
-			if (ptrace(PTRACE_CONT, tid, 0, 0) < 0)
-				break;
+		pt_lost(c);
+		return;
+	}
+	while (pt_wait(tid, &st) == 0 && !pt_gone(st)) {
+		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0) {
+			pt_lost(c);
+			return;
+		}
 	}
 	__atomic_store_n(&c->stub_tid, 0, __ATOMIC_RELEASE);
 }
@@ -938,8 +942,12 @@ static int pt_run(struct pt_ctx *c, struct platform_event *ev)
 	    memcmp(r, &c->last, sizeof(*r)) != 0) {
 		rv_regs_t w = *r;
 		pt_sanitize(&w);
-		if (ptrace(PTRACE_SETREGS, tid, 0, &w) < 0)
-			return errno == ESRCH ? -ESRCH : -EINVAL;
+		if (ptrace(PTRACE_SETREGS, tid, 0, &w) < 0) {
+			if (errno != ESRCH)
+				return -EINVAL; /* registers the host refuses */
+			pt_lost(c);
+			return -ESRCH;
+		}
 	}
 	c->regs_live = false;
 
@@ -953,6 +961,7 @@ static int pt_run(struct pt_ctx *c, struct platform_event *ev)
 	for (;;) {
 		if (ptrace(PTRACE_SYSEMU, tid, 0, 0) < 0 ||
 		    pt_wait(tid, &st) < 0) {
+			pt_lost(c);
 			rc = -ESRCH;
 			break;
 		}
@@ -985,8 +994,10 @@ static int pt_run(struct pt_ctx *c, struct platform_event *ev)
 	c->fp_valid = false;
 	if (rc)
 		return rc;
-	if (ptrace(PTRACE_GETREGS, tid, 0, r) < 0)
+	if (ptrace(PTRACE_GETREGS, tid, 0, r) < 0) {
+		pt_lost(c);
 		return -ESRCH;
+	}
 	c->last = *r;
 	c->regs_live = true;
 	return 0;
@@ -1021,7 +1032,7 @@ static int pt_ctx_switch(struct platform_ctx *pc, struct platform_as *pas,
 		rc = pt_flush_locked(as, c->stub_tid);
 		if (rc) {
 			if (rc == -ESRCH)
-				pt_forget_if_gone(c);
+				pt_lost(c);
 			pthread_mutex_unlock(&as->lock);
 			return rc;
 		}

@@ -4,7 +4,9 @@
  * platform cannot run here. */
 #include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -39,13 +41,18 @@ __asm__(".pushsection .rodata.platform_test,\"a\"\n"
 		   "2: jmp 2b")
 	SNIP(fpin, "movq %rdi, %xmm0\n syscall\n movq %xmm1, %rdi\n syscall\n"
 		   "1: jmp 1b")
+	SNIP(exitgrp, "mov $231, %eax\n xor %edi, %edi\n syscall\n"
+		      "mov $39, %eax\n syscall\n 1: jmp 1b")
+	SNIP(vsys, "xor %edi, %edi\n xor %esi, %esi\n"
+		   "mov $0xffffffffff600000, %rax\n call *%rax\n"
+		   "mov %rax, %rdi\n syscall\n 1: jmp 1b")
 	".popsection\n");
 
 #define SNIPDECL(n) extern const char snip_##n[], snip_##n##_end[]
 SNIPDECL(sc2); SNIPDECL(fsread); SNIPDECL(load); SNIPDECL(store);
 SNIPDECL(int3); SNIPDECL(ud2); SNIPDECL(div0); SNIPDECL(hlt); SNIPDECL(cli);
 SNIPDECL(in); SNIPDECL(out); SNIPDECL(spin); SNIPDECL(int80); SNIPDECL(loop);
-SNIPDECL(wait); SNIPDECL(fpin);
+SNIPDECL(wait); SNIPDECL(fpin); SNIPDECL(exitgrp); SNIPDECL(vsys);
 
 #define CODE_VA 0x400000ULL
 #define DATA_VA 0x600000ULL
@@ -429,6 +436,174 @@ static void test_fpu(void)
 	rig_free(&r);
 }
 
+/* The app's system calls never reach the host: exit_group is only an
+ * event, and the app is still there to make the next call. */
+static void test_no_host_syscalls(void)
+{
+	struct rig r = rig_new(CODE(exitgrp));
+	struct platform_event ev;
+	int rc = sw(&r, &ev);
+	CHECK(rc == 0 && ev.kind == PEV_SYSCALL && r.ctx->regs.orig_rax == 231,
+	      "exit_group is an event");
+	r.ctx->regs.rax = 0;
+	rc = sw(&r, &ev);
+	CHECK(rc == 0 && ev.kind == PEV_SYSCALL && r.ctx->regs.orig_rax == 39,
+	      "... and did not run on the host");
+	rig_free(&r);
+
+	/* The legacy vsyscall page is emulated by the host kernel without a
+	 * syscall stop: it must neither answer nor take the app down. */
+	r = rig_new(CODE(vsys));
+	ops->as_map(r.as, DATA_VA, RV_PAGE_SIZE, data_page(0),
+		    PROT_READ | PROT_WRITE);
+	r.ctx->regs.rsp = DATA_VA + RV_PAGE_SIZE;
+	rc = sw(&r, &ev);
+	CHECK(rc == 0 && (ev.kind == PEV_FAULT || ev.kind == PEV_SIGNAL ||
+			  (ev.kind == PEV_SYSCALL &&
+			   (int64_t)r.ctx->regs.rdi < 0)),
+	      "vsyscall gettimeofday does not reach the host (rc %d kind %d "
+	      "rdi %lld)", rc, ev.kind, (long long)r.ctx->regs.rdi);
+	rig_free(&r);
+}
+
+/* Interrupts are never lost: each one ends a stream of syscalls. */
+struct storm {
+	struct rig *r;
+	atomic_int seen, stop;
+	int rc;
+};
+
+static void *storm_run(void *arg)
+{
+	struct storm *s = arg;
+	struct platform_event ev;
+	while (!atomic_load(&s->stop)) {
+		s->rc = ops->ctx_switch(s->r->ctx, s->r->as, &ev);
+		if (s->rc)
+			break;
+		if (ev.kind == PEV_INTERRUPTED)
+			atomic_fetch_add(&s->seen, 1);
+	}
+	ops->ctx_destroy(s->r->ctx);
+	return NULL;
+}
+
+static void test_interrupt_storm(void)
+{
+	struct rig r = rig_new(CODE(loop));
+	struct storm s = {.r = &r};
+	pthread_t t;
+	int lost = 0;
+
+	pthread_create(&t, NULL, storm_run, &s);
+	for (int i = 0; i < 300; i++) {
+		int before = atomic_load(&s.seen);
+		ops->ctx_interrupt(r.ctx);
+		uint64_t t0 = rv_now_ns();
+		while (atomic_load(&s.seen) == before && s.rc == 0 &&
+		       rv_now_ns() - t0 < 2000000000ULL)
+			sched_yield();
+		if (atomic_load(&s.seen) == before) {
+			lost++;
+			break;
+		}
+	}
+	atomic_store(&s.stop, 1);
+	ops->ctx_interrupt(r.ctx);
+	pthread_join(t, NULL);
+	CHECK(lost == 0 && s.rc == 0,
+	      "300 interrupts of a syscall loop, none lost (%d seen)",
+	      atomic_load(&s.seen));
+	ops->as_destroy(r.as);
+}
+
+/* An address space outlives the thread that created it (fork in a thread
+ * that then exits). */
+static void *make_as(void *arg)
+{
+	*(struct platform_as **)arg = ops->as_create(plat);
+	return NULL;
+}
+
+static void test_as_outlives_creator(void)
+{
+	struct platform_as *as = NULL;
+	pthread_t t;
+	struct timespec ts = {0, 20 * 1000 * 1000};
+
+	pthread_create(&t, NULL, make_as, &as);
+	pthread_join(t, NULL);
+	nanosleep(&ts, NULL);
+	struct rig r = {as, ops->ctx_create(plat)};
+	struct platform_event ev;
+	ops->as_map(as, CODE_VA, RV_PAGE_SIZE, CODE(sc2),
+		    PROT_READ | PROT_EXEC);
+	r.ctx->regs.rip = CODE_VA;
+	int rc = sw(&r, &ev);
+	CHECK(as && rc == 0 && ev.kind == PEV_SYSCALL,
+	      "AS created by a thread that has exited still runs (rc %d)", rc);
+	rig_free(&r);
+}
+
+/* ptrace only: the stub is confined, its own pages cannot be mapped over,
+ * and a dead stub is an error, not a hang. */
+static void each_child(void (*fn)(int pid, void *), void *arg);
+
+static void stub_status(int pid, void *arg)
+{
+	char path[64], line[256];
+	int *ok = arg;
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "Seccomp:", 8) == 0 && atoi(line + 8) == 2)
+			ok[0]++;
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long lo = strtoull(line, NULL, 16);
+		/* app pages, the stub's, and the kernel's vsyscall page */
+		if (lo != CODE_VA && lo < 0x7fffffffd000ULL)
+			ok[1]++;
+	}
+	fclose(f);
+}
+
+static void kill_child(int pid, void *arg)
+{
+	(void)arg;
+	kill(pid, SIGKILL);
+}
+
+static void test_ptrace_only(void)
+{
+	struct rig r = rig_new(CODE(loop));
+	struct platform_event ev;
+	int ok[2] = {0, 0};
+
+	int rc = sw(&r, &ev);
+	each_child(stub_status, ok);
+	CHECK(rc == 0 && ok[0] >= 1 && ok[1] == 0,
+	      "stub under seccomp, nothing of the sentry mapped (%d, %d)",
+	      ok[0], ok[1]);
+	CHECK(ops->as_map(r.as, 0x7fffffffd000ULL, RV_PAGE_SIZE, 0,
+			  PROT_READ) == -EINVAL &&
+		      ops->as_map(r.as, 0x7ffffffdc000ULL, 0x22000, 0,
+				  PROT_READ) == -EINVAL,
+	      "the stub's pages cannot be mapped over");
+	each_child(kill_child, NULL);
+	rc = sw(&r, &ev);
+	int rc2 = sw(&r, &ev);
+	CHECK(rc < 0 && rc2 < 0, "a killed stub is an error (%d, %d)", rc,
+	      rc2);
+	rig_free(&r);
+}
+
 static int count_fds(void)
 {
 	int n = 0;
@@ -440,10 +615,9 @@ static int count_fds(void)
 	return n;
 }
 
-static int count_children(void)
+static void each_child(void (*fn)(int pid, void *), void *arg)
 {
 	char path[300], buf[4096];
-	int n = 0;
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -456,12 +630,24 @@ static int count_children(void)
 			continue;
 		size_t k = fread(buf, 1, sizeof(buf) - 1, f);
 		buf[k] = 0;
-		for (char *p = strtok(buf, " \n"); p; p = strtok(NULL, " \n"))
-			n++;
 		fclose(f);
+		for (char *p = strtok(buf, " \n"); p; p = strtok(NULL, " \n"))
+			fn(atoi(p), arg);
 	}
 	if (d)
 		closedir(d);
+}
+
+static void count_one(int pid, void *arg)
+{
+	(void)pid;
+	(*(int *)arg)++;
+}
+
+static int count_children(void)
+{
+	int n = 0;
+	each_child(count_one, &n);
 	return n;
 }
 
@@ -534,6 +720,11 @@ int main(int argc, char **argv)
 	test_two_threads();
 	test_populate_elsewhere();
 	test_fpu();
+	test_no_host_syscalls();
+	test_interrupt_storm();
+	test_as_outlives_creator();
+	if (strcmp(ops->name, "ptrace") == 0)
+		test_ptrace_only();
 	test_cycles();
 	if (argc < 3 || strcmp(argv[2], "--no-bench"))
 		bench();
