@@ -99,24 +99,66 @@ struct vma *mm_vma_find(struct mm *mm, uint64_t addr)
 	return NULL;
 }
 
+/* The array is a deque inside vbuf: free slots are kept at both ends and
+ * an insertion or removal moves the shorter side. Top-down mmap inserts
+ * near the front, so this keeps it O(1) where a plain array would move
+ * every VMA each time. */
+static void vma_recenter(struct mm *mm)
+{
+	size_t cap = mm->vcap;
+
+	if (cap < 2 * mm->nvma + 8)
+		cap = RV_MAX(64, 3 * mm->nvma);
+	struct vma *nb = rv_xcalloc(cap, sizeof(*nb));
+	size_t head = (cap - mm->nvma) / 2;
+	if (mm->nvma)
+		memcpy(nb + head, mm->vmas, mm->nvma * sizeof(*nb));
+	free(mm->vbuf);
+	mm->vbuf = nb;
+	mm->vcap = cap;
+	mm->vhead = head;
+	mm->vmas = nb + head;
+}
+
 static void vma_insert_at(struct mm *mm, size_t i, const struct vma *v)
 {
-	if (mm->nvma == mm->capvma) {
-		mm->capvma = mm->capvma ? mm->capvma * 2 : 32;
-		mm->vmas = rv_xrealloc(mm->vmas,
-				       mm->capvma * sizeof(*mm->vmas));
+	struct vma *a;
+
+	if (mm->vhead == 0 || mm->vhead + mm->nvma == mm->vcap)
+		vma_recenter(mm);
+	a = mm->vmas;
+	if (i < mm->nvma / 2) {
+		memmove(a - 1, a, i * sizeof(*a));
+		mm->vhead--;
+	} else {
+		memmove(a + i + 1, a + i, (mm->nvma - i) * sizeof(*a));
 	}
-	memmove(&mm->vmas[i + 1], &mm->vmas[i],
-		(mm->nvma - i) * sizeof(*mm->vmas));
+	mm->vmas = mm->vbuf + mm->vhead;
 	mm->vmas[i] = *v;
 	mm->nvma++;
 }
 
+/* Remove vmas[i0..i1) (already released). */
+static void vma_remove_range(struct mm *mm, size_t i0, size_t i1)
+{
+	struct vma *a = mm->vmas;
+	size_t n = i1 - i0;
+
+	if (!n)
+		return;
+	if (i0 < mm->nvma - i1) {
+		memmove(a + n, a, i0 * sizeof(*a));
+		mm->vhead += n;
+	} else {
+		memmove(a + i0, a + i1, (mm->nvma - i1) * sizeof(*a));
+	}
+	mm->vmas = mm->vbuf + mm->vhead;
+	mm->nvma -= n;
+}
+
 static void vma_remove_at(struct mm *mm, size_t i)
 {
-	memmove(&mm->vmas[i], &mm->vmas[i + 1],
-		(mm->nvma - i - 1) * sizeof(*mm->vmas));
-	mm->nvma--;
+	vma_remove_range(mm, i, i + 1);
 }
 
 static void vma_release(struct vma *v)
@@ -220,6 +262,16 @@ static bool vma_covered(struct mm *mm, uint64_t start, uint64_t end)
 	return pos >= end;
 }
 
+/* Linux's vm.max_map_count: a program cannot grow the sentry's VMA array
+ * (sentry memory) without bound. An operation may add up to 3 VMAs (two
+ * splits and a new one). */
+#define MM_MAX_MAP_COUNT 65530
+
+static bool vma_room(struct mm *mm)
+{
+	return mm->nvma + 3 <= MM_MAX_MAP_COUNT;
+}
+
 /* Lowest address a mapping may use below v: growsdown VMAs keep Linux's
  * guard gap free beneath them. */
 static uint64_t vma_gap_start(const struct vma *v)
@@ -227,6 +279,15 @@ static uint64_t vma_gap_start(const struct vma *v)
 	if (!(v->flags & VMA_GROWSDOWN))
 		return v->start;
 	return v->start > MM_STACK_GUARD ? v->start - MM_STACK_GUARD : 0;
+}
+
+/* Address space was freed in [start, end): the search cache must look
+ * there again. */
+static void gap_cache_freed(struct mm *mm, uint64_t start, uint64_t end)
+{
+	(void)start;
+	if (mm->gap_top && end > mm->gap_top)
+		mm->gap_top = mm->gap_hole = 0;
 }
 
 /* --- pages -------------------------------------------------------------- */
@@ -284,11 +345,8 @@ static void munmap_locked(struct mm *mm, uint64_t start, uint64_t end)
 	vma_isolate(mm, start, end, &i0, &i1);
 	for (size_t i = i0; i < i1; i++)
 		vma_release(&mm->vmas[i]);
-	if (i1 > i0) {
-		memmove(&mm->vmas[i0], &mm->vmas[i1],
-			(mm->nvma - i1) * sizeof(*mm->vmas));
-		mm->nvma -= i1 - i0;
-	}
+	vma_remove_range(mm, i0, i1);
+	gap_cache_freed(mm, start, end);
 	zap_range(mm, start, end, false);
 }
 
@@ -337,7 +395,7 @@ void mm_put(struct mm *mm)
 	pt_destroy(&mm->pt);
 	for (size_t i = 0; i < mm->nvma; i++)
 		vma_release(&mm->vmas[i]);
-	free(mm->vmas);
+	free(mm->vbuf);
 	if (mm->exe)
 		file_put(mm->exe);
 	pthread_mutex_destroy(&mm->lock);
@@ -347,19 +405,24 @@ void mm_put(struct mm *mm)
 /* --- mmap --------------------------------------------------------------- */
 
 /* Highest address in [lo, hi) where len bytes fit between VMAs (and their
- * guard gaps): Linux's top-down allocator. 0 when none. */
+ * guard gaps): Linux's top-down allocator. 0 when none. *skipped gets the
+ * largest hole passed over on the way down. */
 static uint64_t find_gap(struct mm *mm, uint64_t len, uint64_t lo,
-			 uint64_t hi)
+			 uint64_t hi, uint64_t *skipped)
 {
 	size_t i = mm_vma_lower(mm, hi);
 	uint64_t top = hi;
 
+	if (skipped)
+		*skipped = 0;
 	if (i < mm->nvma && vma_gap_start(&mm->vmas[i]) < top)
 		top = vma_gap_start(&mm->vmas[i]);
 	for (;;) {
 		uint64_t bottom = i == 0 ? lo : RV_MAX(lo, mm->vmas[i - 1].end);
 		if (top >= len && top - len >= bottom)
 			return top - len;
+		if (skipped && top > bottom && top - bottom > *skipped)
+			*skipped = top - bottom;
 		if (i == 0)
 			return 0;
 		i--;
@@ -368,6 +431,30 @@ static uint64_t find_gap(struct mm *mm, uint64_t len, uint64_t lo,
 			return 0;
 	}
 }
+
+/* find_gap() below MM_MMAP_BASE, starting where the last search ended
+ * unless a hole above might now fit (free_area_cache): a program making
+ * thousands of mappings does not rescan them all each time. */
+static uint64_t find_gap_default(struct mm *mm, uint64_t len)
+{
+	uint64_t skipped, addr = 0;
+
+	if (mm->gap_top && len > mm->gap_hole) {
+		addr = find_gap(mm, len, MM_MIN_ADDR, mm->gap_top, &skipped);
+		if (addr) {
+			mm->gap_hole = RV_MAX(mm->gap_hole, skipped);
+			mm->gap_top = addr;
+			return addr;
+		}
+	}
+	addr = find_gap(mm, len, MM_MIN_ADDR, MM_MMAP_BASE, &skipped);
+	if (addr) {
+		mm->gap_hole = skipped;
+		mm->gap_top = addr;
+	}
+	return addr;
+}
+
 
 static bool range_free(struct mm *mm, uint64_t addr, uint64_t len,
 		       bool with_gap)
@@ -457,6 +544,10 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 	}
 
 	pthread_mutex_lock(&mm->lock);
+	if (!vma_room(mm)) {
+		pthread_mutex_unlock(&mm->lock);
+		return -ENOMEM;
+	}
 	if (flags & MAP_FIXED_NOREPLACE) {
 		if (!range_free(mm, addr, len, false)) {
 			pthread_mutex_unlock(&mm->lock);
@@ -471,15 +562,14 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 		      range_free(mm, hint, len, true))) {
 			if (flags & MAP_32BIT)
 				hint = find_gap(mm, len, 0x40000000ULL,
-						0x80000000ULL);
+						0x80000000ULL, NULL);
 			else
-				hint = find_gap(mm, len, MM_MIN_ADDR,
-						MM_MMAP_BASE);
+				hint = find_gap_default(mm, len);
 			if (!hint && !(flags & MAP_32BIT))
 				/* Below the base is full: try above it, as
 				 * Linux falls back to bottom-up search. */
 				hint = find_gap(mm, len, MM_MMAP_BASE,
-						MM_USER_TOP);
+						MM_USER_TOP, NULL);
 		}
 		if (!hint) {
 			pthread_mutex_unlock(&mm->lock);
@@ -508,6 +598,10 @@ int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	if (rv_range_bad(addr, len) || addr + len > MM_USER_TOP)
 		return -EINVAL;
 	pthread_mutex_lock(&mm->lock);
+	if (!vma_room(mm)) {
+		pthread_mutex_unlock(&mm->lock);
+		return -ENOMEM;
+	}
 	munmap_locked(mm, addr, addr + len);
 	pthread_mutex_unlock(&mm->lock);
 	return 0;
@@ -587,7 +681,7 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 	}
 	prot &= PROT_RWX;
 	/* Check the whole range first so a failure changes nothing. */
-	if (!vma_covered(mm, addr, end)) {
+	if (!vma_covered(mm, addr, end) || !vma_room(mm)) {
 		pthread_mutex_unlock(&mm->lock);
 		return -ENOMEM;
 	}
@@ -652,6 +746,7 @@ static void vma_move(struct mm *mm, size_t i, uint64_t new_addr,
 			rv_panic("mm: platform unmap failed: %d", rc);
 	}
 	vma_remove_at(mm, i); /* v keeps the references */
+	gap_cache_freed(mm, v.start, v.end);
 	v.start = new_addr;
 	v.end = new_addr + new_len;
 	i = mm_vma_lower(mm, new_addr);
@@ -701,6 +796,10 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len,
 		ret = -EFAULT;
 		goto out;
 	}
+	if (!vma_room(mm)) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	if (flags & MREMAP_FIXED) {
 		munmap_locked(mm, new_addr, new_addr + new_len);
 		if (old_len > new_len) {
@@ -732,7 +831,7 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len,
 		ret = -ENOMEM;
 		goto out;
 	}
-	new_addr = find_gap(mm, new_len, MM_MIN_ADDR, MM_MMAP_BASE);
+	new_addr = find_gap_default(mm, new_len);
 	if (!new_addr) {
 		ret = -ENOMEM;
 		goto out;
@@ -792,6 +891,10 @@ int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	/* madvise(2): the advice applies to the mapped parts; a hole makes
 	 * the call fail with ENOMEM afterwards. */
 	bool hole = !vma_covered(mm, addr, end);
+	if (!vma_room(mm)) {
+		pthread_mutex_unlock(&mm->lock);
+		return -ENOMEM;
+	}
 	switch (advice) {
 	case MADV_DONTNEED:
 	case MADV_FREE:
@@ -924,7 +1027,7 @@ int mm_mlock(struct mm *mm, uint64_t addr, uint64_t len, bool lock)
 	if (rv_range_bad(start, len) || start + len > MM_USER_TOP)
 		return -ENOMEM;
 	pthread_mutex_lock(&mm->lock);
-	if (!vma_covered(mm, start, start + len)) {
+	if (!vma_covered(mm, start, start + len) || !vma_room(mm)) {
 		rc = -ENOMEM;
 	} else {
 		vma_isolate(mm, start, start + len, &i0, &i1);
@@ -959,7 +1062,8 @@ int64_t mm_brk(struct mm *mm, uint64_t addr)
 	ret = (int64_t)l->brk;
 	/* brk(2) never fails in the kernel: a bad request returns the old
 	 * break, which is how glibc detects failure. */
-	if (!l->start_brk || addr < l->start_brk || addr > MM_USER_TOP)
+	if (!l->start_brk || addr < l->start_brk || addr > MM_USER_TOP ||
+	    !vma_room(mm))
 		goto out;
 	oldbrk = rv_page_up(l->brk);
 	newbrk = rv_page_up(addr);

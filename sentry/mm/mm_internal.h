@@ -44,7 +44,12 @@ struct mm {
 	struct platform_as *as;
 
 	struct vma *vmas; /* sorted by start, never overlapping */
-	size_t nvma, capvma;
+	size_t nvma;
+	struct vma *vbuf; /* vmas == vbuf + vhead; see vma_insert_at() */
+	size_t vhead, vcap;
+	/* Top-down search cache (Linux 2.6's free_area_cache): no hole in
+	 * [gap_top, MM_MMAP_BASE) is larger than gap_hole bytes. */
+	uint64_t gap_top, gap_hole;
 	struct pagetable pt;
 	uint64_t rss_pages; /* present PTEs */
 

@@ -459,6 +459,27 @@ static void test_files(void)
 			memfile_decref(shm_pages[i], 1);
 }
 
+/* The top-down search cache still finds holes opened above it. */
+static void test_gap_cache(void)
+{
+	struct mm *mm = mm_create(&fake_platform);
+	int64_t x[8];
+
+	for (int i = 0; i < 8; i++)
+		x[i] = mm_mmap(mm, 0, PG, i % 2 ? PROT_READ : PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	mm_munmap(mm, x[1], PG);
+	CHECK(mm_mmap(mm, 0, PG, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0) == x[1],
+	      "a freed hole above the last mapping is reused (top-down)");
+	mm_munmap(mm, x[3], 2 * PG);
+	CHECK(mm_mmap(mm, 0, 2 * PG, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		      NULL, 0) == x[3], "a two-page hole is found");
+	CHECK(mm_mmap(mm, 0, PG, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+		      NULL, 0) == x[7] - (int64_t)PG, "then below the lowest");
+	mm_put(mm);
+}
+
 /* Many mappings: the VMA array and gap search stay correct. */
 static void test_many(void)
 {
@@ -482,6 +503,17 @@ static void test_many(void)
 		       app_read(mm, x, &v) != 0;
 	}
 	CHECK(bad == 0, "3000 mappings, holes punched and refilled");
+	/* vm.max_map_count: alternate protections so nothing merges. */
+	int64_t last = 0;
+	int n;
+	for (n = 0; n < 70000; n++) {
+		last = mm_mmap(mm, 0, PG, n % 2 ? PROT_READ : PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+		if (last < 0)
+			break;
+	}
+	CHECK(last == -ENOMEM && n < 66000,
+	      "mapping count limited like vm.max_map_count (%d)", n);
 	char small[100];
 	CHECK(mm_format_maps(mm, small, sizeof(small)) == sizeof(small) - 1 &&
 		      strlen(small) == sizeof(small) - 1,
@@ -501,6 +533,7 @@ int main(void)
 	test_stack_growth();
 	test_fork_cow();
 	test_files();
+	test_gap_cache();
 	test_many();
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
