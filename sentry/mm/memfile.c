@@ -24,8 +24,10 @@ static uint64_t mf_used_pages;  /* pages with refcount > 0 */
 static pthread_mutex_t mf_lock = PTHREAD_MUTEX_INITIALIZER;
 static void (*mf_grow_hook)(uint64_t);
 
-/* Free runs, unsorted; small in practice because runs are merged with the
- * bump pointer when they end at the top. */
+/* Free runs, sorted by offset and merged with their neighbours, so that
+ * their number stays that of the holes between live pages, not that of
+ * the frees; a run that reaches the top gives its pages back to the bump
+ * pointer. */
 struct run {
 	uint64_t off, npages;
 };
@@ -59,17 +61,52 @@ uint64_t memfile_size(void) { return mf_top; }
 uint64_t memfile_used_bytes(void) { return mf_used_pages << RV_PAGE_SHIFT; }
 void memfile_set_grow_hook(void (*hook)(uint64_t)) { mf_grow_hook = hook; }
 
+static uint64_t run_end(const struct run *r)
+{
+	return r->off + (r->npages << RV_PAGE_SHIFT);
+}
+
 static void free_run_add(uint64_t off, uint64_t npages)
 {
-	if (off + (npages << RV_PAGE_SHIFT) == mf_top) {
-		mf_top = off;
-		return;
+	size_t lo = 0, hi = mf_nfree;
+
+	while (lo < hi) { /* first run after off */
+		size_t mid = lo + (hi - lo) / 2;
+		if (mf_free[mid].off < off)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (mf_nfree == mf_capfree) {
-		mf_capfree = mf_capfree ? mf_capfree * 2 : 64;
-		mf_free = rv_xrealloc(mf_free, mf_capfree * sizeof(*mf_free));
+	bool join_prev = lo > 0 && run_end(&mf_free[lo - 1]) == off;
+	bool join_next = lo < mf_nfree &&
+			 off + (npages << RV_PAGE_SHIFT) == mf_free[lo].off;
+	if (join_prev && join_next) {
+		mf_free[lo - 1].npages += npages + mf_free[lo].npages;
+		memmove(&mf_free[lo], &mf_free[lo + 1],
+			(mf_nfree - lo - 1) * sizeof(*mf_free));
+		mf_nfree--;
+		lo--;
+	} else if (join_prev) {
+		mf_free[--lo].npages += npages;
+	} else if (join_next) {
+		mf_free[lo].off = off;
+		mf_free[lo].npages += npages;
+	} else {
+		if (mf_nfree == mf_capfree) {
+			mf_capfree = mf_capfree ? mf_capfree * 2 : 64;
+			mf_free = rv_xrealloc(mf_free,
+					      mf_capfree * sizeof(*mf_free));
+		}
+		memmove(&mf_free[lo + 1], &mf_free[lo],
+			(mf_nfree - lo) * sizeof(*mf_free));
+		mf_free[lo] = (struct run){off, npages};
+		mf_nfree++;
 	}
-	mf_free[mf_nfree++] = (struct run){off, npages};
+	/* The last run touching the top shrinks the file's used part. */
+	if (lo == mf_nfree - 1 && run_end(&mf_free[lo]) == mf_top) {
+		mf_top = mf_free[lo].off;
+		mf_nfree--;
+	}
 }
 
 int64_t memfile_alloc(size_t npages)
@@ -84,11 +121,15 @@ int64_t memfile_alloc(size_t npages)
 	for (size_t i = 0; i < mf_nfree; i++) {
 		if (mf_free[i].npages < npages)
 			continue;
+		/* Take the front: the rest keeps its place in the order. */
 		off = mf_free[i].off;
 		mf_free[i].off += npages << RV_PAGE_SHIFT;
 		mf_free[i].npages -= npages;
-		if (mf_free[i].npages == 0)
-			mf_free[i] = mf_free[--mf_nfree];
+		if (mf_free[i].npages == 0) {
+			memmove(&mf_free[i], &mf_free[i + 1],
+				(mf_nfree - i - 1) * sizeof(*mf_free));
+			mf_nfree--;
+		}
 		break;
 	}
 	if (off < 0 && mf_top + (npages << RV_PAGE_SHIFT) <= MEMFILE_MAX_SIZE) {

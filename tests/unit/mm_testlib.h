@@ -123,7 +123,8 @@ static const struct platform_ops fake_ops = {
 	.as_unmap = fake_as_unmap,
 	.as_protect = fake_as_protect,
 };
-static struct platform fake_platform = {.ops = &fake_ops};
+__attribute__((unused)) static struct platform fake_platform = {
+	.ops = &fake_ops};
 
 /* The app touching memory: through the fake MMU, faulting into mm like a
  * platform would (access unknown, as on ptrace). Returns 0 or the signal

@@ -1,0 +1,70 @@
+/* Unit test of the memory file allocator: runs never overlap, freed runs
+ * merge, the file shrinks back when everything is freed, pages come back
+ * zeroed. */
+#include "tests/unit/mm_testlib.h"
+
+#define SLOTS 2000
+
+int main(void)
+{
+	static int64_t off[SLOTS];
+	static size_t len[SLOTS];
+	static uint8_t owner[1 << 16]; /* page -> slot + 1 */
+	int overlap = 0, dirty = 0;
+
+	test_init();
+	srand(7);
+	for (int round = 0; round < 20000; round++) {
+		int s = rand() % SLOTS;
+		if (off[s] > 0 || (off[s] == 0 && len[s])) {
+			for (size_t k = 0; k < len[s]; k++)
+				owner[(off[s] >> 12) + k] = 0;
+			/* Free in two pieces half the time: merging must cope. */
+			if (len[s] > 1 && rand() % 2) {
+				memfile_decref(off[s] + 4096, len[s] - 1);
+				memfile_decref(off[s], 1);
+			} else {
+				memfile_decref(off[s], len[s]);
+			}
+			off[s] = -1;
+			len[s] = 0;
+			continue;
+		}
+		size_t n = 1 + rand() % (rand() % 4 ? 4 : 40);
+		int64_t o = memfile_alloc(n);
+		if (o < 0 || (uint64_t)o + n * 4096 > sizeof(owner) * 4096ULL) {
+			printf("FAIL alloc %zu: %ld\n", n, (long)o);
+			return 1;
+		}
+		for (size_t k = 0; k < n; k++) {
+			uint8_t *p = memfile_ptr(o + k * 4096);
+			overlap += owner[(o >> 12) + k] != 0;
+			owner[(o >> 12) + k] = 1;
+			for (int b = 0; b < 4096; b += 512)
+				dirty += p[b] != 0;
+			memset(p, 0xab, 4096);
+		}
+		off[s] = o;
+		len[s] = n;
+	}
+	CHECK(overlap == 0, "allocations never overlap");
+	CHECK(dirty == 0, "allocated pages read zero");
+	uint64_t peak = memfile_size();
+	for (int s = 0; s < SLOTS; s++)
+		if (len[s])
+			memfile_decref(off[s], len[s]);
+	CHECK(memfile_used_bytes() == 0, "everything freed");
+	CHECK(memfile_size() == 0,
+	      "freed runs merged back into the top (size %lu, peak %lu)",
+	      (unsigned long)memfile_size(), (unsigned long)peak);
+	/* Refcounts: a shared page lives until its last reference. */
+	int64_t o = memfile_alloc(1);
+	memfile_incref(o, 1);
+	memfile_decref(o, 1);
+	CHECK(memfile_refcount(o) == 1 && memfile_used_bytes() == 4096,
+	      "page with two references survives one decref");
+	memfile_decref(o, 1);
+	CHECK(memfile_used_bytes() == 0, "and goes with the last");
+	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
+	return failures ? 1 : 0;
+}
