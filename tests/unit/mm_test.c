@@ -343,14 +343,14 @@ static void test_fork_cow(void)
 }
 
 /* A file whose pages live in the memory file, like tmpfs: for MAP_SHARED. */
-static int64_t shm_pages[4];
+static int64_t shm_pages[4] = {-1, -1, -1, -1}; /* 0 is a valid offset */
 static int shm_get_page(struct file *f, uint64_t pgoff, bool w, uint64_t *off)
 {
 	(void)f;
 	(void)w;
 	if (pgoff >= 4)
 		return -ENXIO;
-	if (shm_pages[pgoff] <= 0)
+	if (shm_pages[pgoff] < 0)
 		shm_pages[pgoff] = memfile_alloc(1);
 	memfile_incref(shm_pages[pgoff], 1);
 	*off = shm_pages[pgoff];
@@ -455,7 +455,7 @@ static void test_files(void)
 	mm_put(mm);
 	file_put(f);
 	for (int i = 0; i < 4; i++)
-		if (shm_pages[i] > 0)
+		if (shm_pages[i] >= 0)
 			memfile_decref(shm_pages[i], 1);
 }
 
