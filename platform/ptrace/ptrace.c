@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -341,6 +342,83 @@ static void rec_remove(struct pt_as *as, uint64_t start, uint64_t end)
 
 /* --- address spaces ------------------------------------------------------ */
 
+/* One host syscall in stopped tracee tid: its result, or -ESRCH. */
+static long pt_inject1(pid_t tid, uint64_t nr, uint64_t a0, uint64_t a1,
+		       uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	rv_regs_t r;
+
+	pt_stub_regs(&r, pt_stub_syscall_addr());
+	r.rax = nr;
+	r.rdi = a0, r.rsi = a1, r.rdx = a2, r.r10 = a3, r.r8 = a4, r.r9 = a5;
+	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0 ||
+	    ptrace(PTRACE_CONT, tid, 0, 0) < 0 || pt_wait_trap(tid) < 0 ||
+	    ptrace(PTRACE_GETREGS, tid, 0, &r) < 0)
+		return -ESRCH;
+	return (long)r.rax;
+}
+
+static pthread_mutex_t pt_factory_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A new stub: cloned from the factory, then given its op page and told to
+ * die with the sentry (a fork clears PR_SET_PDEATHSIG). Until then it is
+ * traced with EXITKILL, so a sentry dying half-way leaves nothing. */
+static pid_t pt_new_stub(uint64_t ops_off)
+{
+	struct pt_as fac = {.pid = pt_stub_factory()};
+	rv_regs_t r;
+	pid_t pid;
+	long rc;
+
+	if (fac.pid <= 0)
+		return -ESRCH;
+	pthread_mutex_lock(&pt_factory_lock);
+	if (pt_spawner_seize(&fac) < 0) {
+		pthread_mutex_unlock(&pt_factory_lock);
+		return -ESRCH;
+	}
+	pt_stub_regs(&r, pt_stub_clone_addr());
+	r.rax = SYS_clone;
+	r.rdi = CLONE_PARENT | SIGCHLD;
+	if (ptrace(PTRACE_SETREGS, fac.pid, 0, &r) < 0 ||
+	    ptrace(PTRACE_CONT, fac.pid, 0, 0) < 0 ||
+	    pt_wait_trap(fac.pid) < 0 ||
+	    ptrace(PTRACE_GETREGS, fac.pid, 0, &r) < 0) {
+		rv_dbg("ptrace: the stub factory %d is gone", fac.pid);
+		pthread_mutex_unlock(&pt_factory_lock);
+		return -ESRCH;
+	}
+	pt_spawner_release(&fac);
+	pthread_mutex_unlock(&pt_factory_lock);
+	pid = (pid_t)(long)r.rax;
+	if ((long)r.rax <= 0)
+		return (long)r.rax < 0 ? (int)(long)r.rax : -EIO;
+
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_EXITKILL) < 0 ||
+	    ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 ||
+	    pt_wait_stopped(pid) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = pt_inject1(pid, SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0, 0);
+	if (rc != 0)
+		goto fail;
+	rc = pt_inject1(pid, SYS_mmap, PT_STUB_OPS_ADDR, RV_PAGE_SIZE,
+			PROT_READ, MAP_SHARED | MAP_FIXED, PT_STUB_MEMFD,
+			ops_off);
+	if (rc != (long)PT_STUB_OPS_ADDR)
+		goto fail;
+	fac.pid = pid;
+	pt_spawner_release(&fac);
+	return pid;
+fail:
+	rv_dbg("ptrace: cannot set up stub %d: %s", pid, strerror((int)-rc));
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+	return -ESRCH;
+}
+
 static struct platform_as *pt_as_create(struct platform *p)
 {
 	struct pt_as *as;
@@ -354,7 +432,7 @@ static struct platform_as *pt_as_create(struct platform *p)
 	pthread_mutex_init(&as->lock, NULL);
 	as->ops_off = (uint64_t)off;
 	as->ops = memfile_ptr(as->ops_off);
-	as->pid = pt_stub_spawn(as->ops_off);
+	as->pid = pt_new_stub(as->ops_off);
 	if (as->pid < 0) {
 		rv_dbg("ptrace: cannot start a stub: %s", strerror(-as->pid));
 		memfile_decref(as->ops_off, 1);

@@ -49,12 +49,13 @@ uint64_t pt_stub_batch_addr(void);
 uint64_t pt_stub_clone_addr(void);
 uint64_t pt_stub_syscall_addr(void);
 
-/* Build the stub seccomp filter and start the thread that forks stubs.
- * 0 or -errno. */
+/* Build the stub seccomp filter and fork the factory stub, from a thread
+ * that lives until pt_stub_fini(). 0 or -errno. */
 int pt_stub_init(void);
+/* Kill the factory; every stub dies with it. */
 void pt_stub_fini(void);
-/* Create a stub process whose op page is memory file page ops_off. Returns
- * its pid once it has unmapped the sentry and idles, or -errno. */
-pid_t pt_stub_spawn(uint64_t ops_off);
+/* pid of the factory stub: an idle stub whose only job is to be cloned
+ * into new stubs (clone(CLONE_PARENT | SIGCHLD) at the clone entry). */
+pid_t pt_stub_factory(void);
 
 #endif

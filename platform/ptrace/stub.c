@@ -1,17 +1,21 @@
 /* The ptrace platform's stub processes: one per address space.
  *
- * A stub is a fork of the sentry that throws the sentry away: it keeps only
- * the memory file descriptor, a page of code at PT_STUB_CODE_ADDR and the
- * read-only op page, installs a seccomp filter that allows just the host
- * calls the platform injects, unmaps everything else and idles in pause(2).
- * App code then runs in threads of this process under PTRACE_SYSEMU, so the
+ * A stub keeps only the memory file descriptor, a page of code at
+ * PT_STUB_CODE_ADDR and its read-only op page, runs under a seccomp filter
+ * that allows just the host calls the platform injects, and idles in
+ * pause(2). App code runs in threads of a stub under PTRACE_SYSEMU, so the
  * app's own system calls never execute on the host; the filter is the
  * second wall, for the calls the platform makes the stub run.
  *
- * Stubs are forked by one long-lived sentry thread: PR_SET_PDEATHSIG fires
- * when the *thread* that forked dies (prctl(2)), and task threads come and
- * go while address spaces outlive them (a forked child outlives a parent
- * thread that exits). */
+ * Only one stub is made by forking the sentry: the factory, at platform
+ * creation (before the sentry confines itself). Every address space's
+ * stub is then cloned from the factory by an injected
+ * clone(CLONE_PARENT | SIGCHLD) (ptrace.c): it is born clean, is a child of
+ * the sentry (so the sentry reaps it), and costs no copy of the sentry's
+ * page tables. The factory is forked by a sentry thread that lives as long
+ * as the platform, because PR_SET_PDEATHSIG fires when the *thread* that
+ * forked dies (prctl(2)), and CLONE_PARENT gives every stub that same
+ * parent thread. */
 #include "platform/ptrace/ptrace.h"
 
 #include <fcntl.h>
@@ -145,6 +149,16 @@ static int stub_filter_build(void)
 	if (!rc)
 		rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 				      SCMP_A0(SCMP_CMP_EQ, PT_CLONE_FLAGS));
+	/* The factory makes new stubs: children of the sentry, nothing
+	 * shared. */
+	if (!rc)
+		rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				      SCMP_A0(SCMP_CMP_EQ,
+					      CLONE_PARENT | SIGCHLD));
+	if (!rc)
+		rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
+				      SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG),
+				      SCMP_A1(SCMP_CMP_EQ, SIGKILL));
 	if (!rc)
 		rc = seccomp_rule_add(sc, SCMP_ACT_ALLOW, SCMP_SYS(exit), 0);
 	if (!rc)
@@ -305,13 +319,13 @@ static pid_t stub_fork(uint64_t ops_off)
 	return pid;
 }
 
-/* The stub factory thread and its one-slot request box. */
+/* The thread that forks the factory stub and then lives, idle, as long as
+ * the platform: the parent thread of every stub. */
 static pthread_mutex_t fac_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t fac_serial = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fac_cond = PTHREAD_COND_INITIALIZER;
-static bool fac_has_req, fac_has_ans, fac_stop, fac_running;
-static uint64_t fac_req_off;
-static pid_t fac_ans;
+static bool fac_started, fac_stop, fac_running;
+static pid_t fac_pid;
+static int64_t fac_ops_off = -1;
 static pthread_t fac_thread;
 
 static void *stub_factory(void *arg)
@@ -323,41 +337,25 @@ static void *stub_factory(void *arg)
 	 * mask anyway. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pid_t pid = stub_fork((uint64_t)fac_ops_off);
 	pthread_mutex_lock(&fac_lock);
-	for (;;) {
-		while (!fac_has_req && !fac_stop)
-			pthread_cond_wait(&fac_cond, &fac_lock);
-		if (fac_stop)
-			break;
-		fac_has_req = false;
-		uint64_t off = fac_req_off;
-		pthread_mutex_unlock(&fac_lock);
-		pid_t pid = stub_fork(off);
-		pthread_mutex_lock(&fac_lock);
-		fac_ans = pid;
-		fac_has_ans = true;
-		pthread_cond_broadcast(&fac_cond);
-	}
+	fac_pid = pid;
+	fac_started = true;
+	pthread_cond_broadcast(&fac_cond);
+	while (!fac_stop)
+		pthread_cond_wait(&fac_cond, &fac_lock);
 	pthread_mutex_unlock(&fac_lock);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
 	return NULL;
 }
 
-pid_t pt_stub_spawn(uint64_t ops_off)
+pid_t pt_stub_factory(void)
 {
-	pid_t pid;
-
-	pthread_mutex_lock(&fac_serial);
-	pthread_mutex_lock(&fac_lock);
-	fac_req_off = ops_off;
-	fac_has_req = true;
-	fac_has_ans = false;
-	pthread_cond_broadcast(&fac_cond);
-	while (!fac_has_ans)
-		pthread_cond_wait(&fac_cond, &fac_lock);
-	pid = fac_ans;
-	pthread_mutex_unlock(&fac_lock);
-	pthread_mutex_unlock(&fac_serial);
-	return pid;
+	return fac_pid;
 }
 
 int pt_stub_init(void)
@@ -379,14 +377,32 @@ int pt_stub_init(void)
 		pthread_mutex_unlock(&fac_lock);
 		return 0;
 	}
-	fac_stop = false;
+	fac_ops_off = memfile_alloc(1);
+	if (fac_ops_off < 0) {
+		pthread_mutex_unlock(&fac_lock);
+		return -ENOMEM;
+	}
+	fac_stop = fac_started = false;
 	rc = -pthread_create(&fac_thread, NULL, stub_factory, NULL);
-	if (!rc)
-		fac_running = true;
+	if (rc) {
+		memfile_decref(fac_ops_off, 1);
+		pthread_mutex_unlock(&fac_lock);
+		return rc;
+	}
+	while (!fac_started)
+		pthread_cond_wait(&fac_cond, &fac_lock);
+	fac_running = true;
 	pthread_mutex_unlock(&fac_lock);
-	return rc;
+	if (fac_pid < 0) {
+		rc = fac_pid;
+		pt_stub_fini();
+		return rc;
+	}
+	return 0;
 }
 
+/* Ends the factory and its thread; every stub dies with that thread
+ * (PR_SET_PDEATHSIG). */
 void pt_stub_fini(void)
 {
 	pthread_mutex_lock(&fac_lock);
@@ -399,4 +415,6 @@ void pt_stub_fini(void)
 	pthread_cond_broadcast(&fac_cond);
 	pthread_mutex_unlock(&fac_lock);
 	pthread_join(fac_thread, NULL);
+	memfile_decref(fac_ops_off, 1);
+	fac_pid = 0;
 }

@@ -574,14 +574,33 @@ static void stub_status(int pid, void *arg)
 	fclose(f);
 }
 
-static void kill_child(int pid, void *arg)
+struct pidset {
+	int n;
+	int pid[64];
+};
+
+static void add_child(int pid, void *arg)
 {
-	(void)arg;
+	struct pidset *s = arg;
+	if (s->n < 64)
+		s->pid[s->n++] = pid;
+}
+
+/* Kill the children that are not in the set (the platform's helpers that
+ * existed before stay). */
+static void kill_new_child(int pid, void *arg)
+{
+	struct pidset *s = arg;
+	for (int i = 0; i < s->n; i++)
+		if (s->pid[i] == pid)
+			return;
 	kill(pid, SIGKILL);
 }
 
 static void test_ptrace_only(void)
 {
+	struct pidset before = {0};
+	each_child(add_child, &before);
 	struct rig r = rig_new(CODE(loop));
 	struct platform_event ev;
 	int ok[2] = {0, 0};
@@ -596,7 +615,7 @@ static void test_ptrace_only(void)
 		      ops->as_map(r.as, 0x7ffffffdc000ULL, 0x22000, 0,
 				  PROT_READ) == -EINVAL,
 	      "the stub's pages cannot be mapped over");
-	each_child(kill_child, NULL);
+	each_child(kill_new_child, &before);
 	rc = sw(&r, &ev);
 	int rc2 = sw(&r, &ev);
 	CHECK(rc < 0 && rc2 < 0, "a killed stub is an error (%d, %d)", rc,
@@ -697,6 +716,7 @@ int main(int argc, char **argv)
 	const char *err = NULL;
 	int rc;
 
+	rv_debug = getenv("RV_DEBUG") != NULL;
 	rc = memfile_init();
 	if (rc) {
 		printf("FAIL memfile_init: %s\n", strerror(-rc));
