@@ -37,11 +37,11 @@ bool file_is_signalfd(struct file *);
 void signalfd_notify(void);
 
 /* --- timerfd(2) ---------------------------------------------------------- */
-struct file *timerfd_create(int clockid, int flags);
+struct file *timerfd_file_create(int clockid, int flags);
 /* -EINVAL when f is not a timerfd. new/old as struct itimerspec. */
-int timerfd_settime(struct file *f, int flags, const struct itimerspec *new,
+int timerfd_file_settime(struct file *f, int flags, const struct itimerspec *new,
 		    struct itimerspec *old);
-int timerfd_gettime(struct file *f, struct itimerspec *cur);
+int timerfd_file_gettime(struct file *f, struct itimerspec *cur);
 
 /* --- epoll(7) ------------------------------------------------------------ */
 struct epoll_event;
@@ -73,6 +73,14 @@ void ktimer_arm(struct ktimer *, uint64_t deadline_ns);
 void ktimer_cancel(struct ktimer *);
 /* Disarm from inside a callback (no wait for the running callback). */
 void ktimer_cancel_locked(struct ktimer *);
+/* Timespec helpers for the timer calls: valid (0 <= nsec < 1e9, sec >=
+ * 0)? to/from ns (saturating); the monotonic deadline of a relative or
+ * absolute (on clockid) it_value. */
+bool ktimer_ts_valid(const struct timespec *);
+uint64_t ktimer_ts_ns(const struct timespec *);
+struct timespec ktimer_ns_ts(uint64_t ns);
+uint64_t ktimer_mono_deadline(int clockid, const struct timespec *value,
+			      bool abs);
 /* Nanoseconds on clock (CLOCK_REALTIME, CLOCK_MONOTONIC, BOOTTIME…). */
 uint64_t ktimer_clock_ns(int clockid);
 

@@ -167,3 +167,42 @@ void ktimer_cancel(struct ktimer *t)
 	kt_remove_locked(t); /* a callback that was running may re-arm */
 	pthread_mutex_unlock(&kt_lock);
 }
+
+bool ktimer_ts_valid(const struct timespec *ts)
+{
+	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 &&
+	       ts->tv_nsec < 1000000000L;
+}
+
+uint64_t ktimer_ts_ns(const struct timespec *ts)
+{
+	uint64_t s = (uint64_t)ts->tv_sec, ns;
+	/* Saturate: a deadline centuries away is "never" in practice. */
+	if (s > UINT64_MAX / 1000000000ULL / 2)
+		return UINT64_MAX / 2;
+	ns = s * 1000000000ULL + (uint64_t)ts->tv_nsec;
+	return ns;
+}
+
+struct timespec ktimer_ns_ts(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000ULL),
+			      (long)(ns % 1000000000ULL)};
+	return ts;
+}
+
+uint64_t ktimer_mono_deadline(int clockid, const struct timespec *value,
+			      bool abs)
+{
+	uint64_t v = ktimer_ts_ns(value);
+	uint64_t mono = ktimer_clock_ns(CLOCK_MONOTONIC);
+	if (!abs)
+		return mono + v;
+	/* An absolute time on another clock: the distance from that clock's
+	 * now, on the monotonic clock (the sandbox cannot set clocks, so the
+	 * two do not drift apart in a way that matters here). */
+	uint64_t now = ktimer_clock_ns(clockid);
+	if (v <= now)
+		return mono;
+	return mono + (v - now);
+}

@@ -1,0 +1,13 @@
+/* Process timers (syscalls/timer.c): what the kernel must tell them. */
+#ifndef RV_SYSCALLS_TIMER_H
+#define RV_SYSCALLS_TIMER_H
+
+/* Delete every timer (alarm, itimers, POSIX timers) of process tgid. The
+ * kernel should call it when the process exits (and, for POSIX timers,
+ * at execve: Linux deletes those but keeps alarm/itimers). Until it does,
+ * a timer of a dead process is dropped when it next fires. */
+void timers_release_tg(int tgid);
+/* Delete POSIX timer id of process tgid: 0 or -EINVAL. */
+int timers_delete_one(int tgid, int id);
+
+#endif
