@@ -31,6 +31,13 @@
 struct platform;
 struct platform_as;
 
+/* Exclusive end of the address space a platform gives the app. The ptrace
+ * platform keeps its stub code and op table in [PLATFORM_USER_TOP,
+ * 0x7ffffffff000) and its as_map refuses that range; the mm should not hand
+ * out addresses above it (Linux's TASK_SIZE, 0x7ffffffff000, is 8 KiB
+ * higher). */
+#define PLATFORM_USER_TOP 0x7fffffffd000ULL
+
 /* Registers of one app thread. The layout is the kernel's ptrace one,
  * including orig_rax, fs_base and gs_base. */
 typedef struct user_regs_struct rv_regs_t;

@@ -8,12 +8,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "platform/platform.h"
+
 /* Stub process layout. The app can never use [PT_STUB_BASE, PT_STUB_END):
  * as_map refuses it. PT_STUB_END is the x86-64 TASK_SIZE (4-level paging),
  * so nothing of the stub is left above. */
 #define PT_STUB_OPS_ADDR 0x7fffffffd000ULL  /* op table, read-only */
 #define PT_STUB_CODE_ADDR 0x7fffffffe000ULL /* stub code, read+exec */
 #define PT_STUB_BASE PT_STUB_OPS_ADDR
+_Static_assert(PT_STUB_BASE == PLATFORM_USER_TOP, "stub above the app");
 #define PT_STUB_END 0x7ffffffff000ULL
 
 /* Descriptors the stub keeps, at fixed numbers so the seccomp filter can
