@@ -17,7 +17,10 @@
 #ifndef RV_GOFER_PROTOCOL_H
 #define RV_GOFER_PROTOCOL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define GOFER_VERSION 1
 
@@ -121,5 +124,19 @@ struct gofer_reply {
 	uint32_t pad;
 	struct gofer_attr attr;
 };
+
+/* One path component: what every name in a request must be. Both ends
+ * check it; the gofer's check is the one that counts. */
+static inline bool gofer_name_ok(const char *name, size_t len)
+{
+	if (len == 0 || len > GOFER_NAME_MAX)
+		return false;
+	if (memchr(name, '/', len) || memchr(name, 0, len))
+		return false;
+	if ((len == 1 && name[0] == '.') ||
+	    (len == 2 && name[0] == '.' && name[1] == '.'))
+		return false;
+	return true;
+}
 
 #endif
