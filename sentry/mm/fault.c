@@ -58,8 +58,12 @@ static void install(struct mm *mm, uint64_t va, uint64_t off)
 	mm->rss_pages++;
 }
 
-/* Shared file mapping: the file's own pages. */
-static int fill_shared_file(struct mm *mm, struct vma *v, uint64_t ws,
+/* Mappings of a file whose pages live in the memory file (tmpfs, memfd):
+ * the file's own pages. Shared mappings write them; private ones map them
+ * read-only (the page has the file's reference too) and copy on the first
+ * write, so an unmodified private page still sees later writes to the
+ * file, as with Linux's page cache. */
+static int fill_file_pages(struct mm *mm, struct vma *v, uint64_t ws,
 			    uint64_t we, uint64_t must)
 {
 	for (uint64_t va = ws; va < we; va += RV_PAGE_SIZE) {
@@ -71,7 +75,9 @@ static int fill_shared_file(struct mm *mm, struct vma *v, uint64_t ws,
 		rc = v->file->ops->get_page(v->file,
 					    (v->off + (va - v->start)) >>
 						    RV_PAGE_SHIFT,
-					    v->prot & PROT_WRITE, &off);
+					    (v->flags & VMA_SHARED) &&
+						    (v->prot & PROT_WRITE),
+					    &off);
 		if (rc < 0) {
 			/* Beyond end of file (or an I/O error): SIGBUS for
 			 * the page the app touched, nothing for the rest. */
@@ -95,8 +101,8 @@ static int fill_range(struct mm *mm, struct vma *v, uint64_t ws, uint64_t we,
 	int64_t base;
 	int ret = 0;
 
-	if (v->file && (v->flags & VMA_SHARED))
-		return fill_shared_file(mm, v, ws, we, must);
+	if (v->file && v->file->ops->get_page)
+		return fill_file_pages(mm, v, ws, we, must);
 	for (uint64_t va = ws; va < we; va += RV_PAGE_SIZE)
 		missing += pte_absent(mm, va);
 	if (!missing)

@@ -447,6 +447,22 @@ static void test_files(void)
 	CHECK(s1 > 0 && s2 > 0 && app_write(mm, s1 + 10, 'M') == 0 &&
 		      app_read(mm, s2 + 10, &v) == 0 && v == 'M',
 	      "two shared mappings of one file see the same page");
+	/* MAP_PRIVATE of such a file: the file's page until written. */
+	int64_t p1 = mm_mmap(mm, 0, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+			     sf, 0);
+	CHECK(p1 > 0 && app_read(mm, p1 + 10, &v) == 0 && v == 'M',
+	      "private mapping reads the file's page");
+	*(char *)memfile_ptr(shm_pages[0] + 11) = 'W'; /* a write(2) */
+	CHECK(app_read(mm, p1 + 11, &v) == 0 && v == 'W',
+	      "unmodified private page sees later file writes");
+	CHECK(app_write(mm, p1 + 12, 'P') == 0 &&
+		      *(char *)memfile_ptr(shm_pages[0] + 12) != 'P' &&
+		      app_read(mm, s1 + 12, &v) == 0 && v != 'P',
+	      "private write copies, the file is untouched");
+	*(char *)memfile_ptr(shm_pages[0] + 13) = 'X';
+	CHECK(app_read(mm, p1 + 13, &v) == 0 && v != 'X' &&
+		      app_read(mm, p1 + 12, &v) == 0 && v == 'P',
+	      "modified private page keeps its copy");
 	struct mm *c = mm_fork(mm);
 	CHECK(app_write(c, s1 + PG, 'N') == 0 && app_read(mm, s2 + PG, &v) == 0 &&
 		      v == 'N', "shared file pages stay shared after fork");
