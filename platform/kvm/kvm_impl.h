@@ -108,7 +108,8 @@ struct kvm_vcpu {
 	struct kvm_platform *p;
 	int fd, id;
 	struct kvm_run *run;
-	uint64_t area;  /* private offset: GDT+TSS page, then stack page */
+	uint64_t area;  /* private offset: GDT+TSS page */
+	uint64_t stack; /* private offset: IST1 stack page */
 	struct kvm_ctx *owner; /* NULL when pooled */
 	/* Seen by other threads (kicks). */
 	_Atomic int in_guest;

@@ -47,7 +47,7 @@ static __thread struct kvm_run *tls_run;
 
 static uint64_t kva(uint64_t priv_off) { return KVM_KVA_BASE + priv_off; }
 static uint64_t code_kva(uint64_t x) { return kva(KVM_PG_CODE * RV_PAGE_SIZE + x); }
-static uint64_t stack_top(struct kvm_vcpu *v) { return v->area + 2 * RV_PAGE_SIZE; }
+static uint64_t stack_top(struct kvm_vcpu *v) { return v->stack + RV_PAGE_SIZE; }
 
 /* --- VM-wide set-up: CPUID and the ring-0 page ------------------------- */
 
@@ -326,14 +326,16 @@ static int vcpu_setup(struct kvm_platform *p, struct kvm_vcpu *v)
 	return 0;
 }
 
+/* Called without p->lock. */
 static struct kvm_vcpu *vcpu_new(struct kvm_platform *p, int *err)
 {
 	struct kvm_vcpu *v = rv_xcalloc(1, sizeof(*v));
-	int64_t a = -ENOMEM, b = -ENOMEM;
+	int64_t a, b;
 
 	v->p = p;
-	v->fd = -1;
+	pthread_mutex_lock(&p->lock);
 	v->id = p->next_vcpu_id++;
+	pthread_mutex_unlock(&p->lock);
 	v->fd = ioctl(p->vm_fd, KVM_CREATE_VCPU, v->id);
 	if (v->fd < 0) {
 		*err = -errno;
@@ -346,27 +348,23 @@ static struct kvm_vcpu *vcpu_new(struct kvm_platform *p, int *err)
 		*err = -errno;
 		goto fail;
 	}
-	/* Two consecutive private pages: GDT+TSS, then the stack. The bump
-	 * allocator hands them out in order while nothing was freed; take
-	 * fresh ones from the top otherwise. */
-	pthread_mutex_unlock(&p->lock);
-	a = kvm_page_alloc(p);
-	b = kvm_page_alloc(p);
-	pthread_mutex_lock(&p->lock);
-	if (a < 0 || b < 0 || b != a + (int64_t)RV_PAGE_SIZE) {
+	a = kvm_page_alloc(p); /* GDT and TSS */
+	b = kvm_page_alloc(p); /* IST1 stack */
+	if (a >= 0)
+		v->area = (uint64_t)a;
+	if (b >= 0)
+		v->stack = (uint64_t)b;
+	if (a < 0 || b < 0) {
 		*err = -ENOMEM;
 		goto fail;
 	}
-	v->area = (uint64_t)a;
 	*err = vcpu_setup(p, v);
 	if (*err)
 		goto fail;
 	return v;
 fail:
-	if (a >= 0)
-		kvm_page_free(p, (uint64_t)a);
-	if (b >= 0)
-		kvm_page_free(p, (uint64_t)b);
+	/* The vCPU's pages stay with it: KVM keeps the vCPU until the VM
+	 * goes, and its area may be referenced by its state. */
 	kvm_vcpu_close(v);
 	return NULL;
 }
@@ -395,24 +393,26 @@ static int vcpu_acquire(struct kvm_ctx *ctx)
 	for (size_t i = 0; i < p->nvcpus && !v; i++)
 		if (!p->vcpus[i]->owner)
 			v = p->vcpus[i];
+	if (v)
+		v->owner = ctx;
+	pthread_mutex_unlock(&p->lock);
 	if (!v) {
 		v = vcpu_new(p, &err);
-		if (v) {
-			p->vcpus = rv_xrealloc(p->vcpus, (p->nvcpus + 1) *
-							 sizeof(*p->vcpus));
-			p->vcpus[p->nvcpus++] = v;
-		}
-	}
-	if (v) {
+		if (!v)
+			return err ? err : -ENOMEM;
 		v->owner = ctx;
-		v->as = NULL;
-		v->thread = pthread_self();
-		v->sregs_stale = true;
-		v->resume_as_is = false;
+		pthread_mutex_lock(&p->lock);
+		p->vcpus = rv_xrealloc(p->vcpus,
+				       (p->nvcpus + 1) * sizeof(*p->vcpus));
+		p->vcpus[p->nvcpus++] = v;
+		pthread_mutex_unlock(&p->lock);
 	}
+	pthread_mutex_lock(&p->lock);
+	v->as = NULL;
 	pthread_mutex_unlock(&p->lock);
-	if (!v)
-		return err ? err : -ENOMEM;
+	v->thread = pthread_self();
+	v->sregs_stale = true;
+	v->resume_as_is = false;
 	/* The kick must reach this thread during KVM_RUN. */
 	sigset_t set;
 	sigemptyset(&set);
@@ -822,6 +822,9 @@ static void interrupted(struct kvm_ctx *ctx, struct kvm_vcpu *v)
 		regs_from_run(&ctx->base.regs, &run->s.regs.regs);
 		v->resume_as_is = run->s.regs.events.exception.injected ||
 				  run->s.regs.events.exception.pending;
+		/* The vCPU is in ring 3 now: re-entering through the iretq
+		 * stub needs the ring-0 segments loaded again. */
+		v->sregs_stale = true;
 		return;
 	}
 	if (rip >= code_kva(KVM_CODE_IRET) &&
@@ -866,6 +869,10 @@ int kvm_ctx_switch(struct platform_ctx *pc, struct platform_as *pas,
 	v = ctx->vcpu;
 	struct kvm_run *run = v->run;
 	tls_run = run;
+	/* Bound to one thread by the interface; following the caller costs
+	 * nothing and keeps kicks right if a sentry ever hands a ctx over. */
+	if (!pthread_equal(v->thread, pthread_self()))
+		v->thread = pthread_self();
 	if (pc->fpstate_dirty) {
 		if (ioctl(v->fd, KVM_SET_XSAVE, pc->fpstate) < 0)
 			return -errno;
@@ -924,6 +931,7 @@ int kvm_ctx_switch(struct platform_ctx *pc, struct platform_as *pas,
 			/* The app reached guest memory that is not in a
 			 * slot: only a bad as_map offset can do that. */
 			regs_from_run(&ctx->base.regs, &run->s.regs.regs);
+			v->sregs_stale = true;
 			ev->kind = PEV_SIGNAL;
 			ev->signo = SIGBUS;
 			ev->code = BUS_ADRERR;
