@@ -88,7 +88,8 @@ say() {
 kvm_probe() {
 	local d=$OUT/probe
 	mkdir -p "$d"
-	TMO=20 run_to "$d/kvm" /dev/null "$RV" run --platform=kvm -- \
+	local TMO=20
+	run_to "$d/kvm" /dev/null "$RV" run --platform=kvm -- \
 		"$BUILD/tests/hello"
 	if [ "$(cat "$d/kvm.st")" = 0 ] && [ "$(cat "$d/kvm.out")" = hello ]
 	then
@@ -105,7 +106,8 @@ feature_probe() {
 	shift
 	local d=$OUT/probe
 	mkdir -p "$d"
-	TMO=20 run_to "$d/$name" /dev/null "$RV" run -- "$@"
+	local TMO=20
+	run_to "$d/$name" /dev/null "$RV" run -- "$@"
 	if [ "$(cat "$d/$name.st")" = 0 ]; then
 		echo ok
 	else
@@ -375,7 +377,6 @@ $(tail -n +3 "$d/diff" | grep '^[-+]' | detail /dev/stdin)"
 # Inputs for the applets: made once by the main process (bb_inputs).
 bb_inputs() {
 	local i=$OUT/input
-	rm -rf "$i"
 	mkdir -p "$i/dir/sub"
 	printf 'pear\napple\nfig\nbanana\n\nZebra\n10\n9\napple\n' > "$i/words"
 	seq 1 2000 | sed 's/$/ lorem ipsum dolor sit amet/' > "$i/lines"
@@ -481,8 +482,11 @@ if [ "${1:-}" = "--job" ]; then
 	exit 0
 fi
 
-rm -rf "$OUT"
+# No `rm -rf $OUT`: another `make check` in the same tree may be running;
+# each test clears its own directory, and the tally is kept privately.
 mkdir -p "$OUT"
+RESULTS=$(mktemp "${TMPDIR:-/tmp}/rv-results.XXXXXX") || exit 1
+trap 'rm -f "$RESULTS" "$RESULTS.jobs"' EXIT
 FILTER=${1:-}
 start=$(date +%s)
 
@@ -526,14 +530,14 @@ bb_inputs
 		for p in $PLATFORMS_ALL; do echo "prog $t $p"; done
 	done
 } | if [ -n "$FILTER" ]; then grep -F -- "$FILTER"; else cat; fi \
-  > "$OUT/jobs"
+  > "$RESULTS.jobs"
 
-xargs -P "${JOBS:-2}" -L 1 bash "$0" --job < "$OUT/jobs" |
-	tee "$OUT/results"
+xargs -P "${JOBS:-2}" -L 1 bash "$0" --job < "$RESULTS.jobs" | tee "$RESULTS"
+cp "$RESULTS" "$OUT/results"
 
-pass=$(grep -c '^PASS ' "$OUT/results")
-fail=$(grep -c '^FAIL ' "$OUT/results")
-skip=$(grep -c '^SKIP ' "$OUT/results")
+pass=$(grep -c '^PASS ' "$RESULTS")
+fail=$(grep -c '^FAIL ' "$RESULTS")
+skip=$(grep -c '^SKIP ' "$RESULTS")
 echo "($(($(date +%s) - start))s; outputs in $OUT)"
 if [ "$skip" -gt 0 ]; then
 	echo "$pass passed, $fail failed, $skip skipped"
