@@ -38,6 +38,9 @@ if [ "${1:-}" != "--job" ]; then
 	BUILD=$(cd "${BUILD:-build}" && pwd) || exit 1
 	RV=$(readlink -f "${RV:-$BUILD/ringvisor}")
 	SRC=$(cd "$(dirname "$0")/.." && pwd)
+	# Programs start in the repository, with $PWD saying so (tests/progs/
+	# cwd.c checks the sandbox keeps the caller's directory).
+	cd "$SRC" || exit 1
 	OUT=$BUILD/test-out
 	TMO=${RV_TEST_TIMEOUT:-60}
 	export BUILD RV SRC OUT TMO
@@ -283,6 +286,18 @@ want exit 0 and usage on stdout"
 	else
 		say "FAIL cli:version: $(describe_status \
 			"$(cat "$d/version.st")"), want exit 0 and one line"
+	fi
+	# A relative program path is resolved from the caller's directory, as
+	# `runsc do` and execve(2) do.
+	d=$OUT/cli/relative
+	mkdir -p "$d"
+	(cd "$BUILD" && run_to "$d/run" /dev/null "$RV" run -- tests/hello)
+	if [ "$(cat "$d/run.st")" = 0 ] && [ "$(cat "$d/run.out")" = hello ]
+	then
+		say "PASS cli:relative-path"
+	else
+		say "FAIL cli:relative-path: $(describe_status \
+			"$(cat "$d/run.st")"): $(first_err "$d/run.err")"
 	fi
 	# auto picks a platform that works here, whichever it is.
 	d=$OUT/cli/auto

@@ -7,6 +7,10 @@ int main(void)
 	int fd;
 
 	tl_yes("initial cwd absolute", getcwd(buf, sizeof(buf)) && buf[0] == '/');
+	/* Like `runsc do`, the program starts in the caller's directory: the
+	 * shell that started the run exported it as $PWD. */
+	tl_yes("initial cwd is the caller's ($PWD)",
+	       getenv("PWD") && !strcmp(buf, getenv("PWD")));
 	tl_err("chdir /", chdir("/"), 0);
 	tl_say("cwd [%s]", getcwd(buf, sizeof(buf)));
 	tl_err("chdir /tmp", chdir("/tmp"), 0);
