@@ -212,6 +212,9 @@ int vfs_path_string(const struct path *p, const struct path *root,
 /* Text of /proc/mounts into a malloc'ed buffer. */
 char *vfs_mounts_text(size_t *len);
 struct mount *vfs_root_mount(void);
+/* The mount of anonymous objects re-opened through /proc (see mount.c). */
+#define VFS_MNT_ANON 0x40000000u
+struct mount *vfs_anon_mount(void);
 
 /* --- files ------------------------------------------------------------- */
 /* A new file description (refs 1) for path p (references taken) or for an

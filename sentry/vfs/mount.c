@@ -169,3 +169,19 @@ char *vfs_mounts_text(size_t *lenp)
 	*lenp = len;
 	return buf;
 }
+
+/* Files reached through /proc/[pid]/fd links to anonymous files (pipes,
+ * stdio) are opened on this mount: writable, in no mount list, and the
+ * resulting file has no path (open_path drops it). */
+static struct mount anon_mount = {
+	.refs = 1,
+	.parent = &anon_mount,
+	.source = "anon",
+	.target = "anon",
+	.flags = VFS_MNT_ANON,
+};
+
+struct mount *vfs_anon_mount(void)
+{
+	return &anon_mount;
+}

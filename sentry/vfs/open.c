@@ -86,7 +86,8 @@ static int open_path(const struct cred *cred, const struct path *p,
 	 * the fd) in f_flags; on 64-bit it always adds O_LARGEFILE. */
 	unsigned int fl = ((unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL |
 			   O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
-	struct file *f = file_alloc(p, i, i->fops, fl);
+	bool anon = p->mnt->flags & VFS_MNT_ANON;
+	struct file *f = file_alloc(anon ? NULL : p, i, i->fops, fl);
 	if (i->iops && i->iops->open) {
 		err = i->iops->open(i, f);
 		if (err) {

@@ -140,12 +140,7 @@ static int tty_open(struct inode *i, struct file *f)
 		close(fd);
 		return -ENXIO;
 	}
-	/* Take over the host file's ops and state. */
-	f->ops = hf->ops;
-	f->priv = hf->priv;
-	hf->priv = NULL;
-	hf->ops = NULL;
-	file_put(hf);
+	hostfd_take(f, hf);
 	return 0;
 }
 

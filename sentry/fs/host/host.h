@@ -15,4 +15,8 @@ int hostfs_new_sb(const struct hostfs_backend *backend, const char *root,
  * The file takes ownership of host_fd. */
 struct file *hostfd_file_wrap(int host_fd, unsigned int flags);
 
+/* Make f (being opened) a file over the host file of hf, which is
+ * consumed (/dev/tty, reopens of stdio). */
+void hostfd_take(struct file *f, struct file *hf);
+
 #endif

@@ -21,14 +21,31 @@
 /* Linux's struct termios (asm-generic/termbits.h), not glibc's. */
 #define KTERMIOS_SIZE 36
 
+/* Shared by the inode and every file over it (a reopen through
+ * /proc/self/fd makes another file on the same inode). */
 struct hostfd {
+	_Atomic int refs;
 	int fd;
 	int fg_pgrp; /* TIOCSPGRP inside the sandbox */
 };
 
+static void hostfd_put(struct hostfd *h)
+{
+	if (!h || atomic_fetch_sub(&h->refs, 1) != 1)
+		return;
+	close(h->fd);
+	free(h);
+}
+
+static void hostfd_put_inode(struct inode *i)
+{
+	hostfd_put(i->priv);
+}
+
 static struct super_block hostfd_sb = {
 	.fstype = "hostfd",
 	.magic = 0x1cd1,
+	.put_inode = hostfd_put_inode,
 };
 
 static int HOSTFD(struct file *f)
@@ -137,11 +154,7 @@ static long hostfd_ioctl(struct file *f, struct task *t, unsigned int cmd,
 
 static void hostfd_release(struct file *f)
 {
-	struct hostfd *h = f->priv;
-	if (!h)
-		return;
-	close(h->fd);
-	free(h);
+	hostfd_put(f->priv);
 }
 
 static const struct file_operations hostfd_fops = {
@@ -176,9 +189,67 @@ static int hostfd_getattr(struct dentry *d, struct kstat *k)
 	return 0;
 }
 
+static struct file *wrap(int fd, unsigned int flags);
+
+/* open("/proc/self/fd/N") of a stdio fd: a new host description of the
+ * same host file, as Linux re-opens the object behind the link. */
+static int hostfd_reopen(struct inode *i, struct file *f)
+{
+	struct hostfd *h = i->priv;
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", h->fd);
+	int fd = open(p, (int)(f->flags & (O_ACCMODE | O_APPEND | O_NONBLOCK)) |
+				 O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	struct file *hf = wrap(fd, f->flags);
+	if (!hf) {
+		close(fd);
+		return -ENXIO;
+	}
+	hostfd_take(f, hf);
+	return 0;
+}
+
+/* O_TRUNC through /dev/stdout when stdout is a file truncates that file,
+ * as on Linux; nothing else of the host file may be changed. */
+static int hostfd_setattr(struct dentry *d, const struct iattr *ia)
+{
+	struct hostfd *h = d->inode->priv;
+	if (ia->valid & ~(unsigned)(ATTR_SIZE | ATTR_ATIME | ATTR_MTIME))
+		return -EPERM;
+	if (!(ia->valid & ATTR_SIZE))
+		return 0;
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", h->fd);
+	int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	int r = ftruncate(fd, (off_t)ia->size) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
 static const struct inode_operations hostfd_iops = {
 	.getattr = hostfd_getattr,
+	.setattr = hostfd_setattr,
+	.open = hostfd_reopen,
 };
+
+void hostfd_take(struct file *f, struct file *hf)
+{
+	f->ops = hf->ops;
+	f->priv = hf->priv;
+	atomic_fetch_add(&((struct hostfd *)f->priv)->refs, 1);
+	if (!f->anon_name && hf->anon_name)
+		f->anon_name = rv_xstrdup(hf->anon_name);
+	file_put(hf);
+}
+
+static struct file *wrap(int fd, unsigned int flags)
+{
+	return hostfd_file_wrap(fd, flags);
+}
 
 struct file *hostfd_file_wrap(int fd, unsigned int flags)
 {
@@ -200,9 +271,10 @@ struct file *hostfd_file_wrap(int fd, unsigned int flags)
 	struct file *f = file_alloc(NULL, i, &hostfd_fops, flags);
 	inode_put(i);
 	struct hostfd *h = rv_xcalloc(1, sizeof(*h));
+	atomic_init(&h->refs, 2); /* the inode's and the file's */
 	h->fd = fd;
 	f->priv = h;
-	i->priv = h; /* lives as long as f, which holds the inode */
+	i->priv = h;
 	/* The name /proc/self/fd shows: the host's (/dev/pts/0, pipe:[…]). */
 	char p[64], link[512];
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);

@@ -205,8 +205,14 @@ static const struct file_operations pipe_fops = {
 
 static void pipefs_put_inode(struct inode *i)
 {
-	(void)i;
+	(void)i; /* the VFS drops i->pipe */
 }
+
+/* open("/proc/self/fd/N") of a pipe end: Linux opens the pipe again with
+ * FIFO semantics; so do we. */
+static const struct inode_operations pipefs_iops = {
+	.open = pipe_fifo_open,
+};
 
 int vfs_pipe(struct file *ends[2], int flags)
 {
@@ -218,8 +224,11 @@ int vfs_pipe(struct file *ends[2], int flags)
 	struct pipe *p = pipe_alloc();
 	struct inode *i = inode_alloc(&pipefs_sb, S_IFIFO | 0600);
 	i->fops = &pipe_fops;
+	i->iops = &pipefs_iops;
 	p->readers = p->writers = 1;
-	atomic_fetch_add(&p->refs, 1); /* one per end */
+	p->rd_opens = p->wr_opens = 1;
+	atomic_fetch_add(&p->refs, 2); /* one per end, one for the inode */
+	i->pipe = p;
 	unsigned int keep = (unsigned)flags & (O_NONBLOCK | O_DIRECT);
 	ends[0] = file_alloc(NULL, i, &pipe_fops, O_RDONLY | keep);
 	ends[1] = file_alloc(NULL, i, &pipe_fops, O_WRONLY | keep);
@@ -281,6 +290,12 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 	}
 	f->ops = &pipe_fops;
 	f->priv = p;
+	if (i->sb == &pipefs_sb && !f->anon_name) {
+		char name[64];
+		snprintf(name, sizeof(name), "pipe:[%llu]",
+			 (unsigned long long)i->ino);
+		f->anon_name = rv_xstrdup(name);
+	}
 	return 0;
 }
 

@@ -156,7 +156,8 @@ static struct dentry *proc_dentry(struct dentry *parent, const char *name,
 
 static int parse_num(const char *s)
 {
-	if (!*s || *s == '0' || strlen(s) > 9)
+	/* Decimal without leading zeros ("0" itself is fd 0). */
+	if (!*s || (*s == '0' && s[1]) || strlen(s) > 9)
 		return -1;
 	int v = 0;
 	for (; *s; s++) {
@@ -182,10 +183,17 @@ static int proc_lookup(struct inode *dir, struct dentry *parent,
 		task_put(t);
 		if (!f)
 			return -ENOENT;
+		/* Linux shows the open mode in the link's permissions. */
+		int acc = f->flags & O_ACCMODE;
+		uint32_t mode = S_IFLNK | (acc == O_RDONLY   ? 0500
+					   : acc == O_WRONLY ? 0300
+							     : 0700);
 		file_put(f);
-		*out = proc_dentry(parent, name,
-				   proc_inode(dir->sb, &proc_fd_link_ent,
-					      n->pid, fd));
+		struct inode *li = proc_inode(dir->sb, &proc_fd_link_ent,
+					      n->pid, fd);
+		li->mode = mode;
+		li->size = 64;
+		*out = proc_dentry(parent, name, li);
 		return 0;
 	}
 	if (e == &proc_root_ent) {
@@ -285,7 +293,7 @@ static int proc_get_link(struct dentry *d, struct path *out)
 			struct dentry *a = d_alloc(d->parent, d->name,
 						   d->namelen);
 			d_instantiate(a, f->inode);
-			*out = (struct path){mnt_get(vfs_root_mount()), a};
+			*out = (struct path){mnt_get(vfs_anon_mount()), a};
 		} else {
 			file_put(f);
 			return -ENOENT;
@@ -301,7 +309,8 @@ static int proc_get_link(struct dentry *d, struct path *out)
 static int proc_getattr(struct dentry *d, struct kstat *st)
 {
 	inode_fill_kstat(d->inode, st);
-	st->size = 0;
+	if (!S_ISLNK(d->inode->mode))
+		st->size = 0;
 	st->blocks = 0;
 	st->blksize = 1024;
 	return 0;
