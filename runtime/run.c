@@ -113,6 +113,12 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		return 1;
 	}
 
+	/* The program starts in the caller's working directory when the
+	 * sandbox has it (as `runsc do` and bubblewrap do), else in /. */
+	char cwd[4096];
+	if (getcwd(cwd, sizeof(cwd)) && vfs_chdir(init, AT_FDCWD, cwd) < 0)
+		rv_dbg("cwd %s is not in the sandbox: starting in /", cwd);
+
 	struct file *exe = NULL;
 	r = open_program(init, argv[0], path, sizeof(path), &exe);
 	if (r < 0) {

@@ -147,10 +147,12 @@ long sys_clock_nanosleep(struct task *t, const uint64_t a[6])
 	int flags = (int)a[1];
 	struct timespec req, dl;
 
-	if (clk == CLOCK_THREAD_CPUTIME_ID)
+	/* Linux: an unknown clock is EINVAL, a clock without nanosleep
+	 * EOPNOTSUPP, and a thread CPU clock EINVAL (posix-timers.c). */
+	if (!clock_valid(clk) || clk == CLOCK_THREAD_CPUTIME_ID)
 		return -EINVAL;
-	if (!clock_valid(clk) || clk == CLOCK_MONOTONIC_RAW ||
-	    clk == CLOCK_REALTIME_COARSE || clk == CLOCK_MONOTONIC_COARSE)
+	if (clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_REALTIME_COARSE ||
+	    clk == CLOCK_MONOTONIC_COARSE)
 		return -EOPNOTSUPP;
 	if (flags & ~TIMER_ABSTIME)
 		return -EINVAL;
