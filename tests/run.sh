@@ -501,7 +501,12 @@ fi
 # each test clears its own directory, and the tally is kept privately.
 mkdir -p "$OUT"
 RESULTS=$(mktemp "${TMPDIR:-/tmp}/rv-results.XXXXXX") || exit 1
-trap 'rm -f "$RESULTS" "$RESULTS.jobs"' EXIT
+trap 'rm -f "$RESULTS" "$RESULTS.jobs" "$RESULTS.rv"' EXIT
+# Test one binary throughout: others may relink build/ringvisor meanwhile.
+if [ -x "$RV" ] && cp "$RV" "$RESULTS.rv"; then
+	RV=$RESULTS.rv
+	export RV
+fi
 FILTER=${1:-}
 start=$(date +%s)
 
