@@ -1,6 +1,8 @@
 /* The initial mount table: the host tree (read-only) at /, tmpfs at /tmp,
  * proc at /proc and dev at /dev, as a container sees them. */
+#include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "sentry/fs/dev/dev.h"
 #include "sentry/fs/host/host.h"
@@ -30,6 +32,35 @@ static int mount_at(const char *path, struct super_block *sb,
 	return err;
 }
 
+/* Where the first task starts: the caller's cwd when the sandbox root is
+ * the host's / (like `runsc do`), else the root. */
+static struct path initial_cwd;
+
+bool vfs_initial_cwd(struct path *out)
+{
+	if (!initial_cwd.mnt)
+		return false;
+	*out = initial_cwd;
+	path_get(out);
+	return true;
+}
+
+static void set_initial_cwd(const char *root_dir)
+{
+	char *cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return;
+	if ((!root_dir || !strcmp(root_dir, "/")) && cwd[0] == '/') {
+		struct mount *rm = vfs_root_mount();
+		struct path start = {rm, rm->root};
+		if (vfs_lookup_at(NULL, &start, cwd,
+				  LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+				  &initial_cwd) != 0)
+			initial_cwd = (struct path){0};
+	}
+	free(cwd);
+}
+
 int vfs_init(const char *root_dir)
 {
 	struct super_block *sb;
@@ -56,5 +87,7 @@ int vfs_init(const char *root_dir)
 	err = devfs_new_sb(&sb, &root);
 	if (!err)
 		err = mount_at("/dev", sb, root, "tmpfs", MS_NOSUID);
+	if (!err)
+		set_initial_cwd(root_dir);
 	return err;
 }

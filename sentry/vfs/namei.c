@@ -27,7 +27,8 @@ struct fs_context *fs_context_create_root(void)
 	fs->umask = 022;
 	if (m) {
 		fs->root = (struct path){mnt_get(m), dget(m->root)};
-		fs->cwd = (struct path){mnt_get(m), dget(m->root)};
+		if (!vfs_initial_cwd(&fs->cwd))
+			fs->cwd = (struct path){mnt_get(m), dget(m->root)};
 	}
 	return fs;
 }

@@ -23,6 +23,10 @@ void fs_context_set_root(struct fs_context *, const struct path *);
 /* Returns the old umask; sets it when set >= 0. */
 uint32_t fs_context_umask(struct fs_context *, int set);
 
+/* The cwd of the first task (the caller's, when visible in the sandbox):
+ * false when it is the root. */
+bool vfs_initial_cwd(struct path *out);
+
 enum { LAST_NORM, LAST_ROOT, LAST_DOT, LAST_DOTDOT };
 
 /* The final component of a path, unresolved (for create/unlink/rename). */

@@ -90,7 +90,9 @@ int vfs_mmap_check(struct file *, int prot, int flags);
 
 /* Per-task filesystem context (CLONE_FS shares it). */
 struct fs_context;
-struct fs_context *fs_context_create_root(void); /* root and cwd at / */
+/* Root at /; cwd at the caller's cwd when the root is the host's / and
+ * that directory exists in the sandbox (as `runsc do`), else at /. */
+struct fs_context *fs_context_create_root(void);
 struct fs_context *fs_context_copy(struct fs_context *);
 struct fs_context *fs_context_get(struct fs_context *); /* CLONE_FS */
 void fs_context_put(struct fs_context *);
