@@ -9,12 +9,13 @@
 
 #include "platform/platform.h"
 #include "runtime/runtime.h"
+#include "sentry/kernel/exec.h"
 #include "sentry/kernel/kernel.h"
-#include "sentry/loader/loader.h"
 #include "sentry/mm/memfile.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
 #include "sentry/vfs/vfs.h"
+#include "syscalls/table.h"
 
 extern char **environ;
 
@@ -125,45 +126,19 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		rv_err("exec %s: %s", path, errstr(-r));
 		return r == -ENOENT || r == -ENOTDIR ? 127 : 126;
 	}
-	struct kstat st;
-	if ((r = vfs_fstat(exe, &st)) < 0) {
-		rv_err("exec %s: %s", path, errstr(-r));
-		return 126;
-	}
-	/* execve(2): EACCES for a directory, a non-regular file, or one
-	 * without an execute bit. */
-	if (!S_ISREG(st.mode) || !(st.mode & 0111)) {
-		rv_err("exec %s: %s", path, errstr(EACCES));
-		return 126;
-	}
-
-	struct loader_image img;
-	errbuf[0] = 0;
-	r = loader_load(init, exe, path, argv, environ, &img, errbuf,
-			sizeof(errbuf));
 	file_put(exe);
-	if (r < 0) {
+	/* The first program starts like any execve(2) in the sandbox:
+	 * permission checks, #! scripts, the ELF loader. */
+	errbuf[0] = 0;
+	r = kernel_execve(init, AT_FDCWD, path, argv, environ, 0, errbuf,
+			  sizeof(errbuf));
+	if (r != -RV_EJUSTRETURN) {
 		if (errbuf[0])
 			rv_err("exec %s: %s: %s", path, errstr(-r), errbuf);
 		else
 			rv_err("exec %s: %s", path, errstr(-r));
-		return r == -ENOENT ? 127 : 126;
+		return r == -ENOENT || r == -ENOTDIR ? 127 : 126;
 	}
-	init->mm = img.mm;
-	rv_regs_t *regs = &init->ctx->regs;
-	memset(regs, 0, sizeof(*regs));
-	regs->rip = img.entry;
-	regs->rsp = img.sp;
-	regs->cs = 0x33;
-	regs->ss = 0x2b;
-	regs->eflags = 0x202;
-	regs->orig_rax = (uint64_t)-1;
-	const char *base = strrchr(path, '/');
-	/* comm is the first 15 bytes of the name, as Linux truncates it. */
-	const char *name = base ? base + 1 : path;
-	size_t nlen = RV_MIN(strlen(name), sizeof(init->comm) - 1);
-	memcpy(init->comm, name, nlen);
-	init->comm[nlen] = 0;
 
 	pthread_t fwd_thread;
 	pthread_create(&fwd_thread, NULL, signal_forwarder, &fwd);

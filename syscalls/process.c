@@ -255,7 +255,7 @@ static long do_execve(struct task *t, int dirfd, uint64_t upath,
 		argv[0] = rv_xstrdup("");
 		argv[1] = NULL;
 	}
-	r = kernel_execve(t, dirfd, path, argv, envp, flags);
+	r = kernel_execve(t, dirfd, path, argv, envp, flags, NULL, 0);
 out:
 	free(path);
 	strv_free(argv);

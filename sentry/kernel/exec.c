@@ -160,7 +160,8 @@ static void reset_signal_handlers(struct task *t)
 }
 
 long kernel_execve(struct task *t, int dirfd, const char *path,
-		   char **argv, char **envp, int flags)
+		   char **argv, char **envp, int flags, char *err,
+		   size_t errlen)
 {
 	char interp[BINPRM_BUF_SIZE], iarg[BINPRM_BUF_SIZE];
 	char buf[BINPRM_BUF_SIZE], errbuf[200];
@@ -227,6 +228,8 @@ long kernel_execve(struct task *t, int dirfd, const char *path,
 	if (r < 0) {
 		if (errbuf[0])
 			rv_dbg("exec %s: %s", cur_path, errbuf);
+		if (err && errlen)
+			snprintf(err, errlen, "%s", errbuf);
 		goto out;
 	}
 
