@@ -38,7 +38,15 @@
 #define KVM_PG_KPDPT 2 /* shared by every address space's pml4[511] */
 #define KVM_PG_KPD 3
 #define KVM_PG_KPT 4 /* 4 KiB mappings of the first 2 MiB */
-#define KVM_PG_FIRST_FREE 5
+#define KVM_PG_USTUB 5 /* the PVM system call stub, user-visible */
+#define KVM_PG_FIRST_FREE 6
+
+/* Where the user stub sits in every address space: the last page of the
+ * user half, which Linux never lets a process map (TASK_SIZE is one page
+ * short of 2^47; MM_USER_TOP here). */
+#define KVM_USTUB_VA 0x7ffffffff000ULL
+#define KVM_USTUB_SYSCALL 0x00
+#define KVM_USTUB_SYSCALL32 0x10
 
 /* Layout of the code page. */
 #define KVM_CODE_LSTAR 0x000   /* out KVM_PORT_SYSCALL (hardware KVM) */
@@ -88,6 +96,7 @@ struct kvm_platform {
 	size_t nvcpus;
 	int next_vcpu_id;
 	bool syscall_ring0;   /* probe: `syscall` reaches guest ring 0 */
+	bool lstar_user;      /* LSTAR is the user stub (PVM-like host) */
 	struct kvm_cpuid2 *cpuid; /* what the app sees */
 	uint64_t xcr0;
 	uint32_t xsave_len;
@@ -121,6 +130,7 @@ struct kvm_vcpu {
 	struct kvm_as *as;      /* guarded by p->lock for writers */
 	uint64_t as_id, seen_gen;
 	bool resume_as_is;      /* guest is mid-stub: run without reload */
+	bool cpl3;              /* vCPU stopped in ring 3, user segments */
 };
 
 struct kvm_ctx {

@@ -75,6 +75,11 @@ struct platform_as *kvm_as_create(struct platform *pl)
 	uint64_t *t = kvm_priv_ptr(p, as->pml4);
 	t[511] = priv_gpa(KVM_PG_KPDPT * RV_PAGE_SIZE) | PTE_P | PTE_W |
 		 PTE_A;
+	if (kvm_as_map_priv(as, KVM_USTUB_VA, KVM_PG_USTUB * RV_PAGE_SIZE,
+			    PTE_U) < 0) {
+		kvm_as_destroy((struct platform_as *)as);
+		return NULL;
+	}
 	return (struct platform_as *)as;
 }
 
@@ -170,10 +175,14 @@ static uint64_t leaf(uint64_t off, int prot)
 	return e;
 }
 
+/* The sentry's ranges end at MM_USER_TOP like Linux's TASK_SIZE: the page
+ * above holds the platform's user stub and is not the sentry's to map. */
 static bool range_ok(uint64_t addr, uint64_t len)
 {
+	uint64_t end;
 	return rv_page_aligned(addr) && rv_page_aligned(len) &&
-	       !rv_range_bad(addr, len);
+	       !__builtin_add_overflow(addr, len, &end) &&
+	       end <= KVM_USTUB_VA;
 }
 
 /* Publish a change of present entries: the memory-slot trick in

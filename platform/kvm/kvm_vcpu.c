@@ -191,6 +191,10 @@ void kvm_guest_code_init(struct kvm_platform *p)
 					0xd8, 0x58, 0x48, 0xcf};
 	memcpy(code + KVM_CODE_IRET, iret, sizeof(iret));
 	memcpy(code + KVM_CODE_FLUSH, flush, sizeof(flush));
+	uint8_t *ustub = kvm_priv_ptr(p, KVM_PG_USTUB * RV_PAGE_SIZE);
+	memset(ustub, 0xcc, RV_PAGE_SIZE);
+	put_out_stub(ustub + KVM_USTUB_SYSCALL, KVM_PORT_SYSCALL);
+	put_out_stub(ustub + KVM_USTUB_SYSCALL32, KVM_PORT_SYSCALL32);
 	memset(idt, 0, RV_PAGE_SIZE);
 	for (int v = 0; v < KVM_NVEC; v++) {
 		put_out_stub(code + KVM_CODE_VEC + 8 * v, (uint8_t)v);
@@ -251,14 +255,24 @@ static void gdt_init(struct kvm_platform *p, struct kvm_vcpu *v)
 	gdt[KVM_SEL_UCODE32 >> 3] = 0x00cffb000000ffffULL;
 	gdt[KVM_SEL_UDATA >> 3] = 0x00cff3000000ffffULL;
 	gdt[KVM_SEL_UCODE >> 3] = 0x00affb000000ffffULL;
-	gdt[KVM_SEL_TSS >> 3] = 0x67 | ((tss_kva & 0xffffff) << 16) |
+	gdt[KVM_SEL_TSS >> 3] = (104 + 33 - 1) | ((tss_kva & 0xffffff) << 16) |
 				(0x8bULL << 40) |
 				(((tss_kva >> 24) & 0xff) << 56);
 	gdt[(KVM_SEL_TSS >> 3) + 1] = tss_kva >> 32;
 	memcpy(tss + 4, &top, 8);  /* RSP0 */
 	memcpy(tss + 36, &top, 8); /* IST1: every vector */
-	uint16_t iomap = 104; /* past the limit: no I/O port for ring 3 */
+	/* I/O bitmap right after the TSS: every port denied to ring 3
+	 * (IOPL is 0), except, where LSTAR is the user stub, the two ports
+	 * of its `out`. An app's own `out` to them is turned into the #GP
+	 * Linux would give (see io_exit). */
+	uint16_t iomap = 104;
 	memcpy(tss + 102, &iomap, 2);
+	memset(tss + 104, 0xff, 33);
+	if (p->lstar_user) {
+		tss[104 + KVM_PORT_SYSCALL / 8] &= ~(1u << (KVM_PORT_SYSCALL % 8));
+		tss[104 + KVM_PORT_SYSCALL32 / 8] &=
+			~(1u << (KVM_PORT_SYSCALL32 % 8));
+	}
 }
 
 static int vcpu_setup(struct kvm_platform *p, struct kvm_vcpu *v)
@@ -287,7 +301,7 @@ static int vcpu_setup(struct kvm_platform *p, struct kvm_vcpu *v)
 	memset(&s->tr, 0, sizeof(s->tr));
 	s->tr.selector = KVM_SEL_TSS;
 	s->tr.base = kva(v->area + 0x80);
-	s->tr.limit = 0x67;
+	s->tr.limit = 104 + 33 - 1;
 	s->tr.type = 11;
 	s->tr.present = 1;
 	memset(s->interrupt_bitmap, 0, sizeof(s->interrupt_bitmap));
@@ -304,9 +318,11 @@ static int vcpu_setup(struct kvm_platform *p, struct kvm_vcpu *v)
 	m.e[0].data = ((uint64_t)(KVM_SEL_UCODE32 & ~3) << 48) |
 		      ((uint64_t)KVM_SEL_KCODE << 32);
 	m.e[1].index = MSR_LSTAR;
-	m.e[1].data = code_kva(KVM_CODE_LSTAR);
+	m.e[1].data = p->lstar_user ? KVM_USTUB_VA + KVM_USTUB_SYSCALL :
+				      code_kva(KVM_CODE_LSTAR);
 	m.e[2].index = MSR_CSTAR;
-	m.e[2].data = code_kva(KVM_CODE_CSTAR);
+	m.e[2].data = p->lstar_user ? KVM_USTUB_VA + KVM_USTUB_SYSCALL32 :
+				      code_kva(KVM_CODE_CSTAR);
 	m.e[3].index = MSR_SFMASK;
 	m.e[3].data = 0x47700; /* TF DF IF IOPL AC NT, as Linux */
 	m.e[4].index = MSR_KERNEL_GS_BASE;
@@ -321,8 +337,11 @@ static int vcpu_setup(struct kvm_platform *p, struct kvm_vcpu *v)
 		if (ioctl(v->fd, KVM_SET_XCRS, &x) < 0)
 			return -errno;
 	}
-	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
-				 KVM_SYNC_X86_EVENTS;
+	/* Only the general registers travel with every exit: copying the
+	 * segment registers out costs time on each system call, and they
+	 * are needed only on rare paths (page faults, interruptions), which
+	 * ask for them. */
+	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 	return 0;
 }
 
@@ -413,6 +432,7 @@ static int vcpu_acquire(struct kvm_ctx *ctx)
 	v->thread = pthread_self();
 	v->sregs_stale = true;
 	v->resume_as_is = false;
+	v->cpl3 = false;
 	/* The kick must reach this thread during KVM_RUN. */
 	sigset_t set;
 	sigemptyset(&set);
@@ -581,6 +601,31 @@ static bool load_user(struct kvm_ctx *ctx, struct kvm_vcpu *v, bool flush,
 	}
 	uint64_t cs = r->cs == KVM_SEL_UCODE32 ? KVM_SEL_UCODE32 :
 						 KVM_SEL_UCODE;
+	/* A non-canonical base would fail VM entry; arch_prctl refuses
+	 * them, so this only guards against a sentry bug. */
+	uint64_t fs = canonical(r->fs_base) ? r->fs_base : 0;
+	uint64_t gs = canonical(r->gs_base) ? r->gs_base : 0;
+	if (fs != v->sregs.fs.base || gs != v->sregs.gs.base) {
+		v->sregs.fs.base = fs;
+		v->sregs.gs.base = gs;
+		v->sregs_stale = true;
+	}
+
+	if (v->cpl3 && !v->sregs_stale && !flush && cs == KVM_SEL_UCODE) {
+		/* Stopped in ring 3 (a PVM system call, an interruption):
+		 * resume right there with the sentry's registers; no ring
+		 * change, the cheapest way back. */
+		regs_to_run(&run->s.regs.regs, r);
+		run->s.regs.regs.rsp = r->rsp;
+		run->s.regs.regs.rip = r->rip;
+		run->s.regs.regs.rflags = (r->eflags & RFL_USER) | RFL_IF | 2;
+		run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
+		return true;
+	}
+	/* Otherwise through ring 0's iretq, which needs ring 0's segments
+	 * if the vCPU is in ring 3 now. */
+	if (v->cpl3)
+		v->sregs_stale = true;
 	uint64_t *fr = kvm_priv_ptr(p, stack_top(v) - 40);
 	fr[0] = r->rip;
 	fr[1] = cs;
@@ -592,16 +637,6 @@ static bool load_user(struct kvm_ctx *ctx, struct kvm_vcpu *v, bool flush,
 	run->s.regs.regs.rip = code_kva(flush ? KVM_CODE_FLUSH : KVM_CODE_IRET);
 	run->s.regs.regs.rflags = 2;
 	run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
-
-	/* A non-canonical base would fail VM entry; arch_prctl refuses
-	 * them, so this only guards against a sentry bug. */
-	uint64_t fs = canonical(r->fs_base) ? r->fs_base : 0;
-	uint64_t gs = canonical(r->gs_base) ? r->gs_base : 0;
-	if (fs != v->sregs.fs.base || gs != v->sregs.gs.base) {
-		v->sregs.fs.base = fs;
-		v->sregs.gs.base = gs;
-		v->sregs_stale = true;
-	}
 	if (v->sregs_stale) {
 		run->s.regs.sregs = v->sregs;
 		run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
@@ -709,11 +744,14 @@ static int exception(struct kvm_ctx *ctx, struct kvm_vcpu *v, int vec,
 	const uint64_t *fr = f + he;
 
 	if ((fr[1] & 3) != 3) {
+		struct kvm_sregs sr;
+		if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+			sr.cr2 = 0;
 		rv_err("kvm: guest ring 0 took vector %d at %#llx (err %#llx, "
 		       "cr2 %#llx)",
 		       vec, (unsigned long long)fr[0],
 		       (unsigned long long)err,
-		       (unsigned long long)run->s.regs.sregs.cr2);
+		       (unsigned long long)sr.cr2);
 		return -EFAULT;
 	}
 	regs_from_run(r, &run->s.regs.regs);
@@ -752,16 +790,20 @@ static int exception(struct kvm_ctx *ctx, struct kvm_vcpu *v, int vec,
 		signal_event(v, vec, r->rip, ev);
 		return 0;
 	}
-	uint64_t cr2 = run->s.regs.sregs.cr2;
-	bool lstar = cr2 == code_kva(KVM_CODE_LSTAR);
-	if (!p->syscall_ring0 && cr2 == r->rip &&
-	    (lstar || cr2 == code_kva(KVM_CODE_CSTAR))) {
-		/* PVM: `syscall` jumped to LSTAR in ring 3. */
+	bool lstar = r->rip == code_kva(KVM_CODE_LSTAR);
+	if (!p->syscall_ring0 &&
+	    (lstar || r->rip == code_kva(KVM_CODE_CSTAR))) {
+		/* PVM: `syscall` jumped to LSTAR in ring 3 and the fetch
+		 * there faulted (so CR2 == RIP, no need to read it). */
 		r->rip = r->rcx;
 		r->eflags = r->r11;
 		syscall_event(r, !lstar, ev);
 		return 0;
 	}
+	struct kvm_sregs sr;
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
+		return -errno;
+	uint64_t cr2 = sr.cr2;
 	ev->kind = PEV_FAULT;
 	ev->addr = cr2;
 	ev->access = (err & 0x10) ? PLATFORM_ACC_EXEC :
@@ -772,37 +814,84 @@ static int exception(struct kvm_ctx *ctx, struct kvm_vcpu *v, int vec,
 	return 0;
 }
 
+/* An app's own `in`/`out` to one of the stub's ports: Linux gives SIGSEGV
+ * (#GP, IOPL 0) with rip at the instruction. KVM may have moved rip past
+ * it already; find its start from the bytes before. */
+static int app_io(struct kvm_ctx *ctx, struct kvm_vcpu *v,
+		  struct platform_event *ev)
+{
+	rv_regs_t *r = &ctx->base.regs;
+	uint8_t b[2];
+
+	regs_from_run(r, &v->run->s.regs.regs);
+	if (v->as && r->rip >= 2 && kvm_as_read(v->as, r->rip - 2, b, 2) == 0) {
+		if ((b[0] == 0xe6 || b[0] == 0xe4) && b[1] == v->run->io.port)
+			r->rip -= 2;
+		else if (b[1] == 0xee || b[1] == 0xec || b[1] == 0x6e ||
+			 b[1] == 0x6c)
+			r->rip -= 1;
+	}
+	v->cpl3 = true;
+	signal_event(v, 13, r->rip, ev);
+	return 0;
+}
+
 static int io_exit(struct kvm_ctx *ctx, struct kvm_vcpu *v,
 		   struct platform_event *ev)
 {
 	struct kvm_run *run = v->run;
+	rv_regs_t *r = &ctx->base.regs;
 	int port = run->io.port;
+	bool compat = port == KVM_PORT_SYSCALL32;
 	/* KVM reports the rip of the `out` itself and skips it on the next
 	 * KVM_RUN; PVM has already skipped it. Accept both. */
 	uint64_t rip = run->s.regs.regs.rip;
 	if ((rip & 7) == 2)
 		rip -= 2;
 
-	if (run->io.direction != KVM_EXIT_IO_OUT ||
-	    (run->s.regs.sregs.cs.selector & 3) != 0)
+	if (port == KVM_PORT_SYSCALL || port == KVM_PORT_SYSCALL32) {
+		uint64_t ustub = KVM_USTUB_VA + (compat ? KVM_USTUB_SYSCALL32 :
+							  KVM_USTUB_SYSCALL);
+		uint64_t kstub = code_kva(compat ? KVM_CODE_CSTAR :
+						   KVM_CODE_LSTAR);
+		if (v->p->lstar_user && rip == ustub &&
+		    run->io.direction == KVM_EXIT_IO_OUT) {
+			/* PVM: `syscall` jumped to LSTAR in ring 3, whose
+			 * `out` (allowed by the TSS I/O bitmap) exited: one
+			 * exit, no ring change, like the floor. */
+			regs_from_run(r, &run->s.regs.regs);
+			r->rip = r->rcx;
+			r->eflags = r->r11;
+			r->cs = KVM_SEL_UCODE;
+			r->ss = KVM_SEL_UDATA;
+			v->cpl3 = true;
+			syscall_event(r, compat, ev);
+			return 0;
+		}
+		if (rip == kstub && run->io.direction == KVM_EXIT_IO_OUT) {
+			/* Hardware KVM: `syscall` reached ring 0 with the
+			 * app's registers, rsp included. */
+			regs_from_run(r, &run->s.regs.regs);
+			r->rip = r->rcx;
+			r->eflags = r->r11;
+			r->cs = KVM_SEL_UCODE;
+			r->ss = KVM_SEL_UDATA;
+			v->p->syscall_ring0 = true;
+			v->cpl3 = false;
+			syscall_event(r, compat, ev);
+			return 0;
+		}
+		if (v->p->lstar_user)
+			return app_io(ctx, v, ev);
 		goto bad;
-	if ((port == KVM_PORT_SYSCALL && rip == code_kva(KVM_CODE_LSTAR)) ||
-	    (port == KVM_PORT_SYSCALL32 &&
-	     rip == code_kva(KVM_CODE_CSTAR))) {
-		/* Hardware KVM: `syscall` reached ring 0 with the app's
-		 * registers, rsp included. */
-		rv_regs_t *r = &ctx->base.regs;
-		regs_from_run(r, &run->s.regs.regs);
-		r->rip = r->rcx;
-		r->eflags = r->r11;
-		r->cs = KVM_SEL_UCODE;
-		r->ss = KVM_SEL_UDATA;
-		v->p->syscall_ring0 = true;
-		syscall_event(r, port == KVM_PORT_SYSCALL32, ev);
-		return 0;
 	}
-	if (port < KVM_NVEC && rip == code_kva(KVM_CODE_VEC + 8 * port))
+	/* The vector stubs are on a supervisor-only page, and ring 3 has no
+	 * other port, so an `out` at a stub's address comes from ring 0. */
+	if (run->io.direction == KVM_EXIT_IO_OUT && port < KVM_NVEC &&
+	    rip == code_kva(KVM_CODE_VEC + 8 * port)) {
+		v->cpl3 = false;
 		return exception(ctx, v, port, ev);
+	}
 bad:
 	rv_err("kvm: unexpected I/O exit port %#x at %#llx", port,
 	       (unsigned long long)rip);
@@ -811,32 +900,38 @@ bad:
 
 /* KVM_RUN came back early (a kick, a host signal). Work out where the
  * guest was so that nothing is lost. */
-static void interrupted(struct kvm_ctx *ctx, struct kvm_vcpu *v)
+static int interrupted(struct kvm_ctx *ctx, struct kvm_vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	uint64_t rip = run->s.regs.regs.rip;
+	struct kvm_sregs sr;
+	struct kvm_vcpu_events evs;
 
-	if ((run->s.regs.sregs.cs.selector & 3) == 3) {
+	if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0 ||
+	    ioctl(v->fd, KVM_GET_VCPU_EVENTS, &evs) < 0)
+		return -errno;
+	if ((sr.cs.selector & 3) == 3) {
 		/* In the app: its registers are the state. An exception
 		 * KVM has not delivered yet must be, before any change. */
 		regs_from_run(&ctx->base.regs, &run->s.regs.regs);
-		v->resume_as_is = run->s.regs.events.exception.injected ||
-				  run->s.regs.events.exception.pending;
-		/* The vCPU is in ring 3 now: re-entering through the iretq
-		 * stub needs the ring-0 segments loaded again. */
-		v->sregs_stale = true;
-		return;
+		v->resume_as_is = evs.exception.injected ||
+				  evs.exception.pending;
+		v->cpl3 = true;
+		return 0;
 	}
 	if (rip >= code_kva(KVM_CODE_IRET) &&
 	    rip < code_kva(KVM_CODE_FLUSH + 16)) {
 		/* Not yet back in the app: ctx->regs still hold its state.
 		 * Flush again, the reload may not have happened. */
 		v->resume_as_is = false;
+		v->cpl3 = false;
 		v->seen_gen--;
-		return;
+		return 0;
 	}
 	/* Between an exception and its `out`: finish it first. */
 	v->resume_as_is = true;
+	v->cpl3 = false;
+	return 0;
 }
 
 static void attach(struct kvm_vcpu *v, struct kvm_as *as)
@@ -916,7 +1011,9 @@ int kvm_ctx_switch(struct platform_ctx *pc, struct platform_as *pas,
 		v->resume_as_is = false;
 		if (r < 0) {
 			if (e == EINTR || e == EAGAIN) {
-				interrupted(ctx, v);
+				err = interrupted(ctx, v);
+				if (err)
+					return err;
 				continue;
 			}
 			return -e;
@@ -925,13 +1022,15 @@ int kvm_ctx_switch(struct platform_ctx *pc, struct platform_as *pas,
 		case KVM_EXIT_IO:
 			return io_exit(ctx, v, ev);
 		case KVM_EXIT_INTR:
-			interrupted(ctx, v);
+			err = interrupted(ctx, v);
+			if (err)
+				return err;
 			continue;
 		case KVM_EXIT_MMIO:
 			/* The app reached guest memory that is not in a
 			 * slot: only a bad as_map offset can do that. */
 			regs_from_run(&ctx->base.regs, &run->s.regs.regs);
-			v->sregs_stale = true;
+			v->cpl3 = true;
 			ev->kind = PEV_SIGNAL;
 			ev->signo = SIGBUS;
 			ev->code = BUS_ADRERR;
@@ -952,6 +1051,8 @@ int kvm_ctx_switch(struct platform_ctx *pc, struct platform_as *pas,
  * scratch address space and see which way it came out. On a host where it
  * reaches ring 0, a #PF at LSTAR can only be the app jumping there, and is
  * then a plain fault. */
+static struct kvm_ctx probe_retired;
+
 int kvm_probe_syscall(struct kvm_platform *p, const char **err)
 {
 	static char msg[160];
@@ -978,9 +1079,19 @@ int kvm_probe_syscall(struct kvm_platform *p, const char **err)
 	if (r == 0 && (ev.kind != PEV_SYSCALL || ctx->regs.rip != 0x10002 ||
 		       ctx->regs.orig_rax != 39))
 		r = -EIO;
+	p->lstar_user = !p->syscall_ring0;
 out:
-	if (ctx)
+	if (ctx) {
+		struct kvm_vcpu *v = ((struct kvm_ctx *)ctx)->vcpu;
 		kvm_ctx_destroy(ctx);
+		/* Its LSTAR and I/O bitmap predate the probe's answer:
+		 * never hand it to an app. */
+		if (v) {
+			pthread_mutex_lock(&p->lock);
+			v->owner = &probe_retired;
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
 	if (as)
 		kvm_as_destroy((struct platform_as *)as);
 	if (pg >= 0)
