@@ -21,6 +21,7 @@
 #                   NAME.args (sourced: `set -- ARGS`, `export VAR=...`),
 #                   NAME.stdin (its stdin, else /dev/null), NAME.status (the
 #                   expected exit status, else 0).
+#   P:dyn/NAME      the same program built dynamic ($BUILD/tests-dyn/NAME).
 #   bad:*           bad input to `ringvisor run` (fixtures: tests/bad/gen.sh)
 #   cli:*, strace:* the command line and --strace
 #   bb:*, sh:*      busybox applets and shell scripts, native vs sandboxed
@@ -140,9 +141,11 @@ $(detail "$d/run.err" 4)" ;;
 # --- differential programs --------------------------------------------------
 # Run program $1 (a path) natively (plat "native") or under platform $2,
 # with the program's .args/.stdin; results in $3.{out,err,st}.
+# NAME is a program of tests/progs, or dyn/NAME for its dynamic build.
 run_prog() {
-	local name=$1 plat=$2 prefix=$3 prog=$BUILD/tests/$1
-	local in=/dev/null args=$SRC/tests/progs/$name.args
+	local name=${1#dyn/} plat=$2 prefix=$3 prog=$BUILD/tests/$1
+	local in=/dev/null args=$SRC/tests/progs/${1#dyn/}.args
+	[ "$1" != "$name" ] && prog=$BUILD/tests-dyn/$name
 	[ -f "$SRC/tests/progs/$name.stdin" ] && in=$SRC/tests/progs/$name.stdin
 	(
 		ulimit -c 0
@@ -159,19 +162,19 @@ run_prog() {
 }
 
 job_prog() {
-	local name=$1 plat=$2 tname=$2:$1 d nst sst want=0
+	local name=$1 plat=$2 tname=$2:$1 d nst sst want=0 base=${1#dyn/}
 	d=$OUT/$plat/$name
 	rm -rf "$d"
 	mkdir -p "$d"
-	[ -f "$SRC/tests/progs/$name.status" ] &&
-		want=$(cat "$SRC/tests/progs/$name.status")
+	[ -f "$SRC/tests/progs/$base.status" ] &&
+		want=$(cat "$SRC/tests/progs/$base.status")
 	if [ "$plat" = kvm ] && [ "$KVM" != ok ]; then
 		say "SKIP $tname: $KVM"
 		return
 	fi
-	case $name in
+	case $base in
 	sb-*)
-		cp "$SRC/tests/progs/$name.expected" "$d/native.out"
+		cp "$SRC/tests/progs/$base.expected" "$d/native.out"
 		echo "$want" > "$d/native.st"
 		;;
 	*)
@@ -548,6 +551,12 @@ bb_inputs
 		t=${t##*/}
 		[ -f "$SRC/tests/progs/$t.c" ] || continue
 		for p in $PLATFORMS_ALL; do echo "prog $t $p"; done
+	done
+	for t in "$BUILD"/tests-dyn/*; do
+		[ -x "$t" ] || continue
+		t=${t##*/}
+		[ -f "$SRC/tests/progs/$t.c" ] || continue
+		for p in $PLATFORMS_ALL; do echo "prog dyn/$t $p"; done
 	done
 } | if [ -n "$FILTER" ]; then grep -F -- "$FILTER"; else cat; fi \
   > "$RESULTS.jobs"

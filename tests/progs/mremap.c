@@ -6,15 +6,17 @@
 
 int main(void)
 {
-	char *p = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE,
+	/* Reserve 8 pages and free the last 4, so the pages after the
+	 * mapping are known to be free (and nobody else's) for in-place
+	 * growth. */
+	char *p = mmap(NULL, 8 * PG, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *q, *r;
 	int ok = 1;
 
+	munmap(p + 4 * PG, 4 * PG);
 	for (unsigned long i = 0; i < 4 * PG; i++)
 		p[i] = (char)(i % 251);
-	/* Keep the page after the mapping free so in-place growth works. */
-	munmap(p + 4 * PG, 4 * PG);
 	q = mremap(p, 4 * PG, 2 * PG, 0);
 	tl_yes("shrink in place", q == p);
 	q = mremap(p, 2 * PG, 3 * PG, 0);
