@@ -47,8 +47,7 @@ static long do_openat(struct task *t, int dirfd, uint64_t upath, int flags,
 	if (err)
 		return err;
 	struct file *f;
-	/* Linux opens everything with O_LARGEFILE on 64-bit. */
-	err = vfs_openat(t, dirfd, path, flags | O_LARGEFILE, mode, &f);
+	err = vfs_openat(t, dirfd, path, flags, mode, &f);
 	free(path);
 	if (err)
 		return err;

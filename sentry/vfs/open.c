@@ -85,7 +85,7 @@ static int open_path(const struct cred *cred, const struct path *p,
 	/* Linux keeps neither the creation flags nor O_CLOEXEC (a property of
 	 * the fd) in f_flags; on 64-bit it always adds O_LARGEFILE. */
 	unsigned int fl = ((unsigned)flags & ~(unsigned)(O_CREAT | O_EXCL |
-			   O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
+			   O_NOCTTY | O_TRUNC | O_CLOEXEC)) | VFS_O_LARGEFILE;
 	bool anon = p->mnt->flags & VFS_MNT_ANON;
 	struct file *f = file_alloc(anon ? NULL : p, i, i->fops, fl);
 	if (i->iops && i->iops->open) {

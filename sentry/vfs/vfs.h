@@ -77,6 +77,10 @@ struct file {
 	char *anon_name;         /* "pipe:[123]" for /proc/self/fd links */
 };
 
+/* The kernel's O_LARGEFILE (glibc defines it as 0 on x86-64, but the
+ * kernel reports 0100000 in F_GETFL for every file opened on 64-bit). */
+#define VFS_O_LARGEFILE 0100000
+
 struct file *file_get(struct file *);
 void file_put(struct file *);
 

@@ -75,6 +75,44 @@ static ssize_t hostfd_write(struct file *f, const struct iovec *iov,
 	return n < 0 ? -errno : n;
 }
 
+/* Stdio redirected from or to a regular file is seekable, on the host
+ * description's own offset (shared with the caller, as a native child
+ * shares it). The VFS hands read/write a copy of f->pos; it is kept at
+ * HOSTFD_HOST_POS so that "use the file position" is told apart from
+ * pread/pwrite's explicit offsets (never negative). */
+#define HOSTFD_HOST_POS INT64_MIN
+
+static ssize_t hostfd_pread(struct file *f, const struct iovec *iov,
+			    int iovcnt, int64_t *pos)
+{
+	if (*pos == HOSTFD_HOST_POS)
+		return hostfd_read(f, iov, iovcnt, NULL);
+	ssize_t n = preadv(HOSTFD(f), iov, iovcnt, *pos);
+	if (n < 0)
+		return -errno;
+	*pos += n;
+	return n;
+}
+
+static ssize_t hostfd_pwrite(struct file *f, const struct iovec *iov,
+			     int iovcnt, int64_t *pos)
+{
+	if (*pos == HOSTFD_HOST_POS)
+		return hostfd_write(f, iov, iovcnt, NULL);
+	ssize_t n = pwritev(HOSTFD(f), iov, iovcnt, *pos);
+	if (n < 0)
+		return -errno;
+	*pos += n;
+	return n;
+}
+
+static int64_t hostfd_llseek(struct file *f, int64_t off, int whence)
+{
+	off_t r = lseek(HOSTFD(f), off, whence);
+	f->pos = HOSTFD_HOST_POS;
+	return r < 0 ? -errno : r;
+}
+
 static int hostfd_fsync(struct file *f)
 {
 	return fsync(HOSTFD(f)) < 0 ? -errno : 0;
@@ -157,6 +195,15 @@ static void hostfd_release(struct file *f)
 	hostfd_put(f->priv);
 }
 
+static const struct file_operations hostfd_seek_fops = {
+	.read = hostfd_pread,
+	.write = hostfd_pwrite,
+	.llseek = hostfd_llseek,
+	.ioctl = NULL,
+	.fsync = hostfd_fsync,
+	.release = hostfd_release,
+};
+
 static const struct file_operations hostfd_fops = {
 	.read = hostfd_read,
 	.write = hostfd_write,
@@ -238,6 +285,7 @@ static const struct inode_operations hostfd_iops = {
 
 void hostfd_take(struct file *f, struct file *hf)
 {
+	f->pos = hf->pos;
 	f->ops = hf->ops;
 	f->priv = hf->priv;
 	atomic_fetch_add(&((struct hostfd *)f->priv)->refs, 1);
@@ -268,7 +316,13 @@ struct file *hostfd_file_wrap(int fd, unsigned int flags)
 	i->ctime = st.st_ctim;
 	i->iops = &hostfd_iops;
 	i->fops = &hostfd_fops;
-	struct file *f = file_alloc(NULL, i, &hostfd_fops, flags);
+	const struct file_operations *ops = &hostfd_fops;
+	if (S_ISREG(st.st_mode)) {
+		ops = &hostfd_seek_fops;
+		i->fops = ops;
+	}
+	struct file *f = file_alloc(NULL, i, ops, flags);
+	f->pos = HOSTFD_HOST_POS;
 	inode_put(i);
 	struct hostfd *h = rv_xcalloc(1, sizeof(*h));
 	atomic_init(&h->refs, 2); /* the inode's and the file's */
@@ -297,7 +351,7 @@ struct file *hostfd_file_create(int host_fd)
 	unsigned int flags = fl < 0 ? O_RDWR
 				    : (unsigned)fl & (O_ACCMODE | O_APPEND |
 						      O_NONBLOCK);
-	struct file *f = hostfd_file_wrap(fd, flags | O_LARGEFILE);
+	struct file *f = hostfd_file_wrap(fd, flags | VFS_O_LARGEFILE);
 	if (!f)
 		close(fd);
 	return f;
