@@ -60,11 +60,11 @@ $CC -O2 -Wall -Wextra -o "$B/harness" bench/harness.c || {
 
 # --- the sandboxes: a column each, with the command prefix that runs a
 # program inside it ------------------------------------------------------
-COLS=(native rv-ptrace rv-kvm runsc proot bwrap)
+COLS=(native ringvisor-ptrace ringvisor-kvm runsc proot bwrap)
 declare -A PFX NOTE V
 PFX[native]=""
-PFX[rv-ptrace]="$RV run --platform=ptrace --"
-PFX[rv-kvm]="$RV run --platform=kvm --"
+PFX[ringvisor-ptrace]="$RV run --platform=ptrace --"
+PFX[ringvisor-kvm]="$RV run --platform=kvm --"
 PFX[runsc]="runsc --platform=ptrace --network=none do"
 PFX[proot]="proot"
 PFX[bwrap]="bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp \
@@ -163,8 +163,8 @@ cell() {
 floor_cell() {
 	local c=$1 fl g=${V[$1,getppid_ns]:-}
 	case $c in
-	rv-ptrace | runsc) fl=${V[native,ptrace_floor_us]:-} ;;
-	rv-kvm) fl=${V[native,kvm_floor_us]:-} ;;
+	ringvisor-ptrace | runsc) fl=${V[native,ptrace_floor_us]:-} ;;
+	ringvisor-kvm) fl=${V[native,kvm_floor_us]:-} ;;
 	*) fl= ;;
 	esac
 	if [ -n "$g" ] && [ -n "$fl" ]; then
@@ -199,19 +199,19 @@ goal() {
 		printf "goal %-44s %.2f (want <= %s) %s\n", what, r, lim,
 			r <= lim ? "met" : "NOT met" }'
 }
-goal "start-up rv-ptrace / bwrap" "${V[rv-ptrace,startup_us]:-}" \
+goal "start-up ringvisor-ptrace / bwrap" "${V[ringvisor-ptrace,startup_us]:-}" \
 	"${V[bwrap,startup_us]:-}" 2
-goal "getppid rv-ptrace / ptrace floor (us)" \
-	"$(awk -v g="${V[rv-ptrace,getppid_ns]:-}" \
+goal "getppid ringvisor-ptrace / ptrace floor (us)" \
+	"$(awk -v g="${V[ringvisor-ptrace,getppid_ns]:-}" \
 		'BEGIN { if (g != "") print g / 1000 }')" \
 	"${V[native,ptrace_floor_us]:-}" 1.3
-goal "getppid rv-kvm / kvm floor (us)" \
-	"$(awk -v g="${V[rv-kvm,getppid_ns]:-}" \
+goal "getppid ringvisor-kvm / kvm floor (us)" \
+	"$(awk -v g="${V[ringvisor-kvm,getppid_ns]:-}" \
 		'BEGIN { if (g != "") print g / 1000 }')" \
 	"${V[native,kvm_floor_us]:-}" 1.3
-goal "peak RSS rv-ptrace / 8 MiB" "${V[rv-ptrace,peak_rss_kib]:-}" 8192 1
+goal "peak RSS ringvisor-ptrace / 8 MiB" "${V[ringvisor-ptrace,peak_rss_kib]:-}" 8192 1
 for f in fork_wait_us fork_exec_us pipe_pingpong_ns; do
-	goal "$f rv-ptrace / runsc" "${V[rv-ptrace,$f]:-}" \
+	goal "$f ringvisor-ptrace / runsc" "${V[ringvisor-ptrace,$f]:-}" \
 		"${V[runsc,$f]:-}" 0.5
 done
 echo "(raw outputs and errors: $B/)"
