@@ -213,6 +213,9 @@ static void kvm_destroy(struct platform *pl)
 
 	if (!p)
 		return;
+	rv_dbg("kvm: %zu vCPUs, %llu shadow zaps, %llu KiB private memory",
+	       p->nvcpus, (unsigned long long)p->zaps,
+	       (unsigned long long)(p->priv_top >> 10));
 	pthread_mutex_lock(&all_lock);
 	for (struct kvm_platform **pp = &all_platforms; *pp;
 	     pp = &(*pp)->next_all) {

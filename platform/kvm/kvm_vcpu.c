@@ -815,17 +815,36 @@ static int exception(struct kvm_ctx *ctx, struct kvm_vcpu *v, int vec,
 }
 
 /* An app's own `in`/`out` to one of the stub's ports: Linux gives SIGSEGV
- * (#GP, IOPL 0) with rip at the instruction. KVM may have moved rip past
- * it already; find its start from the bytes before. */
+ * (#GP, IOPL 0) with rip at the instruction and no other effect.
+ * KVM still holds the I/O half done and would finish it at the next
+ * KVM_RUN, over the registers the sentry sets then; finish it now with an
+ * immediate exit, with zeroed data so that no byte of an earlier exit
+ * (perhaps another task's) reaches the app, and keep the registers from
+ * before. */
 static int app_io(struct kvm_ctx *ctx, struct kvm_vcpu *v,
 		  struct platform_event *ev)
 {
+	struct kvm_run *run = v->run;
 	rv_regs_t *r = &ctx->base.regs;
+	uint64_t len = (uint64_t)run->io.size * run->io.count;
 	uint8_t b[2];
 
-	regs_from_run(r, &v->run->s.regs.regs);
-	if (v->as && r->rip >= 2 && kvm_as_read(v->as, r->rip - 2, b, 2) == 0) {
-		if ((b[0] == 0xe6 || b[0] == 0xe4) && b[1] == v->run->io.port)
+	regs_from_run(r, &run->s.regs.regs);
+	if (run->io.data_offset < (uint64_t)v->p->run_size &&
+	    len <= (uint64_t)v->p->run_size - run->io.data_offset)
+		memset((uint8_t *)run + run->io.data_offset, 0, len);
+	run->immediate_exit = 1;
+	int rc = ioctl(v->fd, KVM_RUN, 0);
+	run->immediate_exit = 0;
+	if (rc < 0 && errno != EINTR)
+		return -errno;
+	/* KVM reports the instruction's own rip and moves past it when it
+	 * completes; PVM has moved past it already: then find the start
+	 * from the bytes before (`out imm8` / `in imm8` are 2 bytes, the
+	 * %dx and string forms 1). */
+	if (run->s.regs.regs.rip == r->rip && v->as && r->rip >= 2 &&
+	    kvm_as_read(v->as, r->rip - 2, b, 2) == 0) {
+		if ((b[0] == 0xe6 || b[0] == 0xe4) && b[1] == run->io.port)
 			r->rip -= 2;
 		else if (b[1] == 0xee || b[1] == 0xec || b[1] == 0x6e ||
 			 b[1] == 0x6c)
