@@ -151,6 +151,7 @@ struct mount {
 	char *source;             /* /proc/mounts first field */
 	char *target;             /* absolute path, for /proc/mounts */
 	unsigned int flags;       /* MS_RDONLY, MS_NOSUID, MS_NODEV */
+	int id;                   /* /proc/[pid]/mountinfo mount ID */
 	struct mount *next;       /* global list in mount order */
 };
 
@@ -211,6 +212,8 @@ int vfs_path_string(const struct path *p, const struct path *root,
 		    char *buf, size_t len);
 /* Text of /proc/mounts into a malloc'ed buffer. */
 char *vfs_mounts_text(size_t *len);
+/* Text of /proc/[pid]/mountinfo (proc(5)), malloc'ed. */
+char *vfs_mountinfo_text(size_t *len);
 struct mount *vfs_root_mount(void);
 /* The mount of anonymous objects re-opened through /proc (see mount.c). */
 #define VFS_MNT_ANON 0x40000000u

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 
 #include "sentry/util.h"
 
@@ -56,6 +57,8 @@ int vfs_mount(struct path *mp, struct super_block *sb, struct dentry *root,
 	m->source = rv_xstrdup(source);
 	m->flags = flags | (sb->rdonly ? MS_RDONLY : 0);
 	pthread_mutex_lock(&vfs_ns_lock);
+	static int next_id = 20;
+	m->id = next_id++;
 	if (mp) {
 		if (!d_is_dir(mp->dentry)) {
 			pthread_mutex_unlock(&vfs_ns_lock);
@@ -138,6 +141,46 @@ int vfs_path_string(const struct path *p, const struct path *root, char *buf,
 	size_t n = len - 1 - pos;
 	memmove(buf, buf + pos, n + 1);
 	return (int)n;
+}
+
+static void append(char **buf, size_t *len, size_t *cap, const char *s,
+		   size_t n)
+{
+	if (*len + n + 1 > *cap) {
+		*cap = (*len + n + 1) * 2;
+		*buf = rv_xrealloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = 0;
+}
+
+char *vfs_mountinfo_text(size_t *lenp)
+{
+	size_t cap = 1024, len = 0;
+	char *buf = rv_xmalloc(cap);
+	buf[0] = 0;
+	pthread_mutex_lock(&vfs_ns_lock);
+	for (struct mount *m = mounts_head; m; m = m->next) {
+		char line[4600];
+		int n = snprintf(line, sizeof(line),
+				 "%d %d %u:%u / %s %s%s%s%s%s - %s %s %s\n",
+				 m->id, m->parent->id, major(m->sb->dev),
+				 minor(m->sb->dev), m->target,
+				 (m->flags & MS_RDONLY) ? "ro" : "rw",
+				 (m->flags & MS_NOSUID) ? ",nosuid" : "",
+				 (m->flags & MS_NODEV) ? ",nodev" : "",
+				 (m->flags & MS_NOEXEC) ? ",noexec" : "",
+				 m->parent == m ? "" : " shared:1",
+				 m->sb->fstype, m->source,
+				 (m->flags & MS_RDONLY) ? "ro" : "rw");
+		if (n > 0)
+			append(&buf, &len, &cap, line,
+			       RV_MIN((size_t)n, sizeof(line) - 1));
+	}
+	pthread_mutex_unlock(&vfs_ns_lock);
+	*lenp = len;
+	return buf;
 }
 
 char *vfs_mounts_text(size_t *lenp)

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -16,6 +17,7 @@
 #include "sentry/mm/memfile.h"
 #include "sentry/util.h"
 #include "sentry/vfs/fdtable.h"
+#include "sentry/vfs/fs.h"
 #include "sentry/vfs/namei.h"
 #include "sentry/vfs/vfs.h"
 
@@ -433,6 +435,68 @@ static void test_tmpfs_enospc(void)
 		 "space back after unlink+close");
 }
 
+static void test_tmpfs_pages(void)
+{
+	/* get_page hands out the file's own memory-file page: a write
+	 * through it is what read() sees (MAP_SHARED semantics). */
+	struct file *f;
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/tmp/shm", O_RDWR | O_CREAT, 0600,
+			    &f),
+		 0, "create shm file");
+	CHECK_EQ(vfs_ftruncate(f, 8192), 0, "size 2 pages");
+	uint64_t off;
+	CHECK_EQ(f->ops->get_page(f, 1, true, &off), 0, "get_page");
+	memcpy(memfile_ptr(off), "shared!", 7);
+	char buf[8] = {0};
+	CHECK(vfs_pread(f, buf, 7, 4096) == 7 && !memcmp(buf, "shared!", 7),
+	      "write through the page is visible to read");
+	uint64_t off2;
+	CHECK(f->ops->get_page(f, 1, false, &off2) == 0 && off2 == off,
+	      "same page again");
+	memfile_decref(off2, 1);
+	CHECK_EQ(f->ops->get_page(f, 2, false, &off2), -ENXIO,
+		 "beyond EOF");
+	CHECK_EQ(vfs_ftruncate(f, 0), 0, "truncate while mapped");
+	CHECK(memfile_refcount(off) == 1, "mapping keeps its page");
+	memfile_decref(off, 1);
+	CHECK_EQ(vfs_mmap_check(f, PROT_READ | PROT_WRITE, MAP_SHARED), 0,
+		 "mmap check rw shared");
+	file_put(f);
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/tmp/shm", O_RDONLY, 0, &f), 0,
+		 "reopen ro");
+	CHECK_EQ(vfs_mmap_check(f, PROT_READ | PROT_WRITE, MAP_SHARED),
+		 -EACCES, "shared writable map of a read-only fd");
+	CHECK_EQ(vfs_mmap_check(f, PROT_READ | PROT_WRITE, MAP_PRIVATE), 0,
+		 "private writable map of a read-only fd");
+	file_put(f);
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/tmp", O_RDONLY, 0, &f), 0,
+		 "open dir");
+	CHECK_EQ(vfs_mmap_check(f, PROT_READ, MAP_PRIVATE), -ENODEV,
+		 "no mmap of a directory");
+	file_put(f);
+
+	/* The path of an open file follows renames of its directory. */
+	char path[256];
+	vfs_mkdirat(&T, AT_FDCWD, "/tmp/r1", 0755);
+	write_path("/tmp/r1/f", O_CREAT, "x");
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/tmp/r1/f", O_RDONLY, 0, &f), 0,
+		 "open for rename");
+	vfs_renameat2(&T, AT_FDCWD, "/tmp/r1", AT_FDCWD, "/tmp/r2", 0);
+	CHECK(vfs_file_path(f, path, sizeof(path)) > 0 &&
+		      !strcmp(path, "/tmp/r2/f"),
+	      "path after rename: %s", path);
+	file_put(f);
+	/* An unlinked cwd: getcwd is ENOENT, like Linux. */
+	vfs_mkdirat(&T, AT_FDCWD, "/tmp/gone", 0755);
+	vfs_chdir(&T, AT_FDCWD, "/tmp/gone");
+	vfs_unlinkat(&T, AT_FDCWD, "/tmp/gone", AT_REMOVEDIR);
+	CHECK_EQ(vfs_getcwd(&T, path, sizeof(path)), -ENOENT,
+		 "getcwd of a removed dir");
+	CHECK_EQ(write_path("x", O_CREAT, "x"), -ENOENT,
+		 "create in a removed cwd");
+	vfs_chdir(&T, AT_FDCWD, "/");
+}
+
 static void test_dev(void)
 {
 	char buf[64];
@@ -468,6 +532,14 @@ static void test_proc(void)
 		      strstr(buf, "tmpfs /dev tmpfs rw,nosuid 0 0\n"),
 	      "mounts text:\n%s", buf);
 	printf("/proc/mounts:\n%s", buf);
+	/* [pid] directories need the kernel's tasks: mountinfo's text is
+	 * checked at the source. */
+	size_t milen;
+	char *mi = vfs_mountinfo_text(&milen);
+	CHECK(strstr(mi, " / / ro - hostfs none ro\n") &&
+		      strstr(mi, " / /tmp rw,nosuid,nodev shared:1 - tmpfs tmpfs rw\n"),
+	      "mountinfo:\n%s", mi);
+	free(mi);
 	CHECK(read_path("/proc/meminfo", buf, sizeof(buf)) > 0 &&
 		      !strncmp(buf, "MemTotal:", 9),
 	      "meminfo");
@@ -669,6 +741,7 @@ int main(void)
 	test_rofs();
 	test_tmpfs();
 	test_tmpfs_enospc();
+	test_tmpfs_pages();
 	test_dev();
 	test_proc();
 	test_pipe();

@@ -80,6 +80,7 @@ enum proc_kind {
 	PK_PID_LINK,  /* exe, cwd, root */
 	PK_FD_DIR,
 	PK_FD_LINK,
+	PK_TASK_DIR,  /* [pid]/task: one [pid]-like directory per thread */
 };
 
 struct proc_ent {
@@ -194,6 +195,20 @@ static int proc_lookup(struct inode *dir, struct dentry *parent,
 		li->mode = mode;
 		li->size = 64;
 		*out = proc_dentry(parent, name, li);
+		return 0;
+	}
+	if (e->kind == PK_TASK_DIR) {
+		/* A thread of this group: task/[tid] looks like [pid]. */
+		int tid = parse_num(name);
+		struct task *t = tid > 0 ? task_find(tid) : NULL;
+		if (!t)
+			return -ENOENT;
+		bool ours = t->tg && t->tg->tgid == n->pid;
+		task_put(t);
+		if (!ours)
+			return -ENOENT;
+		*out = proc_dentry(parent, name,
+				   proc_inode(dir->sb, &proc_pid_ent, tid, -1));
 		return 0;
 	}
 	if (e == &proc_root_ent) {
@@ -453,6 +468,24 @@ static int proc_iterate(struct file *f, struct dir_context *ctx)
 			fd++;
 		}
 		task_put(t);
+		return 0;
+	}
+	if (e->kind == PK_TASK_DIR) {
+		/* Threads are not enumerable through task.h yet: list the
+		 * leader, and the caller when it belongs to this group. */
+		int tids[2] = {n->pid, 0}, nt = 1;
+		if (current && current->tg && current->tg->tgid == n->pid &&
+		    current->tid != n->pid)
+			tids[nt++] = current->tid;
+		for (int k = 0; k < nt; k++) {
+			if (ctx->pos > 2 + k)
+				continue;
+			int l = snprintf(name, sizeof(name), "%d", tids[k]);
+			if (ctx->emit(ctx, name, (size_t)l,
+				      0x200000 + (uint64_t)tids[k], DT_DIR, 3 + k))
+				break;
+			ctx->pos = 3 + k;
+		}
 		return 0;
 	}
 	int idx = 0;
@@ -863,6 +896,16 @@ static int show_self_mounts(struct sbuf *s, struct task *t)
 	return show_mounts(s, t);
 }
 
+static int show_mountinfo(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	size_t len;
+	char *m = vfs_mountinfo_text(&len);
+	sb_put(s, m, len);
+	free(m);
+	return 0;
+}
+
 #define F(n, fn) {n, S_IFREG | 0444, PK_FILE, fn, NULL, NULL}
 #define FP(n, fn) {n, S_IFREG | 0400, PK_FILE, fn, NULL, NULL}
 #define L(n, fn) {n, S_IFLNK | 0777, PK_PID_LINK, NULL, NULL, fn}
@@ -874,6 +917,7 @@ static const struct proc_ent pid_children[] = {
 	FP("auxv", show_auxv),
 	F("maps", show_maps),
 	F("mounts", show_self_mounts),
+	F("mountinfo", show_mountinfo),
 	F("stat", show_stat),
 	F("statm", show_statm),
 	F("status", show_status),
@@ -881,6 +925,7 @@ static const struct proc_ent pid_children[] = {
 	L("exe", link_exe),
 	L("root", link_root),
 	{"fd", S_IFDIR | 0500, PK_FD_DIR, NULL, NULL, NULL},
+	{"task", S_IFDIR | 0555, PK_TASK_DIR, NULL, NULL, NULL},
 	{0},
 };
 
