@@ -94,7 +94,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		rv_err("%s", err);
 		return 1;
 	}
-	rv_dbg("platform %s", ops->name);
+	rv_dbg("platform %s chosen", ops->name);
 	if ((r = memfile_init()) < 0) {
 		rv_err("memory file: %s", errstr(-r));
 		return 1;
@@ -104,10 +104,12 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		rv_err("platform %s: %s", ops->name, err ? err : "cannot start");
 		return 1;
 	}
+	rv_dbg("platform %s started", ops->name);
 	if ((r = vfs_init(cfg->root)) < 0) {
 		rv_err("root %s: %s", cfg->root, errstr(-r));
 		return 1;
 	}
+	rv_dbg("filesystems mounted");
 	struct task *init = kernel_create_init();
 	if (!init) {
 		rv_err("cannot create the first task: out of memory");
@@ -140,6 +142,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		return r == -ENOENT || r == -ENOTDIR ? 127 : 126;
 	}
 
+	rv_dbg("program loaded");
 	pthread_t fwd_thread;
 	pthread_create(&fwd_thread, NULL, signal_forwarder, &fwd);
 	if ((r = kernel_start_task(init)) < 0) {

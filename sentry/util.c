@@ -38,11 +38,19 @@ void rv_err(const char *fmt, ...)
 
 void rv_dbg(const char *fmt, ...)
 {
+	static uint64_t t0;
+	char tag[48];
 	if (!rv_debug)
 		return;
+	/* Milliseconds since the first debug line: start-up phases show
+	 * where the time goes. */
+	uint64_t now = rv_now_ns();
+	if (!t0)
+		t0 = now;
+	snprintf(tag, sizeof(tag), "[debug +%.3fms]", (double)(now - t0) / 1e6);
 	va_list ap;
 	va_start(ap, fmt);
-	vmsg("[debug]", fmt, ap);
+	vmsg(tag, fmt, ap);
 	va_end(ap);
 }
 
