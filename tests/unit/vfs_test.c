@@ -475,6 +475,24 @@ static void test_tmpfs_pages(void)
 		 "no mmap of a directory");
 	file_put(f);
 
+	/* Sparse writes far out cost a few tree nodes; past 4 TiB: EFBIG. */
+	struct statfs sf0, sf1;
+	vfs_statfsat(&T, AT_FDCWD, "/tmp", 0, &sf0);
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/tmp/far", O_RDWR | O_CREAT, 0600,
+			    &f),
+		 0, "create far");
+	struct iovec one = {"z", 1};
+	CHECK_EQ(vfs_writev(f, &one, 1, (1LL << 41) + 5), 1, "pwrite at 2 TiB");
+	CHECK_EQ(vfs_writev(f, &one, 1, 1LL << 42), -EFBIG, "pwrite at 4 TiB");
+	CHECK(vfs_pread(f, buf, 1, (1ULL << 41) + 5) == 1 && buf[0] == 'z',
+	      "read far byte");
+	vfs_statfsat(&T, AT_FDCWD, "/tmp", 0, &sf1);
+	CHECK_EQ(sf0.f_bfree - sf1.f_bfree, 1, "one page used");
+	CHECK_EQ(vfs_ftruncate(f, 1), 0, "truncate far file");
+	vfs_statfsat(&T, AT_FDCWD, "/tmp", 0, &sf1);
+	CHECK_EQ(sf0.f_bfree - sf1.f_bfree, 0, "page freed by truncate");
+	file_put(f);
+
 	/* The path of an open file follows renames of its directory. */
 	char path[256];
 	vfs_mkdirat(&T, AT_FDCWD, "/tmp/r1", 0755);

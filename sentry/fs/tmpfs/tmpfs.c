@@ -26,17 +26,27 @@
 #define TMPFS_MAGIC 0x01021994
 /* Linux's shmem reports 20 bytes per directory entry (BOGO_DIRENT_SIZE). */
 #define BOGO_DIRENT_SIZE 20
-/* Largest file: keeps page indexes and sizes far from overflow. */
-#define TMPFS_MAX_FILE (1ULL << 40)
+/* Page slots live in a radix tree of RADIX_LEVELS levels of RADIX_FANOUT
+ * entries: memory proportional to the pages a file has (a hostile sparse
+ * write at a huge offset costs a few nodes, not a huge array). */
+#define RADIX_SHIFT 6
+#define RADIX_FANOUT (1 << RADIX_SHIFT)
+#define RADIX_LEVELS 5
+/* Largest file: what the tree indexes (4 TiB). */
+#define TMPFS_MAX_FILE (1ULL << (RADIX_SHIFT * RADIX_LEVELS + RV_PAGE_SHIFT))
 
 struct tmpfs_sb {
 	_Atomic uint64_t used_pages;
 	uint64_t max_pages;
 };
 
+struct radix_node {
+	void *slot[RADIX_FANOUT]; /* inner: nodes; leaves: offset | 1 */
+};
+
 struct tmpfs_inode {
-	uint64_t *pages;  /* slot: memfile offset | 1, or 0 for a hole */
-	size_t cap;       /* slots allocated */
+	struct radix_node *root;  /* leaf slot: memfile offset | 1; 0 = hole */
+	uint64_t npages;          /* pages present */
 	char *target;     /* symlink body */
 	/* device nodes made by the sentry (/dev/null…): their open */
 	int (*dev_open)(struct inode *, struct file *);
@@ -59,15 +69,61 @@ static struct tmpfs_sb *TSB(struct inode *i)
 	return i->sb->priv;
 }
 
+/* The leaf slot of page pg, creating the path when create is set. */
+static uintptr_t *radix_slot(struct tmpfs_inode *ti, uint64_t pg,
+			     bool create)
+{
+	struct radix_node **np = &ti->root;
+	for (int lvl = RADIX_LEVELS - 1; lvl >= 0; lvl--) {
+		if (!*np) {
+			if (!create)
+				return NULL;
+			*np = rv_xcalloc(1, sizeof(struct radix_node));
+		}
+		unsigned idx = (pg >> (lvl * RADIX_SHIFT)) & (RADIX_FANOUT - 1);
+		if (lvl == 0)
+			return (uintptr_t *)&(*np)->slot[idx];
+		np = (struct radix_node **)&(*np)->slot[idx];
+	}
+	return NULL;
+}
+
+/* Free the pages with index >= from below node n (covering base..) and
+ * the nodes left empty. Returns true when n is now empty. */
+static bool radix_trim(struct inode *i, struct radix_node *n, int lvl,
+		       uint64_t base, uint64_t from)
+{
+	bool empty = true;
+	uint64_t span = 1ULL << (lvl * RADIX_SHIFT);
+	for (unsigned k = 0; k < RADIX_FANOUT; k++) {
+		uint64_t first = base + k * span;
+		if (!n->slot[k])
+			continue;
+		if (first + span <= from) {
+			empty = false;
+			continue;
+		}
+		if (lvl == 0) {
+			memfile_decref((uintptr_t)n->slot[k] & ~1UL, 1);
+			n->slot[k] = NULL;
+			TI(i)->npages--;
+			atomic_fetch_sub(&TSB(i)->used_pages, 1);
+		} else if (radix_trim(i, n->slot[k], lvl - 1, first, from)) {
+			free(n->slot[k]);
+			n->slot[k] = NULL;
+		} else {
+			empty = false;
+		}
+	}
+	return empty;
+}
+
 static void tmpfs_free_pages(struct inode *i, uint64_t from)
 {
 	struct tmpfs_inode *ti = TI(i);
-	for (size_t k = from; k < ti->cap; k++) {
-		if (ti->pages[k]) {
-			memfile_decref(ti->pages[k] & ~1ULL, 1);
-			ti->pages[k] = 0;
-			atomic_fetch_sub(&TSB(i)->used_pages, 1);
-		}
+	if (ti->root && radix_trim(i, ti->root, RADIX_LEVELS - 1, 0, from)) {
+		free(ti->root);
+		ti->root = NULL;
 	}
 }
 
@@ -76,9 +132,7 @@ static void tmpfs_put_inode(struct inode *i)
 	struct tmpfs_inode *ti = TI(i);
 	if (!ti)
 		return;
-	if (ti->pages)
-		tmpfs_free_pages(i, 0);
-	free(ti->pages);
+	tmpfs_free_pages(i, 0);
 	free(ti->target);
 	free(ti);
 }
@@ -265,10 +319,8 @@ static int tmpfs_getattr(struct dentry *d, struct kstat *st)
 	struct inode *i = d->inode;
 	inode_fill_kstat(i, st);
 	if (S_ISREG(i->mode)) {
-		uint64_t n = 0;
 		pthread_mutex_lock(&i->lock);
-		for (size_t k = 0; k < TI(i)->cap; k++)
-			n += TI(i)->pages[k] != 0;
+		uint64_t n = TI(i)->npages;
 		pthread_mutex_unlock(&i->lock);
 		st->blocks = n * (RV_PAGE_SIZE / 512);
 	} else {
@@ -289,8 +341,9 @@ static int tmpfs_truncate_locked(struct inode *i, uint64_t size)
 		 * must read zeros there. */
 		uint64_t in = size & (RV_PAGE_SIZE - 1);
 		uint64_t pg = size >> RV_PAGE_SHIFT;
-		if (in && pg < ti->cap && ti->pages[pg])
-			memset((char *)memfile_ptr(ti->pages[pg] & ~1ULL) + in, 0,
+		uintptr_t *slot = radix_slot(ti, pg, false);
+		if (in && slot && *slot)
+			memset((char *)memfile_ptr(*slot & ~1UL) + in, 0,
 			       RV_PAGE_SIZE - in);
 	}
 	i->size = size;
@@ -381,8 +434,11 @@ static int tmpfs_page(struct inode *i, uint64_t pg, bool alloc,
 		      uint64_t *off)
 {
 	struct tmpfs_inode *ti = TI(i);
-	if (pg < ti->cap && ti->pages[pg]) {
-		*off = ti->pages[pg] & ~1ULL;
+	if (pg >= TMPFS_MAX_FILE >> RV_PAGE_SHIFT)
+		return -EFBIG;
+	uintptr_t *slot = radix_slot(ti, pg, false);
+	if (slot && *slot) {
+		*off = *slot & ~1UL;
 		return 0;
 	}
 	if (!alloc) {
@@ -394,21 +450,14 @@ static int tmpfs_page(struct inode *i, uint64_t pg, bool alloc,
 		atomic_fetch_sub(&s->used_pages, 1);
 		return -ENOSPC;
 	}
-	if (pg >= ti->cap) {
-		size_t ncap = ti->cap ? ti->cap : 16;
-		while (ncap <= pg)
-			ncap *= 2;
-		ti->pages = rv_xrealloc(ti->pages, ncap * sizeof(uint64_t));
-		memset(ti->pages + ti->cap, 0,
-		       (ncap - ti->cap) * sizeof(uint64_t));
-		ti->cap = ncap;
-	}
 	int64_t o = memfile_alloc(1);
 	if (o < 0) {
 		atomic_fetch_sub(&s->used_pages, 1);
 		return -ENOSPC;
 	}
-	ti->pages[pg] = (uint64_t)o | 1;
+	slot = radix_slot(ti, pg, true);
+	*slot = (uintptr_t)o | 1;
+	ti->npages++;
 	*off = (uint64_t)o;
 	return 0;
 }
