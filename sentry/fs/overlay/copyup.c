@@ -14,6 +14,7 @@
  * are not copied up (EPERM): the sandbox makes no device nodes. */
 #include "sentry/fs/overlay/overlay_internal.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
@@ -394,7 +395,7 @@ int ovl_copy_up(struct dentry *d, bool data)
 		inode_fill_kstat(li, &st);
 	if (err)
 		return err;
-	struct dentry *u;
+	struct dentry *u = NULL;
 	err = copy_up_one(ovs, pu, d->name, oi->lower, &st, data, &u);
 	if (err)
 		return err;
