@@ -236,10 +236,12 @@ static void pt_lost(struct pt_ctx *c)
 	__atomic_store_n(&c->stub_tid, 0, __ATOMIC_RELEASE);
 }
 
-/* Make the queued ops take effect now. The calling thread runs them in its
- * own stopped stub thread when it has one here; when other threads are in
- * app code it borrows the spawner so they see the change at once (munmap
- * semantics); else they wait for the next ctx_switch into this AS. */
+/* Make the queued ops take effect in time. When no thread runs app code
+ * here they wait for the next ctx_switch into this AS (it runs them before
+ * any app code, all in one injection: exec and fault handling make several
+ * changes between two switches). When some do, the change must be seen
+ * before we return (munmap semantics): the calling thread runs them in its
+ * own stopped stub thread if it has one here, else borrows the spawner. */
 static int pt_commit_locked(struct pt_as *as)
 {
 	struct pt_ctx *self = pt_self;
@@ -249,6 +251,8 @@ static int pt_commit_locked(struct pt_as *as)
 		as->nq = 0;
 		return -ESRCH;
 	}
+	if (as->running == 0)
+		return 0;
 	if (self && self->as == as && self->stub_tid) {
 		self->regs_live = false;
 		rc = pt_flush_locked(as, self->stub_tid);
@@ -256,8 +260,6 @@ static int pt_commit_locked(struct pt_as *as)
 			pt_lost(self);
 		return rc;
 	}
-	if (as->running == 0)
-		return 0;
 	rc = pt_spawner_seize(as);
 	if (rc) {
 		as->nq = 0;
@@ -336,6 +338,8 @@ static void rec_remove(struct pt_as *as, uint64_t start, uint64_t end)
 	size_t i = rec_lower(as, start), j = i;
 	while (j < as->nr && as->r[j].end <= end)
 		j++;
+	if (j == i)
+		return;
 	memmove(&as->r[i], &as->r[j], (as->nr - j) * sizeof(*as->r));
 	as->nr -= j - i;
 }

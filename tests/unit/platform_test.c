@@ -331,6 +331,69 @@ static void *run_loop(void *arg)
 	return NULL;
 }
 
+/* A thread spins until a page changes; another thread remaps the page:
+ * the spinner must see it before as_map returns. The remapping thread has a
+ * stopped ctx of its own in the AS (bound) or none. */
+static void *map_one(void *arg)
+{
+	struct platform_as *as = arg;
+	return (void *)(intptr_t)ops->as_map(as, DATA_VA, RV_PAGE_SIZE,
+					      data_page(1), PROT_READ);
+}
+
+static void remap_while_running(struct platform_as *as, bool bound)
+{
+	struct rig c = {as, ops->ctx_create(plat)};
+	struct rig d = {as, ops->ctx_create(plat)};
+	struct runner xc = {.r = &c};
+	struct timespec ts = {0, 30 * 1000 * 1000};
+	struct platform_event ev;
+	pthread_t tc, tm;
+	int rc = 0;
+
+	ops->as_map(as, CODE_VA, RV_PAGE_SIZE, CODE(wait),
+		    PROT_READ | PROT_EXEC);
+	ops->as_map(as, CODE_VA + 0x10000, RV_PAGE_SIZE, CODE(loop),
+		    PROT_READ | PROT_EXEC);
+	ops->as_map(as, DATA_VA, RV_PAGE_SIZE, data_page(0), PROT_READ);
+	if (bound) {
+		/* This thread enters the AS and stops at a syscall. */
+		d.ctx->regs.rip = CODE_VA + 0x10000;
+		rc = sw(&d, &ev);
+	}
+	c.ctx->regs.rip = CODE_VA;
+	c.ctx->regs.rbx = DATA_VA;
+	pthread_create(&tc, NULL, run_once, &xc);
+	while (!xc.started)
+		;
+	nanosleep(&ts, NULL);
+	if (bound) {
+		rc |= ops->as_map(as, DATA_VA, RV_PAGE_SIZE, data_page(1),
+				  PROT_READ);
+	} else {
+		void *ret;
+		pthread_create(&tm, NULL, map_one, as);
+		pthread_join(tm, &ret);
+		rc |= (int)(intptr_t)ret;
+	}
+	for (int i = 0; i < 100; i++) {
+		if (__atomic_load_n(&xc.ev.kind, __ATOMIC_RELAXED))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	/* If the change was not seen, unstick it. */
+	if (!__atomic_load_n(&xc.ev.kind, __ATOMIC_RELAXED))
+		ops->ctx_interrupt(c.ctx);
+	pthread_join(tc, NULL);
+	CHECK(rc == 0 && xc.rc == 0 && xc.ev.kind == PEV_SYSCALL,
+	      "as_map from a thread %s the AS while another runs in it takes "
+	      "effect at once (kind %d)",
+	      bound ? "stopped in" : "outside", xc.ev.kind);
+	/* c's stub thread belonged to tc, which has exited. */
+	ops->ctx_destroy(c.ctx);
+	ops->ctx_destroy(d.ctx);
+}
+
 static void test_two_threads(void)
 {
 	struct platform_as *as = ops->as_create(plat);
@@ -350,37 +413,8 @@ static void test_two_threads(void)
 	      "two ctxs in one AS on two host threads (%d, %d)", xa.rc,
 	      xb.rc);
 
-	/* A thread spins until a page changes; another thread that has no
-	 * stub in the AS remaps the page: the spinner must see it. */
-	struct rig c = {as, ops->ctx_create(plat)};
-	struct runner xc = {.r = &c};
-	struct timespec ts = {0, 30 * 1000 * 1000};
-	pthread_t tc;
-	ops->as_map(as, CODE_VA, RV_PAGE_SIZE, CODE(wait),
-		    PROT_READ | PROT_EXEC);
-	ops->as_map(as, DATA_VA, RV_PAGE_SIZE, data_page(0), PROT_READ);
-	c.ctx->regs.rip = CODE_VA;
-	c.ctx->regs.rbx = DATA_VA;
-	pthread_create(&tc, NULL, run_once, &xc);
-	while (!xc.started)
-		;
-	nanosleep(&ts, NULL);
-	int rc = ops->as_map(as, DATA_VA, RV_PAGE_SIZE, data_page(1),
-			     PROT_READ);
-	for (int i = 0; i < 100 && xc.started == 1; i++) {
-		nanosleep(&ts, NULL);
-		if (__atomic_load_n(&xc.ev.kind, __ATOMIC_RELAXED))
-			break;
-	}
-	/* If the change was not seen, unstick it. */
-	if (!__atomic_load_n(&xc.ev.kind, __ATOMIC_RELAXED))
-		ops->ctx_interrupt(c.ctx);
-	pthread_join(tc, NULL);
-	CHECK(rc == 0 && xc.rc == 0 && xc.ev.kind == PEV_SYSCALL,
-	      "as_map from outside while the AS runs takes effect at once "
-	      "(kind %d)", xc.ev.kind);
-	/* c's stub thread belongs to tc, which has exited. */
-	ops->ctx_destroy(c.ctx);
+	remap_while_running(as, false);
+	remap_while_running(as, true);
 	ops->as_destroy(as);
 }
 
