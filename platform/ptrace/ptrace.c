@@ -125,7 +125,7 @@ static int pt_wait_stopped(pid_t tid)
  * the stub is broken. */
 static int pt_wait_trap(pid_t tid)
 {
-	int st;
+	int st = 0;
 
 	for (;;) {
 		if (pt_wait(tid, &st) < 0 || pt_gone(st)) {

@@ -460,7 +460,8 @@ static void test_fpu(void)
 	uint64_t x0, one = 0x0123456789abcdef;
 	memcpy(&x0, r.ctx->fpstate + 160, 8);
 	CHECK(rc == 0 && ev.kind == PEV_SYSCALL && x0 == 0xdeadbeefcafef00d,
-	      "xmm0 read from the app (%llx)", (unsigned long long)x0);
+	      "xmm0 read from the app (%llx, fpstate %u bytes)",
+	      (unsigned long long)x0, r.ctx->fpstate_len);
 	memcpy(r.ctx->fpstate + 176, &one, 8);
 	r.ctx->fpstate_dirty = true;
 	rc = sw(&r, &ev);
