@@ -374,12 +374,17 @@ static pid_t pt_new_stub(uint64_t ops_off)
 	pid_t pid;
 	long rc;
 
-	if (fac.pid <= 0)
-		return -ESRCH;
 	pthread_mutex_lock(&pt_factory_lock);
-	if (pt_spawner_seize(&fac) < 0) {
-		pthread_mutex_unlock(&pt_factory_lock);
-		return -ESRCH;
+	if (fac.pid <= 0 || pt_spawner_seize(&fac) < 0) {
+		/* Killed from outside: a platform that can no longer make
+		 * address spaces would fail every fork from now on. */
+		rv_dbg("ptrace: stub factory %d lost, making another", fac.pid);
+		fac.pid = pt_stub_factory_renew(fac.pid);
+		fac.dead = false;
+		if (fac.pid <= 0 || pt_spawner_seize(&fac) < 0) {
+			pthread_mutex_unlock(&pt_factory_lock);
+			return -ESRCH;
+		}
 	}
 	pt_stub_regs(&r, pt_stub_clone_addr());
 	r.rax = SYS_clone;

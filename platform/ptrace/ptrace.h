@@ -60,5 +60,8 @@ void pt_stub_fini(void);
 /* pid of the factory stub: an idle stub whose only job is to be cloned
  * into new stubs (clone(CLONE_PARENT | SIGCHLD) at the clone entry). */
 pid_t pt_stub_factory(void);
+/* The factory `dead` does not answer: replace it. Returns the new pid (or
+ * -errno). */
+pid_t pt_stub_factory_renew(pid_t dead);
 
 #endif

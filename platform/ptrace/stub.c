@@ -323,7 +323,7 @@ static pid_t stub_fork(uint64_t ops_off)
  * the platform: the parent thread of every stub. */
 static pthread_mutex_t fac_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fac_cond = PTHREAD_COND_INITIALIZER;
-static bool fac_started, fac_stop, fac_running;
+static bool fac_started, fac_stop, fac_running, fac_refork;
 static pid_t fac_pid;
 static int64_t fac_ops_off = -1;
 static pthread_t fac_thread;
@@ -342,8 +342,25 @@ static void *stub_factory(void *arg)
 	fac_pid = pid;
 	fac_started = true;
 	pthread_cond_broadcast(&fac_cond);
-	while (!fac_stop)
-		pthread_cond_wait(&fac_cond, &fac_lock);
+	for (;;) {
+		while (!fac_stop && !fac_refork)
+			pthread_cond_wait(&fac_cond, &fac_lock);
+		if (fac_stop)
+			break;
+		/* The factory was killed from outside: reap it, make
+		 * another. */
+		pthread_mutex_unlock(&fac_lock);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+				;
+		}
+		pid = stub_fork((uint64_t)fac_ops_off);
+		pthread_mutex_lock(&fac_lock);
+		fac_pid = pid;
+		fac_refork = false;
+		pthread_cond_broadcast(&fac_cond);
+	}
 	pthread_mutex_unlock(&fac_lock);
 	if (pid > 0) {
 		kill(pid, SIGKILL);
@@ -355,7 +372,28 @@ static void *stub_factory(void *arg)
 
 pid_t pt_stub_factory(void)
 {
-	return fac_pid;
+	pid_t pid;
+
+	pthread_mutex_lock(&fac_lock);
+	pid = fac_pid;
+	pthread_mutex_unlock(&fac_lock);
+	return pid;
+}
+
+pid_t pt_stub_factory_renew(pid_t dead)
+{
+	pid_t pid;
+
+	pthread_mutex_lock(&fac_lock);
+	if (fac_running && fac_pid == dead) {
+		fac_refork = true;
+		pthread_cond_broadcast(&fac_cond);
+		while (fac_refork)
+			pthread_cond_wait(&fac_cond, &fac_lock);
+	}
+	pid = fac_pid;
+	pthread_mutex_unlock(&fac_lock);
+	return pid;
 }
 
 int pt_stub_init(void)

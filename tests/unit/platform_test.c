@@ -656,6 +656,17 @@ static void test_ptrace_only(void)
 	CHECK(rc < 0 && rc2 < 0, "a killed stub is an error (%d, %d)", rc,
 	      rc2);
 	rig_free(&r);
+
+	/* Even the platform's helper processes may be killed from outside:
+	 * new address spaces still work. */
+	each_child(kill_new_child, &(struct pidset){0});
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	r = rig_new(CODE(loop));
+	rc = sw(&r, &ev);
+	CHECK(rc == 0 && ev.kind == PEV_SYSCALL,
+	      "a new AS after every helper process was killed (rc %d)", rc);
+	rig_free(&r);
 }
 
 static int count_fds(void)
