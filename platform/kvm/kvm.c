@@ -82,8 +82,11 @@ int64_t kvm_page_alloc(struct kvm_platform *p)
 	int64_t off = -ENOMEM;
 
 	pthread_mutex_lock(&p->lock);
-	if (!p->nfree && p->priv_top + RV_PAGE_SIZE > KVM_PRIV_SIZE &&
-	    p->nlimbo)
+	/* Recycle limbo pages once there are many, or when nothing else is
+	 * left: one zap makes them all safe to reuse. */
+	if (!p->nfree && p->nlimbo &&
+	    (p->nlimbo >= 1024 ||
+	     p->priv_top + RV_PAGE_SIZE > KVM_PRIV_SIZE))
 		zap_locked(p);
 	if (p->nfree) {
 		off = (int64_t)p->free_pages[--p->nfree];

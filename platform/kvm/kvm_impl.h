@@ -52,7 +52,8 @@
 #define KVM_CODE_LSTAR 0x000   /* out KVM_PORT_SYSCALL (hardware KVM) */
 #define KVM_CODE_CSTAR 0x010   /* out KVM_PORT_SYSCALL32 */
 #define KVM_CODE_IRET 0x020    /* iretq */
-#define KVM_CODE_FLUSH 0x030   /* reload cr3, iretq */
+#define KVM_CODE_APPLY 0x030   /* re-store logged PTEs, reload cr3, iretq */
+#define KVM_CODE_APPLY_END 0x0f0
 #define KVM_CODE_VEC 0x100     /* + 8 * vector: out vector */
 #define KVM_NVEC 33            /* 0..31, and 32 stands for int 0x80 */
 #define KVM_VEC_INT80 32
@@ -105,12 +106,19 @@ struct kvm_platform {
 	struct kvm_platform *next_all; /* for the memory file grow hook */
 };
 
+/* Changed present entries waiting for a guest re-store (kvm_mmu.c). The
+ * ring holds entries [log_applied, log_seq); a change that would overflow
+ * it zaps instead. */
+#define KVM_LOG_CAP 256
+
 struct kvm_as {
 	struct kvm_platform *p;
 	uint64_t id;
-	pthread_mutex_t lock; /* page table edits */
+	pthread_mutex_t lock; /* page table edits, the log */
 	uint64_t pml4; /* private offset */
 	_Atomic uint64_t gen; /* bumped when a present entry changed */
+	uint64_t log[KVM_LOG_CAP]; /* guest virtual addresses of PTEs */
+	uint64_t log_seq, log_applied;
 };
 
 struct kvm_vcpu {
@@ -129,6 +137,8 @@ struct kvm_vcpu {
 	bool sregs_stale;       /* sregs must be loaded before the next run */
 	struct kvm_as *as;      /* guarded by p->lock for writers */
 	uint64_t as_id, seen_gen;
+	uint64_t apply_upto;    /* log_seq the last apply stub covered */
+	bool applying;
 	bool resume_as_is;      /* guest is mid-stub: run without reload */
 	bool cpl3;              /* vCPU stopped in ring 3, user segments */
 };
@@ -181,6 +191,10 @@ int kvm_ctx_sync_fpstate(struct platform_ctx *pc);
 void kvm_vcpu_close(struct kvm_vcpu *v);
 /* Make every vCPU running in as leave the guest before returning. */
 void kvm_kick_as(struct kvm_as *as);
+/* Copy the entries waiting for a re-store into dst (KVM_LOG_CAP max);
+ * returns how many, *upto the log position they reach. */
+size_t kvm_as_log_take(struct kvm_as *as, uint64_t *dst, uint64_t *upto);
+void kvm_as_log_done(struct kvm_as *as, uint64_t upto);
 int kvm_probe_syscall(struct kvm_platform *p, const char **err);
 
 #endif

@@ -3,21 +3,22 @@
  *
  * Invalidation. On hardware KVM with EPT the guest MMU reads our tables
  * directly, but PVM (and KVM without EPT) builds shadow page tables from
- * them and only notices changes the *guest* makes; host writes go unseen
- * and a CR3 reload does not resync. So:
- *  - filling a not-present entry needs nothing: KVM walks our tables on
- *    the resulting shadow fault;
- *  - changing a present entry (unmap, protect, map over a mapping) is
- *    followed by kvm_zap_shadow(), which discards every shadow page and
- *    waits until every vCPU has left the guest to reload its MMU: when
- *    as_unmap returns, no thread can use the old translation (munmap(2)
- *    semantics);
- *  - a freed table page is not reused before the next zap (KVM could
- *    still hold a shadow of its old contents).
- * The address space's generation makes vCPUs that re-enter from the host
- * reload CR3 as well, for hosts whose TLB outlives the shadow pages.
- * Cost: ~120 us per zap on the PVM host; see docs/platforms.md for the
- * cheaper design (guest-side writes of changed entries). */
+ * them and notices only the *guest's* writes: host writes go unseen and a
+ * CR3 reload does not resync a write-protected shadow page (measured).
+ *  - Filling a not-present entry needs nothing: KVM walks our tables on
+ *    the resulting shadow fault.
+ *  - A change of a present entry (unmap, protect, map over a mapping) is
+ *    logged. Every vCPU running in the address space is kicked out and
+ *    waited for before the call returns; a vCPU entering the app after a
+ *    change goes through a ring-0 stub that re-stores each logged entry
+ *    (KVM traps the store to a shadowed page-table page and drops its
+ *    shadow of that entry, on every vCPU) and reloads CR3 (TLB). So once
+ *    as_unmap returns no thread of the address space runs app code with
+ *    the old translation: munmap(2) semantics.
+ *  - When the log would overflow (a large unmap), kvm_zap_shadow() drops
+ *    every shadow page instead (~120 us here) and empties the log.
+ *  - A freed table page waits in limbo until a zap: KVM may still hold a
+ *    shadow of its old contents. */
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -185,17 +186,57 @@ static bool range_ok(uint64_t addr, uint64_t len)
 	       end <= KVM_USTUB_VA;
 }
 
-/* Publish a change of present entries: the memory-slot trick in
- * kvm_zap_shadow() drops every shadow page and, before it returns, makes
- * every vCPU leave the guest and reload its MMU (KVM's request waits for
- * them), so a running thread of the address space cannot use the old
- * translation once this returns. vCPUs that re-enter from the host also
- * reload CR3 (see the generation above) for hosts where the TLB outlives
- * the shadow pages. */
-static int changed(struct kvm_as *as)
+static uint64_t pte_kva(struct kvm_as *as, uint64_t *pte)
+{
+	return KVM_KVA_BASE + (uint64_t)((uint8_t *)pte - as->p->priv);
+}
+
+/* Log a changed present entry; caller holds as->lock. False when the log
+ * is full: the caller then zaps. */
+static bool log_pte(struct kvm_as *as, uint64_t *pte)
+{
+	if (as->log_seq - as->log_applied >= KVM_LOG_CAP)
+		return false;
+	as->log[as->log_seq++ % KVM_LOG_CAP] = pte_kva(as, pte);
+	return true;
+}
+
+size_t kvm_as_log_take(struct kvm_as *as, uint64_t *dst, uint64_t *upto)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&as->lock);
+	for (uint64_t i = as->log_applied; i < as->log_seq; i++)
+		dst[n++] = as->log[i % KVM_LOG_CAP];
+	*upto = as->log_seq;
+	pthread_mutex_unlock(&as->lock);
+	return n;
+}
+
+void kvm_as_log_done(struct kvm_as *as, uint64_t upto)
+{
+	pthread_mutex_lock(&as->lock);
+	if (upto > as->log_applied && upto <= as->log_seq)
+		as->log_applied = upto;
+	pthread_mutex_unlock(&as->lock);
+}
+
+/* Publish a change of present entries (see the top of this file). With
+ * zap, the log overflowed: drop all shadow pages, which also makes every
+ * vCPU leave the guest and reload its MMU before it returns. */
+static int changed(struct kvm_as *as, bool zap)
 {
 	atomic_fetch_add(&as->gen, 1);
-	return kvm_zap_shadow(as->p);
+	if (zap) {
+		int err = kvm_zap_shadow(as->p);
+		if (err)
+			return err;
+		pthread_mutex_lock(&as->lock);
+		as->log_applied = as->log_seq;
+		pthread_mutex_unlock(&as->lock);
+	}
+	kvm_kick_as(as);
+	return 0;
 }
 
 int kvm_as_map(struct platform_as *pas, uint64_t addr, uint64_t len,
@@ -203,7 +244,7 @@ int kvm_as_map(struct platform_as *pas, uint64_t addr, uint64_t len,
 {
 	struct kvm_as *as = (struct kvm_as *)pas;
 	uint64_t end_off, next;
-	bool chg = false;
+	bool chg = false, zap = false;
 	int err = 0;
 
 	if (!range_ok(addr, len) || !rv_page_aligned(off) ||
@@ -226,13 +267,16 @@ int kvm_as_map(struct platform_as *pas, uint64_t addr, uint64_t len,
 		if (old == new)
 			continue;
 		__atomic_store_n(pte, new, __ATOMIC_RELEASE);
-		chg |= (old & PTE_P) != 0;
+		if (old & PTE_P) {
+			chg = true;
+			zap |= !log_pte(as, pte);
+		}
 	}
 	pthread_mutex_unlock(&as->lock);
-	if (chg && !err)
-		err = changed(as);
-	else if (chg)
-		changed(as);
+	if (chg) {
+		int e = changed(as, zap);
+		err = err ? err : e;
+	}
 	return err;
 }
 
@@ -240,7 +284,7 @@ int kvm_as_unmap(struct platform_as *pas, uint64_t addr, uint64_t len)
 {
 	struct kvm_as *as = (struct kvm_as *)pas;
 	uint64_t va, end, next;
-	bool chg = false;
+	bool chg = false, zap = false;
 
 	if (!range_ok(addr, len))
 		return -EINVAL;
@@ -252,12 +296,16 @@ int kvm_as_unmap(struct platform_as *pas, uint64_t addr, uint64_t len)
 			va = next;
 			continue;
 		}
-		chg |= (*pte & PTE_P) != 0;
+		uint64_t old = *pte;
 		__atomic_store_n(pte, 0, __ATOMIC_RELEASE);
+		if (old & PTE_P) {
+			chg = true;
+			zap |= !log_pte(as, pte);
+		}
 		va += RV_PAGE_SIZE;
 	}
 	pthread_mutex_unlock(&as->lock);
-	return chg ? changed(as) : 0;
+	return chg ? changed(as, zap) : 0;
 }
 
 int kvm_as_protect(struct platform_as *pas, uint64_t addr, uint64_t len,
@@ -265,7 +313,7 @@ int kvm_as_protect(struct platform_as *pas, uint64_t addr, uint64_t len,
 {
 	struct kvm_as *as = (struct kvm_as *)pas;
 	uint64_t va, end, next;
-	bool chg = false;
+	bool chg = false, zap = false;
 
 	if (!range_ok(addr, len))
 		return -EINVAL;
@@ -282,13 +330,16 @@ int kvm_as_protect(struct platform_as *pas, uint64_t addr, uint64_t len,
 			uint64_t new = leaf(old & PTE_ADDR, prot);
 			if (new != old) {
 				__atomic_store_n(pte, new, __ATOMIC_RELEASE);
-				chg |= (old & PTE_P) != 0;
-					}
+				if (old & PTE_P) {
+					chg = true;
+					zap |= !log_pte(as, pte);
+				}
+			}
 		}
 		va += RV_PAGE_SIZE;
 	}
 	pthread_mutex_unlock(&as->lock);
-	return chg ? changed(as) : 0;
+	return chg ? changed(as, zap) : 0;
 }
 
 int kvm_as_map_priv(struct kvm_as *as, uint64_t va, uint64_t priv_off,

@@ -45,6 +45,35 @@
 
 static __thread struct kvm_run *tls_run;
 
+/* Ring-0 stub run on entry after the address space changed: re-store each
+ * page-table entry listed at the bottom of the vCPU's stack page (count,
+ * then guest addresses of the entries) so that a shadowing KVM (PVM)
+ * drops its copy, reload CR3 to flush the TLB, and iretq to the frame the
+ * host wrote at the top of the page. Copied into the code page. */
+__asm__(".pushsection .rodata.kvm_apply,\"a\"\n"
+	".globl kvm_apply_stub\n.hidden kvm_apply_stub\nkvm_apply_stub:\n"
+	"	push %rax\n push %rcx\n push %rdx\n push %rsi\n"
+	/* rsp + 32 is the iretq frame, 40 bytes below the page end */
+	"	lea 32+40-4096(%rsp), %rsi\n"
+	"	mov (%rsi), %rcx\n"
+	"	add $8, %rsi\n"
+	"	test %rcx, %rcx\n"
+	"	jz 2f\n"
+	"1:	mov (%rsi), %rax\n"
+	"	mov (%rax), %rdx\n"
+	"	mov %rdx, (%rax)\n"
+	"	add $8, %rsi\n"
+	"	dec %rcx\n"
+	"	jnz 1b\n"
+	"2:	mov %cr3, %rax\n"
+	"	mov %rax, %cr3\n"
+	"	pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
+	"	iretq\n"
+	".globl kvm_apply_stub_end\n.hidden kvm_apply_stub_end\n"
+	"kvm_apply_stub_end:\n"
+	".popsection\n");
+extern const uint8_t kvm_apply_stub[], kvm_apply_stub_end[];
+
 static uint64_t kva(uint64_t priv_off) { return KVM_KVA_BASE + priv_off; }
 static uint64_t code_kva(uint64_t x) { return kva(KVM_PG_CODE * RV_PAGE_SIZE + x); }
 static uint64_t stack_top(struct kvm_vcpu *v) { return v->stack + RV_PAGE_SIZE; }
@@ -186,11 +215,11 @@ void kvm_guest_code_init(struct kvm_platform *p)
 	put_out_stub(code + KVM_CODE_LSTAR, KVM_PORT_SYSCALL);
 	put_out_stub(code + KVM_CODE_CSTAR, KVM_PORT_SYSCALL32);
 	static const uint8_t iret[] = {0x48, 0xcf};
-	/* push rax; mov rax, cr3; mov cr3, rax; pop rax; iretq */
-	static const uint8_t flush[] = {0x50, 0x0f, 0x20, 0xd8, 0x0f, 0x22,
-					0xd8, 0x58, 0x48, 0xcf};
 	memcpy(code + KVM_CODE_IRET, iret, sizeof(iret));
-	memcpy(code + KVM_CODE_FLUSH, flush, sizeof(flush));
+	RV_BUG_ON(kvm_apply_stub_end - kvm_apply_stub >
+		  KVM_CODE_APPLY_END - KVM_CODE_APPLY);
+	memcpy(code + KVM_CODE_APPLY, kvm_apply_stub,
+	       (size_t)(kvm_apply_stub_end - kvm_apply_stub));
 	uint8_t *ustub = kvm_priv_ptr(p, KVM_PG_USTUB * RV_PAGE_SIZE);
 	memset(ustub, 0xcc, RV_PAGE_SIZE);
 	put_out_stub(ustub + KVM_USTUB_SYSCALL, KVM_PORT_SYSCALL);
@@ -521,34 +550,32 @@ void kvm_kick_as(struct kvm_as *as)
 	struct kvm_platform *p = as->p;
 	struct kvm_vcpu *wait[64];
 	uint64_t seen[64];
-	size_t n;
+	size_t start = 0;
+	bool done;
 
-again:
-	n = 0;
-	pthread_mutex_lock(&p->lock);
-	for (size_t i = 0; i < p->nvcpus; i++) {
-		struct kvm_vcpu *v = p->vcpus[i];
-		if (v->as != as || !v->owner || !atomic_load(&v->in_guest))
-			continue;
-		if (n == RV_ARRAY_SIZE(wait))
-			break;
-		seen[n] = atomic_load(&v->exits);
-		wait[n++] = v;
-		pthread_kill(v->thread, KICK_SIG);
-	}
-	bool more = false;
-	for (size_t i = 0; i < p->nvcpus && n == RV_ARRAY_SIZE(wait); i++)
-		more = true;
-	pthread_mutex_unlock(&p->lock);
-	/* vCPUs are never freed before the VM, so the pointers stay good. A
-	 * vCPU leaves KVM_RUN within one exit once kicked. */
-	for (size_t i = 0; i < n; i++) {
-		while (atomic_load(&wait[i]->in_guest) &&
-		       atomic_load(&wait[i]->exits) == seen[i])
-			sched_yield();
-	}
-	if (more)
-		goto again;
+	do {
+		size_t n = 0, i;
+		pthread_mutex_lock(&p->lock);
+		for (i = start; i < p->nvcpus && n < RV_ARRAY_SIZE(wait); i++) {
+			struct kvm_vcpu *v = p->vcpus[i];
+			if (v->as != as || !v->owner ||
+			    !atomic_load(&v->in_guest))
+				continue;
+			seen[n] = atomic_load(&v->exits);
+			wait[n++] = v;
+			pthread_kill(v->thread, KICK_SIG);
+		}
+		start = i;
+		done = i >= p->nvcpus;
+		pthread_mutex_unlock(&p->lock);
+		/* vCPUs are never freed before the VM, so the pointers stay
+		 * good. A kicked vCPU leaves KVM_RUN within one exit. */
+		for (size_t k = 0; k < n; k++) {
+			while (atomic_load(&wait[k]->in_guest) &&
+			       atomic_load(&wait[k]->exits) == seen[k])
+				sched_yield();
+		}
+	} while (!done);
 }
 
 /* --- entering and leaving the app -------------------------------------- */
@@ -634,7 +661,14 @@ static bool load_user(struct kvm_ctx *ctx, struct kvm_vcpu *v, bool flush,
 	fr[4] = KVM_SEL_UDATA;
 	regs_to_run(&run->s.regs.regs, r);
 	run->s.regs.regs.rsp = kva(stack_top(v) - 40);
-	run->s.regs.regs.rip = code_kva(flush ? KVM_CODE_FLUSH : KVM_CODE_IRET);
+	if (flush) {
+		/* The log of changed entries goes at the bottom of the
+		 * stack page, where the apply stub looks for it. */
+		uint64_t *d = kvm_priv_ptr(p, v->stack);
+		d[0] = kvm_as_log_take(v->as, d + 1, &v->apply_upto);
+		v->applying = true;
+	}
+	run->s.regs.regs.rip = code_kva(flush ? KVM_CODE_APPLY : KVM_CODE_IRET);
 	run->s.regs.regs.rflags = 2;
 	run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 	if (v->sregs_stale) {
@@ -939,7 +973,7 @@ static int interrupted(struct kvm_ctx *ctx, struct kvm_vcpu *v)
 		return 0;
 	}
 	if (rip >= code_kva(KVM_CODE_IRET) &&
-	    rip < code_kva(KVM_CODE_FLUSH + 16)) {
+	    rip < code_kva(KVM_CODE_APPLY_END)) {
 		/* Not yet back in the app: ctx->regs still hold its state.
 		 * Flush again, the reload may not have happened. */
 		v->resume_as_is = false;
@@ -1026,7 +1060,14 @@ int kvm_ctx_switch(struct platform_ctx *pc, struct platform_as *pas,
 		} else if (!v->resume_as_is) {
 			v->sregs_stale = false;
 			v->seen_gen = gen;
+			uint64_t rip = run->s.regs.regs.rip;
+			/* Past the apply stub: its stores are done. */
+			if (v->applying &&
+			    (rip < code_kva(KVM_CODE_APPLY) ||
+			     rip >= code_kva(KVM_CODE_APPLY_END)))
+				kvm_as_log_done(as, v->apply_upto);
 		}
+		v->applying = false;
 		v->resume_as_is = false;
 		if (r < 0) {
 			if (e == EINTR || e == EAGAIN) {
