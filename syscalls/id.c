@@ -232,32 +232,6 @@ long sys_getcpu(struct task *t, const uint64_t a[6])
 	return 0;
 }
 
-long sys_sched_getaffinity(struct task *t, const uint64_t a[6])
-{
-	cpu_set_t set;
-	size_t len = a[1];
-	if (len < sizeof(uint64_t) || (len % sizeof(uint64_t)))
-		return -EINVAL;
-	CPU_ZERO(&set);
-	/* The app may use every CPU of the host, whatever the sentry pins
-	 * its own threads to. */
-	int n = get_nprocs();
-	for (int i = 0; i < n && i < CPU_SETSIZE; i++)
-		CPU_SET(i, &set);
-	size_t out = RV_MIN(len, sizeof(set));
-	if (mm_copy_out(t->mm, a[2], &set, out) < 0)
-		return -EFAULT;
-	return (long)out;
-}
-
-long sys_sched_yield(struct task *t, const uint64_t a[6])
-{
-	(void)t;
-	(void)a;
-	sched_yield();
-	return 0;
-}
-
 long sys_prctl(struct task *t, const uint64_t a[6])
 {
 	switch ((int)a[0]) {

@@ -26,7 +26,7 @@ struct cred {
 	uid_t uid, euid, suid, fsuid;
 	gid_t gid, egid, sgid, fsgid;
 	int ngroups;
-	gid_t groups[32];
+	gid_t groups[64];
 };
 
 /* Linux's k_sigaction as the app sees it (rt_sigaction(2) layout). */
@@ -119,6 +119,11 @@ struct task {
 	_Atomic uint64_t wake_seq;
 
 	char comm[16];             /* prctl(PR_SET_NAME), /proc/[pid]/comm */
+	/* Scheduling as the app set it (sched_setscheduler, setpriority,
+	 * sched_setaffinity): recorded and reported, the host schedules the
+	 * sentry threads itself. */
+	int sched_policy, sched_prio, nice;
+	uint64_t affinity;         /* bit per CPU; 0 = all */
 	bool exited;
 	int exit_code;             /* wait status */
 };

@@ -1,0 +1,231 @@
+/* Scheduling: sched_setscheduler(2), sched_setaffinity(2), setpriority(2)
+ * and friends.
+ *
+ * The sentry does not schedule: tasks are host threads the host schedules
+ * (pinned with their stub, see the platforms). What the app sets is checked
+ * as Linux checks it, recorded, and reported back, so programs that tune
+ * their scheduling behave as they do natively. */
+#include <sched.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+
+#include "sentry/kernel/kernel.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+#include "syscalls/table.h"
+
+/* The task a pid names for the sched_* calls: 0 is the caller. A reference
+ * is taken for another task (task_put). */
+static struct task *sched_target(struct task *t, int pid, long *err)
+{
+	if (pid < 0) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	if (pid == 0 || pid == t->tid) {
+		atomic_fetch_add(&t->refs, 1);
+		return t;
+	}
+	struct task *o = task_find(pid);
+	if (!o)
+		*err = -ESRCH;
+	return o;
+}
+
+static int prio_max(int policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR ? 99 : 0;
+}
+
+static int prio_min(int policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR ? 1 : 0;
+}
+
+static bool policy_valid(int policy)
+{
+	switch (policy) {
+	case SCHED_OTHER: case SCHED_FIFO: case SCHED_RR: case SCHED_BATCH:
+	case SCHED_IDLE:
+		return true;
+	}
+	return false;
+}
+
+long sys_sched_get_priority_max(struct task *t, const uint64_t a[6])
+{
+	(void)t;
+	return policy_valid((int)a[0]) ? prio_max((int)a[0]) : -EINVAL;
+}
+
+long sys_sched_get_priority_min(struct task *t, const uint64_t a[6])
+{
+	(void)t;
+	return policy_valid((int)a[0]) ? prio_min((int)a[0]) : -EINVAL;
+}
+
+static long set_sched(struct task *t, int pid, int policy, uint64_t uparam)
+{
+	long err = 0;
+	int prio;
+	if (!uparam)
+		return -EINVAL;
+	if (mm_copy_in(t->mm, &prio, uparam, sizeof(prio)) < 0)
+		return -EFAULT;
+	struct task *o = sched_target(t, pid, &err);
+	if (!o)
+		return err;
+	/* sched_setparam keeps the policy (-1 here). */
+	int pol = policy == -1 ? o->sched_policy : (policy & ~SCHED_RESET_ON_FORK);
+	if (!policy_valid(pol) || prio < prio_min(pol) || prio > prio_max(pol))
+		err = -EINVAL;
+	else if ((pol == SCHED_FIFO || pol == SCHED_RR) && t->cred.euid != 0)
+		err = -EPERM; /* needs CAP_SYS_NICE */
+	else {
+		o->sched_policy = pol;
+		o->sched_prio = prio;
+	}
+	task_put(o);
+	return err;
+}
+
+long sys_sched_setscheduler(struct task *t, const uint64_t a[6])
+{
+	if ((int)a[1] < 0)
+		return -EINVAL;
+	return set_sched(t, (int)a[0], (int)a[1], a[2]);
+}
+
+long sys_sched_setparam(struct task *t, const uint64_t a[6])
+{
+	return set_sched(t, (int)a[0], -1, a[1]);
+}
+
+long sys_sched_getscheduler(struct task *t, const uint64_t a[6])
+{
+	long err = 0;
+	struct task *o = sched_target(t, (int)a[0], &err);
+	if (!o)
+		return err;
+	long r = o->sched_policy;
+	task_put(o);
+	return r;
+}
+
+long sys_sched_getparam(struct task *t, const uint64_t a[6])
+{
+	long err = 0;
+	if (!a[1])
+		return -EINVAL;
+	struct task *o = sched_target(t, (int)a[0], &err);
+	if (!o)
+		return err;
+	int prio = o->sched_prio;
+	task_put(o);
+	return mm_copy_out(t->mm, a[1], &prio, sizeof(prio));
+}
+
+long sys_sched_rr_get_interval(struct task *t, const uint64_t a[6])
+{
+	long err = 0;
+	struct task *o = sched_target(t, (int)a[0], &err);
+	if (!o)
+		return err;
+	/* Linux's default round-robin quantum is 100 ms; other policies
+	 * report 0. */
+	struct timespec ts = {0, o->sched_policy == SCHED_RR ? 100000000L : 0};
+	task_put(o);
+	return mm_copy_out(t->mm, a[1], &ts, sizeof(ts));
+}
+
+static uint64_t online_mask(void)
+{
+	int n = get_nprocs();
+	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
+}
+
+long sys_sched_getaffinity(struct task *t, const uint64_t a[6])
+{
+	long err = 0;
+	size_t len = a[1];
+	if (len < sizeof(uint64_t) || (len % sizeof(uint64_t)))
+		return -EINVAL;
+	struct task *o = sched_target(t, (int)a[0], &err);
+	if (!o)
+		return err == -EINVAL ? -ESRCH : err;
+	uint64_t mask = o->affinity ? o->affinity : online_mask();
+	task_put(o);
+	uint8_t buf[128];
+	size_t out = RV_MIN(len, sizeof(buf));
+	memset(buf, 0, out);
+	memcpy(buf, &mask, sizeof(mask));
+	if (mm_copy_out(t->mm, a[2], buf, out) < 0)
+		return -EFAULT;
+	return (long)out;
+}
+
+long sys_sched_setaffinity(struct task *t, const uint64_t a[6])
+{
+	long err = 0;
+	uint64_t mask = 0;
+	size_t len = RV_MIN(a[1], sizeof(mask));
+	if (len && mm_copy_in(t->mm, &mask, a[2], len) < 0)
+		return -EFAULT;
+	struct task *o = sched_target(t, (int)a[0], &err);
+	if (!o)
+		return err == -EINVAL ? -ESRCH : err;
+	/* At least one online CPU must remain (sched_setaffinity(2)). */
+	mask &= online_mask();
+	if (!mask)
+		err = -EINVAL;
+	else
+		o->affinity = mask == online_mask() ? 0 : mask;
+	task_put(o);
+	return err;
+}
+
+long sys_sched_yield(struct task *t, const uint64_t a[6])
+{
+	(void)t;
+	(void)a;
+	sched_yield();
+	return 0;
+}
+
+/* getpriority/setpriority: nice values of processes (PRIO_PROCESS); a
+ * process group or user applies to the caller only for now. */
+long sys_getpriority(struct task *t, const uint64_t a[6])
+{
+	int which = (int)a[0], who = (int)a[1];
+	if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER)
+		return -EINVAL;
+	if (which != PRIO_PROCESS || who == 0)
+		return 20 - t->nice;
+	long err = 0;
+	struct task *o = sched_target(t, who, &err);
+	if (!o)
+		return err == -EINVAL ? -ESRCH : err;
+	long r = 20 - o->nice; /* the raw syscall returns 20 - nice */
+	task_put(o);
+	return r;
+}
+
+long sys_setpriority(struct task *t, const uint64_t a[6])
+{
+	int which = (int)a[0], who = (int)a[1], nice = (int)a[2];
+	if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER)
+		return -EINVAL;
+	nice = RV_MAX(-20, RV_MIN(19, nice));
+	long err = 0;
+	struct task *o = sched_target(t, which == PRIO_PROCESS ? who : 0, &err);
+	if (!o)
+		return err == -EINVAL ? -ESRCH : err;
+	/* Lowering the nice value needs CAP_SYS_NICE. */
+	if (nice < o->nice && t->cred.euid != 0)
+		err = -EACCES;
+	else
+		o->nice = nice;
+	task_put(o);
+	return err;
+}
