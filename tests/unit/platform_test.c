@@ -46,6 +46,8 @@ __asm__(".pushsection .rodata.platform_test,\"a\"\n"
 	SNIP(vsys, "xor %edi, %edi\n xor %esi, %esi\n"
 		   "mov $0xffffffffff600000, %rax\n call *%rax\n"
 		   "mov %rax, %rdi\n syscall\n 1: jmp 1b")
+	SNIP(jmpreg, "jmp *%rax")
+	SNIP(storebx, "movq $0, (%rbx)\n syscall\n 1: jmp 1b")
 	".popsection\n");
 
 #define SNIPDECL(n) extern const char snip_##n[], snip_##n##_end[]
@@ -53,6 +55,7 @@ SNIPDECL(sc2); SNIPDECL(fsread); SNIPDECL(load); SNIPDECL(store);
 SNIPDECL(int3); SNIPDECL(ud2); SNIPDECL(div0); SNIPDECL(hlt); SNIPDECL(cli);
 SNIPDECL(in); SNIPDECL(out); SNIPDECL(spin); SNIPDECL(int80); SNIPDECL(loop);
 SNIPDECL(wait); SNIPDECL(fpin); SNIPDECL(exitgrp); SNIPDECL(vsys);
+SNIPDECL(jmpreg); SNIPDECL(storebx);
 
 #define CODE_VA 0x400000ULL
 #define DATA_VA 0x600000ULL
@@ -650,6 +653,46 @@ static void test_ptrace_only(void)
 		      ops->as_map(r.as, 0x7ffffffdc000ULL, 0x22000, 0,
 				  PROT_READ) == -EINVAL,
 	      "the stub's pages cannot be mapped over");
+	/* The app shares the stub's address space. Running the stub's own
+	 * code (the batch loop over the op table) only makes more emulated
+	 * syscalls; its pages cannot be written. Scan the code page for
+	 * every entry point. */
+	struct rig j = rig_new(CODE(jmpreg));
+	int escaped = 0, steps = 0;
+	for (uint64_t a = 0x7fffffffe000ULL; a < 0x7fffffffe0c0ULL; a++) {
+		j.ctx->regs.rip = CODE_VA;
+		j.ctx->regs.rax = a;
+		j.ctx->regs.rbx = 0x7fffffffd000ULL;
+		j.ctx->regs.r12 = 5;
+		j.ctx->regs.rdi = 0;
+		for (int k = 0; k < 8; k++) {
+			int rc3 = sw(&j, &ev);
+			steps++;
+			if (rc3 < 0) {
+				escaped++;
+				break;
+			}
+			if (ev.kind != PEV_SYSCALL)
+				break;
+			/* A host mmap would return the address. */
+			j.ctx->regs.rax = (uint64_t)-ENOSYS;
+		}
+	}
+	CHECK(escaped == 0, "jumping into the stub's code stays emulated "
+			    "(%d steps, %d stub deaths)", steps, escaped);
+	rig_free(&j);
+	j = rig_new(CODE(storebx));
+	int wr = 0;
+	for (uint64_t a = 0x7fffffffd000ULL; a < 0x7ffffffff000ULL;
+	     a += RV_PAGE_SIZE) {
+		j.ctx->regs.rip = CODE_VA;
+		j.ctx->regs.rbx = a;
+		if (sw(&j, &ev) == 0 && ev.kind == PEV_FAULT && ev.present)
+			wr++;
+	}
+	CHECK(wr == 2, "the stub's pages are read-only to the app (%d/2)", wr);
+	rig_free(&j);
+
 	each_child(kill_new_child, &before);
 	rc = sw(&r, &ev);
 	int rc2 = sw(&r, &ev);
