@@ -28,7 +28,9 @@
 #   dyn:*, py:*     dynamic programs and python3, once the sandbox runs them
 #
 # Environment: RV, BUILD, JOBS (parallel jobs, 2), RV_TEST_TIMEOUT (seconds
-# per run, 60). A FILTER argument runs only tests whose name contains it.
+# per run, 60). A FILTER argument runs only the jobs whose line contains it:
+# jobs are lines like `prog NAME PLATFORM`, `unit NAME`, `bad`, `cli`,
+# `strace P`, `bb 1`, `sh`, `dyn`; e.g. `tests/run.sh "prog paths ptrace"`.
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
@@ -198,7 +200,7 @@ $(detail "$d/native.out")"
 	elif [ "$sst" != "$nst" ]; then
 		say "FAIL $tname: $(describe_status "$sst") (native: exit $nst): \
 $(first_err "$d/sandbox.err")
-$(tail -n +3 "$d/diff" | detail /dev/stdin)"
+$(tail -n +3 "$d/diff" | grep '^[-+]' | detail /dev/stdin)"
 	else
 		say "FAIL $tname: output differs (diff in ${d#"$BUILD"/})
 $(tail -n +3 "$d/diff" | grep '^[-+]' | detail /dev/stdin)"

@@ -21,11 +21,11 @@ int main(void)
 	tl_err("fchdir", fchdir(fd), 0);
 	getcwd(buf, sizeof(buf));
 	tl_yes("cwd is the dir", !strcmp(buf, tl_tmp("d")));
-	tl_err("relative open", close(open("file", O_RDONLY)), 0);
+	tl_err("relative open", tl_fdclose(open("file", O_RDONLY)), 0);
 	tl_err("chdir ..", chdir(".."), 0);
 	getcwd(buf, sizeof(buf));
 	tl_yes("cwd is tmpdir", !strcmp(buf, tl_tmpdir()));
-	tl_err("relative dir open", close(open("d/file", O_RDONLY)), 0);
+	tl_err("relative dir open", tl_fdclose(open("d/file", O_RDONLY)), 0);
 	tl_err("chdir /..", chdir("/.."), 0);
 	tl_say("cwd [%s]", getcwd(buf, sizeof(buf)));
 	tl_err("chdir missing", chdir("/nonexistent-rv"), ENOENT);

@@ -46,7 +46,7 @@ int main(void)
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	tl_err("stat through fd link", stat(link, &st), 0);
 	tl_yes("is regular", S_ISREG(st.st_mode));
-	tl_err("open through fd link", close(open(link, O_RDONLY)), 0);
+	tl_err("open through fd link", tl_fdclose(open(link, O_RDONLY)), 0);
 	tl_err("missing fd", access("/proc/self/fd/999", F_OK), ENOENT);
 	return tl_done();
 }

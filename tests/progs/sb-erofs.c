@@ -29,9 +29,9 @@ int main(void)
 	       chmod("/etc/passwd", st.st_mode & 07777), EROFS);
 	tl_err("rename /etc/passwd onto itself",
 	       rename("/etc/passwd", "/etc/passwd"), EROFS);
-	tl_err("open /etc/passwd O_RDONLY", close(open("/etc/passwd",
+	tl_err("open /etc/passwd O_RDONLY", tl_fdclose(open("/etc/passwd",
 						       O_RDONLY)), 0);
-	tl_err("create in /tmp", close(open(tl_tmp("f"), O_WRONLY | O_CREAT,
+	tl_err("create in /tmp", tl_fdclose(open(tl_tmp("f"), O_WRONLY | O_CREAT,
 					    0644)), 0);
 	tl_cleanup();
 	return tl_done();

@@ -107,6 +107,15 @@ static inline long tl_raw(const char *what, long r, long want)
 	return r;
 }
 
+/* Close a descriptor just opened, keeping the open's result (and errno,
+ * when it failed) for tl_err: tl_err("x", tl_fdclose(open(...)), 0). */
+static inline long tl_fdclose(long fd)
+{
+	if (fd >= 0)
+		close((int)fd);
+	return fd;
+}
+
 /* A failing call with no expected errno: say so and count it. */
 static inline void tl_fail(const char *what)
 {
