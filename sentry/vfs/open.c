@@ -1,6 +1,7 @@
 /* open(2): flag checks, O_CREAT/O_EXCL, permission, O_TRUNC, and the
  * filesystem's open hook (Linux's fs/open.c and do_last() in namei.c). */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 
@@ -147,6 +148,49 @@ static int create_and_open(struct task *t, const struct path *dir,
 	return err;
 }
 
+/* O_TMPFILE: an unnamed regular file in directory path (open(2)): made
+ * by the filesystem's create and unlinked at once, so it lives exactly as
+ * long as its descriptions. Filesystems without create: EOPNOTSUPP. */
+static int open_tmpfile(struct task *t, int dirfd, const char *path,
+			int flags, mode_t mode, struct file **out)
+{
+	static _Atomic unsigned long seq;
+	int acc = flags & O_ACCMODE;
+	if (acc != O_WRONLY && acc != O_RDWR)
+		return -EINVAL;
+	struct path dir;
+	int err = vfs_lookup(t, dirfd, path, LOOKUP_FOLLOW | LOOKUP_DIRECTORY,
+			     &dir);
+	if (err)
+		return err;
+	struct inode *di = dir.dentry->inode;
+	err = vfs_may_modify_dir(&t->cred, &dir);
+	if (!err && (!di->iops || !di->iops->create || !di->iops->unlink))
+		err = -EOPNOTSUPP;
+	if (err) {
+		path_put(&dir);
+		return err;
+	}
+	char name[32];
+	int n = snprintf(name, sizeof(name), "#%lu", atomic_fetch_add(&seq, 1));
+	uint32_t um = fs_context_umask(t->fs, -1);
+	struct dentry *d = d_alloc(dir.dentry, name, (size_t)n);
+	pthread_mutex_lock(&vfs_ns_lock);
+	err = di->iops->create(di, d, S_IFREG | (mode & 07777 & ~um), &t->cred);
+	if (!err) {
+		di->iops->unlink(di, d);
+		d_drop(d);
+	}
+	pthread_mutex_unlock(&vfs_ns_lock);
+	if (!err) {
+		struct path p = {dir.mnt, d};
+		err = open_path(&t->cred, &p, flags & ~O_TMPFILE, true, out);
+	}
+	dput(d);
+	path_put(&dir);
+	return err;
+}
+
 int vfs_openat(struct task *t, int dirfd, const char *path, int flags,
 	       mode_t mode, struct file **out)
 {
@@ -154,7 +198,8 @@ int vfs_openat(struct task *t, int dirfd, const char *path, int flags,
 	int err;
 
 	if ((flags & O_TMPFILE) == O_TMPFILE)
-		return -EOPNOTSUPP;
+		return *path ? open_tmpfile(t, dirfd, path, flags, mode, out)
+			     : -ENOENT;
 	/* open(2): O_CREAT|O_DIRECTORY is EINVAL since Linux 6.4. */
 	if ((flags & O_CREAT) && (flags & O_DIRECTORY))
 		return -EINVAL;

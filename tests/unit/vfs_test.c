@@ -475,6 +475,7 @@ static void test_tmpfs_pages(void)
 		 "no mmap of a directory");
 	file_put(f);
 
+	char path[256];
 	/* Sparse writes far out cost a few tree nodes; past 4 TiB: EFBIG. */
 	struct statfs sf0, sf1;
 	vfs_statfsat(&T, AT_FDCWD, "/tmp", 0, &sf0);
@@ -493,8 +494,25 @@ static void test_tmpfs_pages(void)
 	CHECK_EQ(sf0.f_bfree - sf1.f_bfree, 0, "page freed by truncate");
 	file_put(f);
 
+	/* O_TMPFILE: unnamed, writable, gone with its last description. */
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/tmp", O_TMPFILE | O_RDWR, 0600, &f),
+		 0, "O_TMPFILE");
+	CHECK_EQ(vfs_writev(f, &one, 1, 0), 1, "write tmpfile");
+	CHECK(vfs_file_path(f, path, sizeof(path)) > 0 &&
+		      !strncmp(path, "/tmp/#", 6) && strstr(path, " (deleted)"),
+	      "tmpfile path %s", path);
+	file_put(f);
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/tmp", O_TMPFILE | O_RDONLY, 0600,
+			    &f),
+		 -EINVAL, "O_TMPFILE read-only");
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/etc", O_TMPFILE | O_RDWR, 0600,
+			    &f),
+		 -EROFS, "O_TMPFILE on the host");
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/proc", O_TMPFILE | O_RDWR, 0600,
+			    &f),
+		 -EOPNOTSUPP, "O_TMPFILE on proc");
+
 	/* The path of an open file follows renames of its directory. */
-	char path[256];
 	vfs_mkdirat(&T, AT_FDCWD, "/tmp/r1", 0755);
 	write_path("/tmp/r1/f", O_CREAT, "x");
 	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/tmp/r1/f", O_RDONLY, 0, &f), 0,
