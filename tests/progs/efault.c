@@ -80,6 +80,23 @@ int main(void)
 	tl_val("read straddling hole", syscall(SYS_read, tfd, page + 4092, 8),
 	       4);
 	tl_say("got [%.4s]", page + 4092);
+	/* And the other way: a write from a buffer running into the hole
+	 * writes the mapped part. */
+	memcpy(page + 4092, "WXYZ", 4);
+	tl_val("write straddling hole", syscall(SYS_write, tfd, page + 4092, 8),
+	       4);
+	tl_val("file offset advanced by 4", lseek(tfd, 0, SEEK_CUR), 8);
+	/* readv stops at the first bad iovec, keeping what it read. */
+	char ok4[4];
+	struct iovec half[2] = { { ok4, 4 }, { TL_BAD1, 4 } };
+	lseek(tfd, 0, SEEK_SET);
+	tl_val("readv good then bad", syscall(SYS_readv, tfd, half, 2), 4);
+	/* Read-only memory is as bad as no memory for a kernel write. */
+	mprotect(page, 4096, PROT_READ);
+	tl_err("getrandom into read-only page",
+	       syscall(SYS_getrandom, page, 16, 0), EFAULT);
+	tl_err("read into read-only page", syscall(SYS_read, zfd, page, 16),
+	       EFAULT);
 	tl_yes("still alive", 1);
 	tl_cleanup();
 	return tl_done();
