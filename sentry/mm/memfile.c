@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sysinfo.h>
 
 #include "sentry/util.h"
 
@@ -21,6 +22,7 @@ static int mf_fd = -1;
 static uint32_t *mf_refs;       /* per page */
 static uint64_t mf_top;         /* bytes handed out by the bump pointer */
 static uint64_t mf_used_pages;  /* pages with refcount > 0 */
+static uint64_t mf_limit_pages = MEMFILE_MAX_SIZE >> RV_PAGE_SHIFT;
 static pthread_mutex_t mf_lock = PTHREAD_MUTEX_INITIALIZER;
 static void (*mf_grow_hook)(uint64_t);
 
@@ -52,7 +54,22 @@ int memfile_init(void)
 		return -errno;
 	memfile_base_ptr = base;
 	mf_refs = refs;
+	struct sysinfo si;
+	if (sysinfo(&si) == 0 && si.totalram)
+		memfile_set_limit((uint64_t)si.totalram * si.mem_unit / 4 * 3);
 	return 0;
+}
+
+void memfile_set_limit(uint64_t bytes)
+{
+	pthread_mutex_lock(&mf_lock);
+	mf_limit_pages = RV_MIN(bytes, MEMFILE_MAX_SIZE) >> RV_PAGE_SHIFT;
+	pthread_mutex_unlock(&mf_lock);
+}
+
+uint64_t memfile_limit(void)
+{
+	return mf_limit_pages << RV_PAGE_SHIFT;
 }
 
 int memfile_fd(void) { return mf_fd; }
@@ -118,6 +135,10 @@ int64_t memfile_alloc(size_t npages)
 	if (npages == 0 || npages > (MEMFILE_MAX_SIZE >> RV_PAGE_SHIFT))
 		return -ENOMEM;
 	pthread_mutex_lock(&mf_lock);
+	if (npages > mf_limit_pages - RV_MIN(mf_used_pages, mf_limit_pages)) {
+		pthread_mutex_unlock(&mf_lock);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < mf_nfree; i++) {
 		if (mf_free[i].npages < npages)
 			continue;

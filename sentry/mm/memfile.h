@@ -40,6 +40,14 @@ uint32_t memfile_refcount(uint64_t off);
 /* Resident application memory in bytes (pages with refcount > 0). */
 uint64_t memfile_used_bytes(void);
 
+/* Most application memory the sandbox may hold (bytes, rounded down to
+ * pages, at most MEMFILE_MAX_SIZE); beyond it memfile_alloc() fails with
+ * -ENOMEM, so a memory hog is killed inside the sandbox instead of the
+ * host's OOM killer taking the sentry. memfile_init() sets 3/4 of the
+ * host's RAM. */
+void memfile_set_limit(uint64_t bytes);
+uint64_t memfile_limit(void);
+
 /* Called by platforms that must be told when the file grows past what they
  * registered (KVM memory slots). Called with the new size; at most one. */
 void memfile_set_grow_hook(void (*hook)(uint64_t new_size));

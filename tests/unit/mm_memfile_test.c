@@ -65,6 +65,17 @@ int main(void)
 	      "page with two references survives one decref");
 	memfile_decref(o, 1);
 	CHECK(memfile_used_bytes() == 0, "and goes with the last");
+	/* The sandbox's memory limit. */
+	CHECK(memfile_limit() > 0, "a default limit is set (%lu MiB)",
+	      (unsigned long)(memfile_limit() >> 20));
+	memfile_set_limit(10 * 4096);
+	int64_t a = memfile_alloc(8);
+	CHECK(a >= 0 && memfile_alloc(3) == -ENOMEM,
+	      "allocation beyond the limit: ENOMEM");
+	int64_t b = memfile_alloc(2);
+	CHECK(b >= 0, "up to the limit is fine");
+	memfile_decref(a, 8);
+	memfile_decref(b, 2);
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
 }

@@ -475,6 +475,28 @@ static void test_files(void)
 			memfile_decref(shm_pages[i], 1);
 }
 
+/* Out of sandbox memory: the faulting process is killed, copies fail. */
+static void test_oom(void)
+{
+	struct mm *mm = mm_create(&fake_platform);
+	uint64_t old = memfile_limit();
+	int sig = 0, code = -1;
+	uint64_t va;
+
+	memfile_set_limit(memfile_used_bytes() + 64 * PG);
+	int64_t a = mm_mmap(mm, 0, 1024 * PG, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	for (va = a; va < (uint64_t)a + 1024 * PG && !sig; va += PG)
+		sig = mm_handle_fault(mm, va, PLATFORM_ACC_WRITE, false, &code);
+	CHECK(sig == SIGKILL && va > (uint64_t)a + 32 * PG,
+	      "memory exhausted: SIGKILL after %lu pages",
+	      (unsigned long)((va - a) / PG));
+	CHECK(mm_copy_out(mm, a + 1000 * PG, "x", 1) == -EFAULT,
+	      "copy_out with no memory left: EFAULT");
+	mm_put(mm);
+	memfile_set_limit(old);
+}
+
 /* The top-down search cache still finds holes opened above it. */
 static void test_gap_cache(void)
 {
@@ -550,6 +572,7 @@ int main(void)
 	test_fork_cow();
 	test_files();
 	test_gap_cache();
+	test_oom();
 	test_many();
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
