@@ -733,7 +733,7 @@ static int move_one(uint64_t va, uint64_t *pte, void *arg)
  * new_len. The pages move with it (no copy); they are mapped in the
  * platform again lazily at the next fault. */
 static void vma_move(struct mm *mm, size_t i, uint64_t new_addr,
-		     uint64_t new_len)
+		     uint64_t new_len, bool dontunmap)
 {
 	struct vma v = mm->vmas[i];
 	struct move m = {.mm = mm, .from = v.start, .to = new_addr,
@@ -745,8 +745,13 @@ static void vma_move(struct mm *mm, size_t i, uint64_t new_addr,
 		if (rc < 0)
 			rv_panic("mm: platform unmap failed: %d", rc);
 	}
-	vma_remove_at(mm, i); /* v keeps the references */
-	gap_cache_freed(mm, v.start, v.end);
+	if (dontunmap) {
+		/* MREMAP_DONTUNMAP: the old range stays mapped, empty. */
+		v = vma_dup(&v);
+	} else {
+		vma_remove_at(mm, i); /* v keeps the references */
+		gap_cache_freed(mm, v.start, v.end);
+	}
 	v.start = new_addr;
 	v.end = new_addr + new_len;
 	i = mm_vma_lower(mm, new_addr);
@@ -765,9 +770,6 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len,
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
-	/* MREMAP_DONTUNMAP is not supported (yet): callers fall back. */
-	if (flags & MREMAP_DONTUNMAP)
-		return -EINVAL;
 	if (old_addr & ~RV_PAGE_MASK)
 		return -EINVAL;
 	if (old_len > MM_USER_TOP || new_len > MM_USER_TOP)
@@ -776,6 +778,10 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len,
 	new_len = rv_page_up(new_len);
 	/* old_len 0 duplicates a shared mapping in Linux; not supported. */
 	if (!new_len || !old_len)
+		return -EINVAL;
+	/* mremap(2): DONTUNMAP moves without resizing. */
+	if ((flags & MREMAP_DONTUNMAP) &&
+	    (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
 		return -EINVAL;
 	if (rv_range_bad(old_addr, old_len) || old_addr + old_len > MM_USER_TOP)
 		return -EFAULT;
@@ -808,17 +814,18 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len,
 			old_len = new_len;
 		}
 		vma_isolate(mm, old_addr, old_addr + old_len, &i0, &i1);
-		vma_move(mm, i0, new_addr, new_len);
+		vma_move(mm, i0, new_addr, new_len,
+			 flags & MREMAP_DONTUNMAP);
 		ret = (int64_t)new_addr;
 		goto out;
 	}
-	if (new_len <= old_len) {
+	if (new_len <= old_len && !(flags & MREMAP_DONTUNMAP)) {
 		munmap_locked(mm, old_addr + new_len, old_addr + old_len);
 		ret = (int64_t)old_addr;
 		goto out;
 	}
 	/* Grow in place when nothing follows. */
-	if (old_addr + old_len == v->end &&
+	if (!(flags & MREMAP_DONTUNMAP) && old_addr + old_len == v->end &&
 	    new_len <= MM_USER_TOP - old_addr &&
 	    range_free(mm, v->end, old_addr + new_len - v->end, true)) {
 		size_t i = v - mm->vmas;
@@ -837,7 +844,7 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len,
 		goto out;
 	}
 	vma_isolate(mm, old_addr, old_addr + old_len, &i0, &i1);
-	vma_move(mm, i0, new_addr, new_len);
+	vma_move(mm, i0, new_addr, new_len, flags & MREMAP_DONTUNMAP);
 	ret = (int64_t)new_addr;
 out:
 	pthread_mutex_unlock(&mm->lock);

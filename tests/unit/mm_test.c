@@ -212,6 +212,18 @@ static void test_mremap_brk_madvise(void)
 			      0x300000000ULL);
 	CHECK(f == 0x300000000LL, "MREMAP_FIXED");
 
+	/* MREMAP_DONTUNMAP: data moves, the old range stays, reading zero. */
+	int64_t du = mm_mmap(mm, 0, PG, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	app_write(mm, du, 77);
+	CHECK(mm_mremap(mm, du, PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP,
+			0) == -EINVAL, "DONTUNMAP with a new size: EINVAL");
+	int64_t dn = mm_mremap(mm, du, PG, PG,
+			       MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+	CHECK(dn > 0 && dn != du && app_read(mm, dn, &v) == 0 && v == 77 &&
+		      app_read(mm, du, &v) == 0 && v == 0,
+	      "MREMAP_DONTUNMAP moves the data, keeps the old range empty");
+
 	/* brk */
 	mm_set_brk_base(mm, 0x10000000);
 	CHECK(mm_brk(mm, 0) == 0x10000000, "brk(0) gives the base");
