@@ -81,6 +81,8 @@ enum proc_kind {
 	PK_FD_DIR,
 	PK_FD_LINK,
 	PK_TASK_DIR,  /* [pid]/task: one [pid]-like directory per thread */
+	PK_FDINFO_DIR,
+	PK_FDINFO_FILE,
 };
 
 struct proc_ent {
@@ -107,6 +109,8 @@ static const struct proc_ent proc_root_ent;
 static const struct proc_ent proc_pid_ent;
 static const struct proc_ent proc_fd_dir_ent;
 static const struct proc_ent proc_fd_link_ent;
+static const struct proc_ent proc_fdinfo_dir_ent;
+static const struct proc_ent proc_fdinfo_file_ent;
 
 static struct proc_node *PN(struct inode *i)
 {
@@ -119,7 +123,9 @@ static struct inode *proc_inode(struct super_block *sb,
 	struct inode *i = inode_alloc(sb, e->mode);
 	struct proc_node *n = rv_xcalloc(1, sizeof(*n));
 	/* pid_children's "fd" row stands for the one fd-directory entry. */
-	n->ent = e->kind == PK_FD_DIR ? &proc_fd_dir_ent : e;
+	n->ent = e->kind == PK_FD_DIR	? &proc_fd_dir_ent
+		 : e->kind == PK_FDINFO_DIR ? &proc_fdinfo_dir_ent
+					    : e;
 	n->pid = pid;
 	n->fd = fd;
 	i->priv = n;
@@ -174,7 +180,7 @@ static int proc_lookup(struct inode *dir, struct dentry *parent,
 {
 	struct proc_node *n = PN(dir);
 	const struct proc_ent *e = n->ent;
-	if (e == &proc_fd_dir_ent) {
+	if (e == &proc_fd_dir_ent || e == &proc_fdinfo_dir_ent) {
 		int fd = parse_num(name);
 		struct task *t = task_find(n->pid);
 		if (!t)
@@ -184,6 +190,14 @@ static int proc_lookup(struct inode *dir, struct dentry *parent,
 		task_put(t);
 		if (!f)
 			return -ENOENT;
+		if (e == &proc_fdinfo_dir_ent) {
+			file_put(f);
+			*out = proc_dentry(parent, name,
+					   proc_inode(dir->sb,
+						      &proc_fdinfo_file_ent,
+						      n->pid, fd));
+			return 0;
+		}
 		/* Linux shows the open mode in the link's permissions. */
 		int acc = f->flags & O_ACCMODE;
 		uint32_t mode = S_IFLNK | (acc == O_RDONLY   ? 0500
@@ -363,12 +377,32 @@ struct proc_text {
 	size_t len;
 };
 
+/* /proc/[pid]/fdinfo/N (proc(5)): position, flags (octal, with
+ * O_CLOEXEC from the fd), mount id, inode number. */
+static int show_fdinfo(struct sbuf *s, struct task *t, int fd)
+{
+	struct file *f = t && t->files ? fd_get(t->files, fd) : NULL;
+	if (!f)
+		return -ENOENT;
+	unsigned int fl = f->flags;
+	if (fd_get_cloexec(t->files, fd) == 1)
+		fl |= O_CLOEXEC;
+	struct kstat st;
+	uint64_t ino = vfs_fstat(f, &st) == 0 ? st.ino : 0;
+	int64_t pos = f->pos < 0 ? 0 : f->pos;
+	sb_printf(s, "pos:\t%" PRId64 "\nflags:\t0%o\nmnt_id:\t%d\nino:\t%" PRIu64
+		     "\n",
+		  pos, fl, f->mnt ? f->mnt->id : 0, ino);
+	file_put(f);
+	return 0;
+}
+
 static int proc_open(struct inode *i, struct file *f)
 {
 	struct proc_node *n = PN(i);
 	if (S_ISDIR(i->mode))
 		return 0;
-	if (!n->ent->show)
+	if (!n->ent->show && n->ent != &proc_fdinfo_file_ent)
 		return -ENXIO;
 	if ((f->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
@@ -380,7 +414,8 @@ static int proc_open(struct inode *i, struct file *f)
 	}
 	struct sbuf s = {0};
 	sb_grow(&s, 0);
-	int err = n->ent->show(&s, t);
+	int err = n->ent == &proc_fdinfo_file_ent ? show_fdinfo(&s, t, n->fd)
+						   : n->ent->show(&s, t);
 	if (t)
 		task_put(t);
 	if (err) {
@@ -454,15 +489,16 @@ static int proc_iterate(struct file *f, struct dir_context *ctx)
 	struct proc_node *n = PN(f->inode);
 	const struct proc_ent *e = n->ent;
 	char name[32];
-	if (e == &proc_fd_dir_ent) {
+	if (e == &proc_fd_dir_ent || e == &proc_fdinfo_dir_ent) {
 		struct task *t = task_find(n->pid);
 		if (!t)
 			return -ENOENT;
 		int fd = (int)RV_MAX(ctx->pos - 2, 0);
+		unsigned char type = e == &proc_fd_dir_ent ? DT_LNK : DT_REG;
 		while (t->files && (fd = fd_next(t->files, fd)) >= 0) {
 			int l = snprintf(name, sizeof(name), "%d", fd);
 			if (ctx->emit(ctx, name, (size_t)l, 0x10000 + (uint64_t)fd,
-				      DT_LNK, fd + 3))
+				      type, fd + 3))
 				break;
 			ctx->pos = fd + 3;
 			fd++;
@@ -925,6 +961,7 @@ static const struct proc_ent pid_children[] = {
 	L("exe", link_exe),
 	L("root", link_root),
 	{"fd", S_IFDIR | 0500, PK_FD_DIR, NULL, NULL, NULL},
+	{"fdinfo", S_IFDIR | 0500, PK_FDINFO_DIR, NULL, NULL, NULL},
 	{"task", S_IFDIR | 0555, PK_TASK_DIR, NULL, NULL, NULL},
 	{0},
 };
@@ -964,6 +1001,12 @@ static const struct proc_ent proc_pid_ent = {
 };
 static const struct proc_ent proc_fd_dir_ent = {
 	"fd", S_IFDIR | 0500, PK_FD_DIR, NULL, NULL, NULL,
+};
+static const struct proc_ent proc_fdinfo_dir_ent = {
+	"fdinfo", S_IFDIR | 0500, PK_FDINFO_DIR, NULL, NULL, NULL,
+};
+static const struct proc_ent proc_fdinfo_file_ent = {
+	"fdinfo", S_IFREG | 0400, PK_FDINFO_FILE, NULL, NULL, NULL,
 };
 static const struct proc_ent proc_fd_link_ent = {
 	"fdlink", S_IFLNK | 0700, PK_FD_LINK, NULL, NULL, NULL,
