@@ -25,7 +25,8 @@
 #   bad:*           bad input to `ringvisor run` (fixtures: tests/bad/gen.sh)
 #   cli:*, strace:* the command line and --strace
 #   bb:*, sh:*      busybox applets and shell scripts, native vs sandboxed
-#   dyn:*, py:*     dynamic programs and python3, once the sandbox runs them
+#   dyn:*, real:*   dynamic programs, coreutils, python3 and gcc, once the
+#                   sandbox runs them (probed first: SKIP with the reason)
 #
 # Environment: RV, BUILD, JOBS (parallel jobs, 2), RV_TEST_TIMEOUT (seconds
 # per run, 60). A FILTER argument runs only the jobs whose line contains it:
@@ -493,6 +494,66 @@ job_dyn() {
 	fi
 }
 
+# Real programs of issue 4's acceptance: coreutils, dash, python3, gcc,
+# each script run natively and sandboxed by /bin/sh (dash, dynamic).
+# Scripts work in a fresh mktemp directory and print nothing that names it.
+job_real() {
+	local n=/dev/null i=$OUT/input t
+	local tmp='d=$(mktemp -d); trap "rm -rf $d" EXIT; cd $d;'
+	if [ "$FORK" != ok ] || [ "$DYN" != ok ]; then
+		for t in ls-l cp-a sort find tar gzip xargs-P2 python3-threads \
+			 python3-subprocess gcc; do
+			say "SKIP real:$t: ${FORK#ok}${DYN#ok}"
+		done
+		return
+	fi
+	compare_cmd real:ls-l $n /bin/sh -c "ls -lan --time-style=+%s $i/dir"
+	# Directory sizes are the filesystem's business (ext4 4096, tmpfs
+	# other), so only files show theirs.
+	local show="find . -type d -printf '%p dir %m\\n' -o \
+		-printf '%p %y %m %s %Ts\\n' | sort"
+	compare_cmd real:cp-a $n /bin/sh -c "$tmp cp -a $i/dir c && $show"
+	compare_cmd real:sort $n /bin/sh -c "sort -k2 -t' ' $i/lines | head -n 5;
+		sort -u $i/words"
+	compare_cmd real:find $n /bin/sh -c "find $i/dir -printf '%P %y %s\n' |
+		sort"
+	compare_cmd real:tar $n /bin/sh -c "$tmp tar -C $i -cf - dir |
+		tar -xf - && $show"
+	compare_cmd real:gzip $n /bin/sh -c "gzip -9 -n -c $i/lines | md5sum;
+		gzip -c $i/lines | gunzip -c | md5sum"
+	compare_cmd real:xargs-P2 $n /bin/sh -c \
+		"seq 1 40 | xargs -P2 -n3 echo | tr ' ' '\n' | sort -n | md5sum"
+	compare_cmd real:python3-threads $n /usr/bin/python3 -c '
+import threading
+n = 0
+lock = threading.Lock()
+def work():
+    global n
+    for _ in range(20000):
+        with lock:
+            n += 1
+ts = [threading.Thread(target=work) for _ in range(4)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+print(n)'
+	compare_cmd real:python3-subprocess $n /usr/bin/python3 -c '
+import subprocess, os, signal, select, socket
+print(subprocess.run(["/bin/echo", "child"], capture_output=True).stdout)
+p = subprocess.Popen(["/bin/cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+print(p.communicate(b"through a pipe")[0], p.returncode)
+a, b = socket.socketpair()
+a.send(b"ping"); print(b.recv(4))
+r, w = os.pipe(); os.write(w, b"x")
+print(select.select([r], [], [], 1)[0] == [r])
+print(subprocess.call(["/bin/sh", "-c", "kill -TERM $$"]) == -signal.SIGTERM)'
+	if command -v gcc >/dev/null; then
+		compare_cmd real:gcc $n /bin/sh -c "$tmp printf '%s\n' \
+			'#include <stdio.h>' \
+			'int main(void) { printf(\"%d\\n\", 6 * 7); return 0; }' \
+			> t.c && gcc -O1 -o t t.c && ./t"
+	fi
+}
+
 # --- dispatch ---------------------------------------------------------------
 if [ "${1:-}" = "--job" ]; then
 	shift
@@ -536,6 +597,7 @@ bb_inputs
 	for p in $PLATFORMS_ALL; do echo "strace $p"; done
 	echo "bb 1"
 	echo "bb 2"
+	echo real
 	echo sh
 	echo dyn
 	for u in "$BUILD"/unit/*; do
