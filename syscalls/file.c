@@ -571,3 +571,97 @@ long sys_fallocate(struct task *t, const uint64_t a[6])
 	file_put(f);
 	return r;
 }
+
+/* copy_file_range(2): regular files only, through a bounce buffer. With
+ * an offset pointer the file position is left alone and *off advances. */
+long sys_copy_file_range(struct task *t, const uint64_t a[6])
+{
+	int in_fd = (int)a[0], out_fd = (int)a[2];
+	uint64_t uoff_in = a[1], uoff_out = a[3];
+	size_t count = RV_MIN((size_t)a[4], VFS_MAX_RW_COUNT);
+	int64_t off_in = -1, off_out = -1;
+	long r = 0;
+	if (a[5])
+		return -EINVAL;
+	if ((uoff_in && mm_copy_in(t->mm, &off_in, uoff_in, 8)) ||
+	    (uoff_out && mm_copy_in(t->mm, &off_out, uoff_out, 8)))
+		return -EFAULT;
+	if ((uoff_in && off_in < 0) || (uoff_out && off_out < 0))
+		return -EINVAL;
+	struct file *in = fd_get(t->files, in_fd);
+	struct file *out = fd_get(t->files, out_fd);
+	struct kstat si, so;
+	if (!in || !out) {
+		r = -EBADF;
+		goto out;
+	}
+	if ((in->flags & O_ACCMODE) == O_WRONLY ||
+	    (out->flags & O_ACCMODE) == O_RDONLY || (out->flags & O_APPEND)) {
+		r = -EBADF;
+		goto out;
+	}
+	if (vfs_fstat(in, &si) || vfs_fstat(out, &so)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (S_ISDIR(si.mode) || S_ISDIR(so.mode)) {
+		r = -EISDIR;
+		goto out;
+	}
+	if (!S_ISREG(si.mode) || !S_ISREG(so.mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	/* Overlapping ranges of one file: EINVAL. */
+	if (si.dev == so.dev && si.ino == so.ino) {
+		int64_t pi = uoff_in ? off_in : in->pos;
+		int64_t po = uoff_out ? off_out : out->pos;
+		if (pi < po + (int64_t)count && po < pi + (int64_t)count) {
+			r = -EINVAL;
+			goto out;
+		}
+	}
+	size_t bsz = RV_MIN(count, (size_t)65536);
+	char *buf = rv_xmalloc(bsz ? bsz : 1);
+	size_t done = 0;
+	while (done < count) {
+		struct iovec iov = {buf, RV_MIN(bsz, count - done)};
+		ssize_t n = vfs_readv(in, &iov, 1, off_in);
+		if (n <= 0) {
+			if (n < 0 && !done)
+				r = n;
+			break;
+		}
+		struct iovec w = {buf, (size_t)n};
+		ssize_t m = vfs_writev(out, &w, 1, off_out);
+		if (m < 0) {
+			if (!done)
+				r = m;
+			if (off_in < 0)
+				vfs_llseek(in, -n, SEEK_CUR);
+			break;
+		}
+		done += (size_t)m;
+		if (off_in >= 0)
+			off_in += m;
+		if (off_out >= 0)
+			off_out += m;
+		if (m < n) {
+			if (off_in < 0)
+				vfs_llseek(in, -(n - m), SEEK_CUR);
+			break;
+		}
+	}
+	free(buf);
+	if (done)
+		r = (long)done;
+	if (r >= 0 && ((uoff_in && mm_copy_out(t->mm, uoff_in, &off_in, 8)) ||
+		       (uoff_out && mm_copy_out(t->mm, uoff_out, &off_out, 8))))
+		r = -EFAULT;
+out:
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
+}
