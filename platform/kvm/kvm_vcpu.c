@@ -825,10 +825,12 @@ static int exception(struct kvm_ctx *ctx, struct kvm_vcpu *v, int vec,
 		return 0;
 	}
 	bool lstar = r->rip == code_kva(KVM_CODE_LSTAR);
-	if (!p->syscall_ring0 &&
+	if (!p->syscall_ring0 && !p->lstar_user &&
 	    (lstar || r->rip == code_kva(KVM_CODE_CSTAR))) {
-		/* PVM: `syscall` jumped to LSTAR in ring 3 and the fetch
-		 * there faulted (so CR2 == RIP, no need to read it). */
+		/* The start-up probe on PVM: `syscall` jumped to LSTAR in
+		 * ring 3 and the fetch there faulted (CR2 == RIP). Once the
+		 * probe is done LSTAR is elsewhere and this is a plain
+		 * fault of an app jumping into the supervisor half. */
 		r->rip = r->rcx;
 		r->eflags = r->r11;
 		syscall_event(r, !lstar, ev);

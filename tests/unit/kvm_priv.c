@@ -194,6 +194,9 @@ int main(void)
 	/* The platform's own pages are invisible to the app. */
 	expect_fault("read of the guest IDT", kp_kread, kp_kread_end,
 		     0xffffff8000001000ULL, 0xffffff8000001000ULL);
+	expect_fault("jump to the ring-0 system call entry", kp_kjump,
+		     kp_kjump_end, 0xffffff8000000000ULL,
+		     0xffffff8000000000ULL);
 	expect_fault("jump into the guest ring-0 code", kp_kjump,
 		     kp_kjump_end, 0xffffff8000000020ULL,
 		     0xffffff8000000020ULL);
