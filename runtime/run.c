@@ -78,6 +78,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	int r;
 
 	rv_strace = cfg->strace;
+	rv_install_crash_handlers();
 	/* A write to a closed pipe must fail with EPIPE in the sentry, not
 	 * kill it. */
 	signal(SIGPIPE, SIG_IGN);

@@ -1,6 +1,7 @@
 /* Logging, panics and small host helpers: see util.h. */
 #include "sentry/util.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -168,4 +169,53 @@ uint64_t rv_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A fault in the sentry itself is a sentry bug: report it with a backtrace
+ * and take the sandbox down (rv_panic) rather than die silently or leave
+ * stubs and other threads half alive. */
+static void crash_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	rv_panic("sentry crashed: %s at address %p", sigdescr_np(sig),
+		 si->si_addr);
+}
+
+void *rv_thread_altstack(void)
+{
+	/* The handler must run even when the fault is a stack overflow. */
+	stack_t ss = {.ss_size = 64 << 10};
+	ss.ss_sp = malloc(ss.ss_size);
+	if (ss.ss_sp && sigaltstack(&ss, NULL) < 0) {
+		free(ss.ss_sp);
+		return NULL;
+	}
+	return ss.ss_sp;
+}
+
+void rv_thread_altstack_free(void *stack)
+{
+	stack_t ss = {.ss_flags = SS_DISABLE};
+	if (!stack)
+		return;
+	sigaltstack(&ss, NULL);
+	free(stack);
+}
+
+void rv_install_crash_handlers(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	/* AddressSanitizer reports faults itself, better. */
+	return;
+#else
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = crash_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	rv_thread_altstack();
+	for (size_t i = 0; i < RV_ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+#endif
 }

@@ -52,6 +52,13 @@ void rv_panic(const char *fmt, ...)
 				 #cond);                                     \
 	} while (0)
 
+/* Sentry faults (SIGSEGV, SIGBUS, …) become rv_panic(); every thread
+ * that may fault needs its own alternate signal stack. */
+void rv_install_crash_handlers(void);
+void *rv_thread_altstack(void);
+void rv_thread_altstack_free(void *stack);
+void rv_backtrace(void);
+
 /* Registered by the runtime: called by rv_panic() to kill every process of
  * the sandbox (stubs, gofer) before the sentry exits. */
 void rv_set_panic_hook(void (*hook)(void));

@@ -434,7 +434,9 @@ void task_run(struct task *t)
 
 static void *task_thread(void *arg)
 {
+	void *altstack = rv_thread_altstack();
 	task_run(arg);
+	rv_thread_altstack_free(altstack);
 	return NULL;
 }
 
