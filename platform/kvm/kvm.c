@@ -3,6 +3,7 @@
  * This file owns the VM: the probe, guest physical memory (the memory file
  * and the platform-private region) and the operations table. Address spaces
  * are in kvm_mmu.c, vCPUs and the guest ring-0 side in kvm_vcpu.c. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,8 +33,11 @@ static int kvm_probe(struct platform_probe *out)
 	out->usable = false;
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(out->why, sizeof(out->why), "/dev/kvm: %s",
-			 strerror(errno));
+		/* "/dev/kvm: permission denied", as the CLI prints it. */
+		int n = snprintf(out->why, sizeof(out->why), "/dev/kvm: %s",
+				 strerror(errno));
+		if (n > 10 && (size_t)n < sizeof(out->why))
+			out->why[10] = (char)tolower((unsigned char)out->why[10]);
 		return 0;
 	}
 	v = ioctl(fd, KVM_GET_API_VERSION, 0);
