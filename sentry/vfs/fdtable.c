@@ -8,7 +8,9 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
+#include "sentry/kernel/task.h"
 #include "sentry/util.h"
 #include "sentry/vfs/vfs.h"
 
@@ -78,8 +80,9 @@ void fdtable_put(struct fdtable *t)
 }
 
 /* RLIMIT_NOFILE of the calling task (the table has no owner: the limit is
- * the caller's, as in Linux's rlimit(RLIMIT_NOFILE) at allocation). Until
- * the task loop sets the per-thread limit, the Linux default applies. */
+ * the caller's, as in Linux's rlimit(RLIMIT_NOFILE) at allocation): the
+ * value the syscall layer last set on this thread, else the current
+ * task's, else Linux's default. */
 static __thread int fd_cur_limit;
 
 void fd_set_thread_limit(uint64_t lim)
@@ -89,7 +92,14 @@ void fd_set_thread_limit(uint64_t lim)
 
 static int fd_limit(void)
 {
-	return fd_cur_limit > 0 ? fd_cur_limit : FD_DEFAULT_LIMIT;
+	if (fd_cur_limit > 0)
+		return fd_cur_limit;
+	struct task *t = current;
+	if (t && t->tg) {
+		uint64_t lim = t->tg->rlim[RLIMIT_NOFILE].rlim_cur;
+		return lim > FD_NR_OPEN ? FD_NR_OPEN : (int)lim;
+	}
+	return FD_DEFAULT_LIMIT;
 }
 
 int fd_install(struct fdtable *t, struct file *f, int minfd, bool cloexec)

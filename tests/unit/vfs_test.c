@@ -748,12 +748,13 @@ static void test_fdtable(void)
 	      "close-on-exec closes only cloexec fds");
 	CHECK_EQ(fd_next(c, 1), 2, "fd_next");
 	fdtable_put(c);
-	fd_set_thread_limit(8);
+	/* The limit is the calling task's RLIMIT_NOFILE. */
+	TG.rlim[RLIMIT_NOFILE].rlim_cur = 8;
 	int last = 0, err;
 	while ((err = fd_install(t, e[0], 0, false)) >= 0)
 		last = err;
 	CHECK(err == -EMFILE && last == 7, "EMFILE at the limit (%d)", last);
-	fd_set_thread_limit(1024);
+	TG.rlim[RLIMIT_NOFILE].rlim_cur = 1024;
 	fdtable_put(t);
 	file_put(e[0]);
 	file_put(e[1]);
@@ -767,6 +768,7 @@ int main(void)
 		return 1;
 	}
 	TG.tgid = 7;
+	TG.rlim[RLIMIT_NOFILE] = (struct rlimit){1024, 4096};
 	T.tid = 7;
 	T.tg = &TG;
 	T.fs = fs_context_create_root();
