@@ -19,16 +19,6 @@
 
 extern char **environ;
 
-/* strerror() with a lower-case first letter, as error lines read. */
-static const char *errstr(int err)
-{
-	static __thread char buf[128];
-	snprintf(buf, sizeof(buf), "%s", strerror(err));
-	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
-		buf[0] = (char)(buf[0] - 'A' + 'a');
-	return buf;
-}
-
 /* Find PROG the way execvp(3) does, but inside the sandbox: a name without
  * '/' is searched in the caller's PATH. Returns 0 or -errno. */
 static int open_program(struct task *t, const char *prog, char *path,
@@ -97,7 +87,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	}
 	rv_dbg("platform %s chosen", ops->name);
 	if ((r = memfile_init()) < 0) {
-		rv_err("memory file: %s", errstr(-r));
+		rv_err("memory file: %s", rv_errstr(-r));
 		return 1;
 	}
 	rv_platform = ops->create(&err);
@@ -107,7 +97,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	}
 	rv_dbg("platform %s started", ops->name);
 	if ((r = vfs_init(cfg->root)) < 0) {
-		rv_err("root %s: %s", cfg->root, errstr(-r));
+		rv_err("root %s: %s", cfg->root, rv_errstr(-r));
 		return 1;
 	}
 	rv_dbg("filesystems mounted");
@@ -126,7 +116,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	struct file *exe = NULL;
 	r = open_program(init, argv[0], path, sizeof(path), &exe);
 	if (r < 0) {
-		rv_err("exec %s: %s", path, errstr(-r));
+		rv_err("exec %s: %s", path, rv_errstr(-r));
 		return r == -ENOENT || r == -ENOTDIR ? 127 : 126;
 	}
 	file_put(exe);
@@ -137,9 +127,9 @@ int runtime_run(const struct run_config *cfg, char **argv)
 			  sizeof(errbuf));
 	if (r != -RV_EJUSTRETURN) {
 		if (errbuf[0])
-			rv_err("exec %s: %s: %s", path, errstr(-r), errbuf);
+			rv_err("exec %s: %s: %s", path, rv_errstr(-r), errbuf);
 		else
-			rv_err("exec %s: %s", path, errstr(-r));
+			rv_err("exec %s: %s", path, rv_errstr(-r));
 		return r == -ENOENT || r == -ENOTDIR ? 127 : 126;
 	}
 
@@ -147,7 +137,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	pthread_t fwd_thread;
 	pthread_create(&fwd_thread, NULL, signal_forwarder, &fwd);
 	if ((r = kernel_start_task(init)) < 0) {
-		rv_err("cannot start the first task: %s", errstr(-r));
+		rv_err("cannot start the first task: %s", rv_errstr(-r));
 		return 1;
 	}
 	int status = kernel_wait_sandbox();

@@ -219,3 +219,14 @@ void rv_install_crash_handlers(void)
 		sigaction(sigs[i], &sa, NULL);
 #endif
 }
+
+const char *rv_errstr(int err)
+{
+	static __thread char buf[128];
+	snprintf(buf, sizeof(buf), "%s", strerror(err));
+	/* "No such file or directory" -> "no such file or directory", but
+	 * leave acronyms ("RPC struct is bad") alone. */
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}

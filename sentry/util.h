@@ -38,6 +38,9 @@ extern const char *rv_progname; /* "ringvisor" */
 
 /* A user-facing error: "ringvisor: <msg>" on stderr. */
 void rv_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* strerror() in lower case, as error lines read: "exec /x: no such file or
+ * directory". Thread-local buffer. */
+const char *rv_errstr(int err);
 /* Only with --debug: "ringvisor[debug]: <msg>". */
 void rv_dbg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Sentry bug: message, backtrace of all sentry threads, kill the sandbox,
