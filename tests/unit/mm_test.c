@@ -487,6 +487,61 @@ static void test_files(void)
 			memfile_decref(shm_pages[i], 1);
 }
 
+/* Threads share an mm: faults, copies, mmap/munmap and mprotect race. */
+static struct mm *race_mm;
+static int64_t race_shared;
+static _Atomic int race_bad;
+
+static void *race_thread(void *arg)
+{
+	long id = (long)arg;
+	uint8_t v;
+
+	for (int it = 0; it < 300; it++) {
+		/* Everyone faults the same fresh pages. */
+		for (int k = 0; k < 16; k++) {
+			uint64_t a = race_shared + k * PG + id;
+			if (app_write(race_mm, a, (uint8_t)id) != 0 ||
+			    app_read(race_mm, a, &v) != 0 || v != id)
+				race_bad++;
+		}
+		/* A private mapping of one's own, copied into and out of. */
+		int64_t m = mm_mmap(race_mm, 0, 4 * PG, PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+		char buf[64], back[64];
+		memset(buf, 'a' + id, sizeof(buf));
+		if (m < 0 || mm_copy_out(race_mm, m + PG - 10, buf, 64) != 0 ||
+		    mm_copy_in(race_mm, back, m + PG - 10, 64) != 0 ||
+		    memcmp(buf, back, 64) != 0)
+			race_bad++;
+		mm_mprotect(race_mm, m, PG, PROT_READ);
+		if (app_read(race_mm, m + 1, &v) != 0)
+			race_bad++;
+		mm_munmap(race_mm, m, 4 * PG);
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	pthread_t th[4];
+
+	race_mm = mm_create(&fake_platform);
+	for (int round = 0; round < 5; round++) {
+		race_shared = mm_mmap(race_mm, 0, 16 * PG,
+				      PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+		for (long i = 0; i < 4; i++)
+			pthread_create(&th[i], NULL, race_thread, (void *)i);
+		for (int i = 0; i < 4; i++)
+			pthread_join(th[i], NULL);
+		mm_munmap(race_mm, race_shared, 16 * PG);
+	}
+	CHECK(race_bad == 0, "4 threads racing on one mm (%d errors)",
+	      race_bad);
+	mm_put(race_mm);
+}
+
 /* Out of sandbox memory: the faulting process is killed, copies fail. */
 static void test_oom(void)
 {
@@ -585,6 +640,7 @@ int main(void)
 	test_files();
 	test_gap_cache();
 	test_oom();
+	test_threads();
 	test_many();
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;

@@ -5,6 +5,7 @@
 #define RV_TEST_MM_TESTLIB_H
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,8 @@ static struct {
 	uint64_t last_map_va, last_map_len;
 } fake;
 
+static pthread_mutex_t fake_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static struct fake_pte *fake_slot(struct fake_as *as, uint64_t va, bool add)
 {
 	uint64_t h = (va >> 12) * 0x9e3779b97f4a7c15ULL;
@@ -82,6 +85,7 @@ static void fake_as_destroy(struct platform_as *a)
 static int fake_as_map(struct platform_as *a, uint64_t va, uint64_t len,
 		       uint64_t off, int prot)
 {
+	pthread_mutex_lock(&fake_lock);
 	fake.maps++;
 	fake.last_map_va = va;
 	fake.last_map_len = len;
@@ -92,27 +96,32 @@ static int fake_as_map(struct platform_as *a, uint64_t va, uint64_t len,
 		p->off = off + o;
 		p->prot = prot | 0x100; /* 0x100: mapped */
 	}
+	pthread_mutex_unlock(&fake_lock);
 	return 0;
 }
 static int fake_as_unmap(struct platform_as *a, uint64_t va, uint64_t len)
 {
+	pthread_mutex_lock(&fake_lock);
 	fake.unmaps++;
 	for (uint64_t o = 0; o < len; o += 4096) {
 		struct fake_pte *p = fake_slot((struct fake_as *)a, va + o, 0);
 		if (p)
 			p->prot = 0;
 	}
+	pthread_mutex_unlock(&fake_lock);
 	return 0;
 }
 static int fake_as_protect(struct platform_as *a, uint64_t va, uint64_t len,
 			   int prot)
 {
+	pthread_mutex_lock(&fake_lock);
 	fake.protects++;
 	for (uint64_t o = 0; o < len; o += 4096) {
 		struct fake_pte *p = fake_slot((struct fake_as *)a, va + o, 0);
 		if (p && p->prot)
 			p->prot = prot | 0x100;
 	}
+	pthread_mutex_unlock(&fake_lock);
 	return 0;
 }
 static const struct platform_ops fake_ops = {
@@ -133,17 +142,21 @@ static int app_access(struct mm *mm, uint64_t va, bool write, uint8_t *val)
 {
 	struct fake_as *as = (struct fake_as *)mm_platform_as(mm);
 	for (int tries = 0; tries < 4; tries++) {
+		pthread_mutex_lock(&fake_lock);
 		struct fake_pte *p = fake_slot(as, va & ~4095ULL, 0);
-		if (p && p->prot && (p->prot & (write ? PROT_WRITE : PROT_READ))) {
+		int prot = p ? p->prot : 0;
+		if (prot & (write ? PROT_WRITE : PROT_READ)) {
 			uint8_t *m = memfile_ptr(p->off + (va & 4095));
 			if (write)
 				*m = *val;
 			else
 				*val = *m;
+			pthread_mutex_unlock(&fake_lock);
 			return 0;
 		}
+		pthread_mutex_unlock(&fake_lock);
 		int code = 0;
-		int sig = mm_handle_fault(mm, va, 0, p && p->prot, &code);
+		int sig = mm_handle_fault(mm, va, 0, prot != 0, &code);
 		if (sig)
 			return sig;
 	}
