@@ -398,6 +398,18 @@ static void test_rename(void)
 			       0),
 		 0, "and back");
 	CHECK_EQ(st("/mode644", &k), -ENOENT, "whiteout after move back");
+	/* Two walks give two overlay dentries: the overlay itself must see
+	 * one file and a directory's own subtree. */
+	CHECK_EQ(vfs_renameat2(&T, AT_FDCWD, "/hl1", AT_FDCWD, "/hl2", 0), 0,
+		 "rename onto another link of the same file");
+	CHECK(st("/hl1", &k) == 0 && st("/hl2", &k) == 0, "both names stay");
+	CHECK_EQ(vfs_mkdirat(&T, AT_FDCWD, "/own", 0755), 0, "mkdir own");
+	CHECK_EQ(vfs_mkdirat(&T, AT_FDCWD, "/own/sub", 0755), 0, "own/sub");
+	CHECK_EQ(vfs_renameat2(&T, AT_FDCWD, "/own", AT_FDCWD, "/own/sub/x",
+			       0),
+		 -EINVAL, "rename into own subtree");
+	CHECK_EQ(vfs_renameat2(&T, AT_FDCWD, "/d1", AT_FDCWD, "/d1/x9", 0),
+		 -EINVAL, "lower dir into own subtree: EINVAL before EXDEV");
 	/* Directories with a lower part: EXDEV (no redirect_dir). */
 	CHECK_EQ(vfs_renameat2(&T, AT_FDCWD, "/d1", AT_FDCWD, "/d9", 0), -EXDEV,
 		 "rename merged dir");

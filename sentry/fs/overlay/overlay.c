@@ -476,6 +476,19 @@ static int ovl_rename(struct inode *odir, struct dentry *od,
 	int err;
 
 	(void)flags; /* RENAME_NOREPLACE: checked by the VFS */
+	/* The VFS compares dentries and inodes by address; overlay dentries
+	 * are not cached, so two walks to one file give two of each. Compare
+	 * files by overlay inode number (one per file) instead. */
+	if (nd->inode && nd->inode->ino == od->inode->ino)
+		return 0; /* rename(2): two names of one file, nothing done */
+	if (isdir) {
+		for (struct dentry *p = nd->parent;; p = p->parent) {
+			if (p->inode->ino == od->inode->ino)
+				return -EINVAL; /* into its own subtree */
+			if (p->parent == p)
+				break;
+		}
+	}
 	if (isdir) {
 		err = ovl_refresh(od);
 		if (err)
