@@ -183,9 +183,25 @@ int kvm_cpu_setup_vm(struct kvm_platform *p, const char **err)
 		n *= 2;
 	}
 	cpuid_filter(p);
-	rv_dbg("kvm: app sees XCR0 %#llx (xsave %u bytes), cr4 %#llx",
-	       (unsigned long long)p->xcr0, p->xsave_len,
-	       (unsigned long long)p->cr4);
+	if (rv_debug) {
+		uint32_t l1c = 0, l1d = 0, l7b = 0, l7c = 0, l7d = 0;
+		for (uint32_t i = 0; i < p->cpuid->nent; i++) {
+			struct kvm_cpuid_entry2 *e = &p->cpuid->entries[i];
+			if (e->function == 1) {
+				l1c = e->ecx;
+				l1d = e->edx;
+			} else if (e->function == 7 && e->index == 0) {
+				l7b = e->ebx;
+				l7c = e->ecx;
+				l7d = e->edx;
+			}
+		}
+		rv_dbg("kvm: app sees CPUID.1 ecx %#x edx %#x, CPUID.7 ebx %#x "
+		       "ecx %#x edx %#x, XCR0 %#llx (FPU state %u bytes), "
+		       "guest CR4 %#llx",
+		       l1c, l1d, l7b, l7c, l7d, (unsigned long long)p->xcr0,
+		       p->xsave_len, (unsigned long long)p->cr4);
+	}
 	return 0;
 }
 
