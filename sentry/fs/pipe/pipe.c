@@ -5,9 +5,11 @@
  * read returns what is there (at least one byte), 0 once every writer has
  * closed. A write with no reader left is EPIPE (the caller raises SIGPIPE).
  *
- * Blocking: one mutex and two condition variables per pipe; every wait
- * goes through pipe_wait() so that it can become interruptible by signals
- * in one place. */
+ * Blocking: a task sleeps on the pipe's wait queue (kernel/waitq.h), so a
+ * signal interrupts it (-ERESTARTSYS, or the bytes already moved) and
+ * poll/select/epoll see the pipe's readiness; threads that are not tasks
+ * (the sentry's own, unit tests) fall back to condition variables. Every
+ * wait goes through pipe_wait(). */
 #include "sentry/fs/pipe/pipe.h"
 
 #include <fcntl.h>
@@ -16,9 +18,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include <sys/epoll.h>
+
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/waitq.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
+#include "syscalls/table.h"
 
 #define PIPEFS_MAGIC 0x50495045
 #ifndef O_NOTIFICATION_PIPE
@@ -28,6 +34,7 @@
 struct pipe {
 	_Atomic int refs;
 	pthread_mutex_t lock;
+	struct waitq wq;           /* tasks: EPOLLIN / EPOLLOUT waiters */
 	pthread_cond_t rd_wait, wr_wait, open_wait;
 	char *buf;
 	size_t head, len;          /* ring: data at [head, head+len) mod cap */
@@ -49,6 +56,7 @@ static struct pipe *pipe_alloc(void)
 	pthread_cond_init(&p->rd_wait, NULL);
 	pthread_cond_init(&p->wr_wait, NULL);
 	pthread_cond_init(&p->open_wait, NULL);
+	waitq_init(&p->wq);
 	p->buf = rv_xmalloc(PIPE_CAPACITY);
 	return p;
 }
@@ -65,11 +73,68 @@ static void pipe_put(struct pipe *p)
 	free(p);
 }
 
-/* The one place a pipe blocks. Called and returns with p->lock held. */
-static int pipe_wait(struct pipe *p, pthread_cond_t *cv)
+/* What a sleeper waits for; evaluated under p->lock. */
+enum pipe_cond { PC_READ, PC_WRITE, PC_OPEN_R, PC_OPEN_W };
+
+struct pipe_waiter {
+	struct pipe *p;
+	enum pipe_cond what;
+	size_t need;     /* PC_WRITE: bytes of space wanted */
+	unsigned seen;   /* PC_OPEN_*: the other side's open count */
+};
+
+static bool pipe_cond_locked(struct pipe_waiter *w)
 {
-	pthread_cond_wait(cv, &p->lock);
-	return 0;
+	struct pipe *p = w->p;
+	switch (w->what) {
+	case PC_READ:
+		return p->len > 0 || p->writers == 0;
+	case PC_WRITE:
+		return p->readers == 0 || PIPE_CAPACITY - p->len >= w->need;
+	case PC_OPEN_R:
+		return p->writers > 0 || p->wr_opens != w->seen;
+	case PC_OPEN_W:
+		return p->readers > 0 || p->rd_opens != w->seen;
+	}
+	return true;
+}
+
+static bool pipe_cond(void *arg)
+{
+	struct pipe_waiter *w = arg;
+	pthread_mutex_lock(&w->p->lock);
+	bool r = pipe_cond_locked(w);
+	pthread_mutex_unlock(&w->p->lock);
+	return r;
+}
+
+/* The one place a pipe blocks, until w's condition may hold. Called and
+ * returns with p->lock held. 0, or -EINTR when a signal is pending. */
+static int pipe_wait(struct pipe_waiter *w, pthread_cond_t *cv)
+{
+	struct pipe *p = w->p;
+	struct task *t = current;
+	if (!t) {
+		pthread_cond_wait(cv, &p->lock);
+		return 0;
+	}
+	uint32_t ev = w->what == PC_WRITE ? EPOLLOUT : EPOLLIN;
+	pthread_mutex_unlock(&p->lock);
+	int r = waitq_wait_event(t, &p->wq, ev, pipe_cond, w, NULL);
+	pthread_mutex_lock(&p->lock);
+	return r == -EINTR ? -EINTR : 0;
+}
+
+/* Readiness changed: wake condition-variable sleepers and tasks. Called
+ * without p->lock (waitq callbacks may poll the pipe). */
+static void pipe_wake(struct pipe *p, uint32_t mask)
+{
+	pthread_mutex_lock(&p->lock);
+	pthread_cond_broadcast(&p->rd_wait);
+	pthread_cond_broadcast(&p->wr_wait);
+	pthread_cond_broadcast(&p->open_wait);
+	pthread_mutex_unlock(&p->lock);
+	waitq_wake(&p->wq, mask);
 }
 
 static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt,
@@ -81,6 +146,7 @@ static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt,
 	ssize_t r;
 	if (want == 0)
 		return 0;
+	struct pipe_waiter w = {p, PC_READ, 0, 0};
 	pthread_mutex_lock(&p->lock);
 	while (p->len == 0) {
 		if (p->writers == 0) {
@@ -91,9 +157,10 @@ static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt,
 			r = -EAGAIN;
 			goto out;
 		}
-		r = pipe_wait(p, &p->rd_wait);
-		if (r)
+		if (pipe_wait(&w, &p->rd_wait)) {
+			r = -RV_ERESTARTSYS;
 			goto out;
+		}
 	}
 	size_t n = RV_MIN(want, p->len), done = 0;
 	while (done < n) {
@@ -105,8 +172,10 @@ static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt,
 	}
 	if (p->len == 0)
 		p->head = 0;
-	pthread_cond_broadcast(&p->wr_wait);
 	r = (ssize_t)done;
+	pthread_mutex_unlock(&p->lock);
+	pipe_wake(p, EPOLLOUT | EPOLLWRNORM);
+	return r;
 out:
 	pthread_mutex_unlock(&p->lock);
 	return r;
@@ -144,15 +213,23 @@ static ssize_t pipe_write(struct file *f, const struct iovec *iov,
 		size_t space = PIPE_CAPACITY - p->len;
 		size_t left = len - done;
 		/* PIPE_BUF atomicity: a small write goes in whole or waits. */
-		bool fits = left <= PIPE_BUF ? space >= left : space > 0;
-		if (!fits) {
+		size_t need = left <= PIPE_BUF ? left : 1;
+		if (space < need) {
 			if (f->flags & O_NONBLOCK) {
 				err = -EAGAIN;
 				break;
 			}
-			err = pipe_wait(p, &p->wr_wait);
-			if (err)
+			struct pipe_waiter w = {p, PC_WRITE, need, 0};
+			/* Readers must see what is already in. */
+			if (done) {
+				pthread_mutex_unlock(&p->lock);
+				pipe_wake(p, EPOLLIN | EPOLLRDNORM);
+				pthread_mutex_lock(&p->lock);
+			}
+			if (pipe_wait(&w, &p->wr_wait)) {
+				err = -RV_ERESTARTSYS;
 				break;
+			}
 			continue;
 		}
 		size_t n = RV_MIN(left, space);
@@ -162,6 +239,8 @@ static ssize_t pipe_write(struct file *f, const struct iovec *iov,
 	}
 out:
 	pthread_mutex_unlock(&p->lock);
+	if (done)
+		pipe_wake(p, EPOLLIN | EPOLLRDNORM);
 	if (done)
 		return (ssize_t)done;
 	return err;
@@ -190,15 +269,40 @@ static void pipe_release(struct file *f)
 		p->readers--;
 	if (acc == O_WRONLY || acc == O_RDWR)
 		p->writers--;
-	pthread_cond_broadcast(&p->rd_wait);
-	pthread_cond_broadcast(&p->wr_wait);
 	pthread_mutex_unlock(&p->lock);
+	pipe_wake(p, 0);
 	pipe_put(p);
+}
+
+/* pipe_poll() in Linux: readable with data or no writer left (HUP);
+ * writable with room for PIPE_BUF bytes; ERR with no reader. */
+static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
+{
+	struct pipe *p = f->priv;
+	unsigned int mask = 0;
+	int acc = f->flags & O_ACCMODE;
+	poll_wait(&p->wq, pt);
+	pthread_mutex_lock(&p->lock);
+	if (acc == O_RDONLY || acc == O_RDWR) {
+		if (p->len)
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!p->writers && p->wr_opens)
+			mask |= EPOLLHUP;
+	}
+	if (acc == O_WRONLY || acc == O_RDWR) {
+		if (PIPE_CAPACITY - p->len >= PIPE_BUF)
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		if (!p->readers)
+			mask |= EPOLLERR;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return mask;
 }
 
 static const struct file_operations pipe_fops = {
 	.read = pipe_read,
 	.write = pipe_write,
+	.poll = pipe_poll,
 	.ioctl = pipe_ioctl,
 	.release = pipe_release,
 };
@@ -261,10 +365,18 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 		p->readers++;
 		p->rd_opens++;
 		pthread_cond_broadcast(&p->open_wait);
-		unsigned seen = p->wr_opens;
-		while (!(f->flags & O_NONBLOCK) && p->writers == 0 &&
-		       p->wr_opens == seen)
-			pipe_wait(p, &p->open_wait);
+		struct pipe_waiter w = {p, PC_OPEN_R, 0, p->wr_opens};
+		pthread_mutex_unlock(&p->lock);
+		pipe_wake(p, EPOLLIN);
+		pthread_mutex_lock(&p->lock);
+		while (!(f->flags & O_NONBLOCK) && !pipe_cond_locked(&w)) {
+			if (pipe_wait(&w, &p->open_wait)) {
+				err = -RV_ERESTARTSYS;
+				break;
+			}
+		}
+		if (err)
+			p->readers--;
 	} else if (acc == O_WRONLY) {
 		if ((f->flags & O_NONBLOCK) && p->readers == 0) {
 			err = -ENXIO;
@@ -272,9 +384,18 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 			p->writers++;
 			p->wr_opens++;
 			pthread_cond_broadcast(&p->open_wait);
-			unsigned seen = p->rd_opens;
-			while (p->readers == 0 && p->rd_opens == seen)
-				pipe_wait(p, &p->open_wait);
+			struct pipe_waiter w = {p, PC_OPEN_W, 0, p->rd_opens};
+			pthread_mutex_unlock(&p->lock);
+			pipe_wake(p, EPOLLIN);
+			pthread_mutex_lock(&p->lock);
+			while (!pipe_cond_locked(&w)) {
+				if (pipe_wait(&w, &p->open_wait)) {
+					err = -RV_ERESTARTSYS;
+					break;
+				}
+			}
+			if (err)
+				p->writers--;
 		}
 	} else {
 		p->readers++;
@@ -284,6 +405,7 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 		pthread_cond_broadcast(&p->open_wait);
 	}
 	pthread_mutex_unlock(&p->lock);
+	pipe_wake(p, 0);
 	if (err) {
 		pipe_put(p);
 		return err;
