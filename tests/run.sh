@@ -52,8 +52,8 @@ if [ "${1:-}" != "--job" ]; then
 fi
 PLATFORMS_ALL="ptrace kvm"
 
-# Run one command under `timeout`, stdin from $3, stdout/stderr to $2.out
-# and $2.err, exit status to $2.st.
+# run_to PREFIX STDIN CMD...: run CMD under `timeout`, stdout and stderr to
+# PREFIX.out and PREFIX.err, exit status to PREFIX.st.
 run_to() {
 	local prefix=$1 in=$2
 	shift 2
@@ -64,11 +64,14 @@ run_to() {
 	echo $? > "$prefix.st"
 }
 
-# "exit N" or "killed by SIGX" or "timed out"; for FAIL lines.
+# "exit N", "exit 139 (SIGSEGV)" or "timed out"; for FAIL lines. (A run
+# still alive 5 s after the timeout is SIGKILLed: 137.)
 describe_status() {
 	local st=$1
-	if [ "$st" = 124 ] || [ "$st" = 137 ]; then
+	if [ "$st" = 124 ]; then
 		echo "timed out after ${TMO}s"
+	elif [ "$st" -gt 128 ] 2>/dev/null && [ "$st" -lt 160 ]; then
+		echo "exit $st (SIG$(kill -l $((st - 128)) 2>/dev/null))"
 	else
 		echo "exit $st"
 	fi
