@@ -55,7 +55,7 @@ static void install(struct mm *mm, uint64_t va, uint64_t off)
 
 	RV_BUG_ON(*e);
 	*e = off | PTE_PRESENT;
-	mm->rss_pages++;
+	__atomic_fetch_add(&mm->rss_pages, 1, __ATOMIC_RELAXED); /* /proc reads it unlocked */
 }
 
 /* Mappings of a file whose pages live in the memory file (tmpfs, memfd):

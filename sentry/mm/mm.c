@@ -315,7 +315,7 @@ static int zap_one(uint64_t va, uint64_t *pte, void *arg)
 	}
 	page_batch_add(&z->dec, pte_off(*pte));
 	*pte = 0;
-	z->mm->rss_pages--;
+	__atomic_fetch_sub(&z->mm->rss_pages, 1, __ATOMIC_RELAXED);
 	return 0;
 }
 
