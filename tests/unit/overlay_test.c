@@ -66,7 +66,7 @@ static void make_fixture(void)
 		exit(1);
 	}
 	sh("cd %s && mkdir -p tmp proc dev etc usr/share/doc/a d1 d2 d3 "
-	   "emptydir && printf 'root:x:0:0\\n' > etc/passwd && "
+	   "emptydir gone dm && echo g > gone/g && echo m > dm/m && printf 'root:x:0:0\\n' > etc/passwd && "
 	   "echo localhost > etc/hosts && echo one > usr/share/doc/a/1 && "
 	   "echo two > usr/share/doc/a/2 && echo bee > usr/share/doc/b && "
 	   "echo cee > usr/share/doc/c && echo x > d1/x && echo y > d1/y && "
@@ -504,6 +504,30 @@ static void test_stale_cwd(void)
 		      has_name(&l, "share"),
 	      "cwd lists: %s", l.names);
 	CHECK_EQ(read_path("/usr/rel", buf, sizeof(buf)), 1, "rel via abs");
+	/* A cwd whose directory was removed and another made at its name
+	 * is a deleted directory, as on Linux. */
+	CHECK_EQ(vfs_chdir(&T, AT_FDCWD, "/gone"), 0, "chdir gone");
+	CHECK_EQ(vfs_unlinkat(&T, AT_FDCWD, "/gone/g", 0), 0, "unlink g");
+	CHECK_EQ(vfs_unlinkat(&T, AT_FDCWD, "/gone", AT_REMOVEDIR), 0,
+		 "rmdir gone");
+	CHECK_EQ(vfs_mkdirat(&T, AT_FDCWD, "/gone", 0755), 0, "mkdir gone");
+	CHECK_EQ(list_dir(".", &l), -ENOENT, "list deleted cwd");
+	CHECK_EQ(write_path("x", O_CREAT, "x"), -ENOENT,
+		 "create in deleted cwd");
+	CHECK_EQ(list_dir("/gone", &l), 0, "list new gone");
+	CHECK_EQ(l.count, 0, "new gone is empty");
+	/* The same with a merged directory (its upper part removed). */
+	CHECK_EQ(vfs_chdir(&T, AT_FDCWD, "/dm"), 0, "chdir dm");
+	CHECK_EQ(write_path("/dm/new", O_CREAT, "n"), 0, "copy dm up");
+	CHECK_EQ(list_dir(".", &l), 0, "cwd adopts the upper dm");
+	CHECK(l.count == 2, "dm lists: %s", l.names);
+	CHECK_EQ(vfs_unlinkat(&T, AT_FDCWD, "/dm/new", 0), 0, "unlink new");
+	CHECK_EQ(vfs_unlinkat(&T, AT_FDCWD, "/dm/m", 0), 0, "unlink m");
+	CHECK_EQ(vfs_unlinkat(&T, AT_FDCWD, "/dm", AT_REMOVEDIR), 0,
+		 "rmdir dm");
+	CHECK_EQ(list_dir(".", &l), -ENOENT, "list deleted merged cwd");
+	struct kstat k;
+	CHECK_EQ(st("m", &k), -ENOENT, "lower child of deleted cwd");
 	CHECK_EQ(vfs_chdir(&T, AT_FDCWD, "/"), 0, "chdir /");
 }
 

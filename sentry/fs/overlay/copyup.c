@@ -240,7 +240,13 @@ int ovl_refresh(struct dentry *d)
 {
 	struct ovl_inode *oi = OI(d->inode);
 	struct ovl_sb *ovs = OVS(d->inode->sb);
-	if (ovl_upper(oi) || d->parent == d)
+	struct dentry *cur = ovl_upper(oi);
+	/* A removed directory stays removed (its lower part must not show
+	 * through again); a removed file stays usable through its open
+	 * files, as on Linux. */
+	if (cur)
+		return cur->dead && d_is_dir(cur) ? -ENOENT : 0;
+	if (d->parent == d)
 		return 0;
 	uint64_t gen = atomic_load(&ovs->gen);
 	if (atomic_load(&oi->gen) == gen)
@@ -254,10 +260,14 @@ int ovl_refresh(struct dentry *d)
 		atomic_store(&oi->gen, gen);
 		return 0;
 	}
-	/* Made through another dentry of the same file: adopt it. A
-	 * whiteout, or another file since put there, means this one was
-	 * removed. */
-	if (ovl_is_whiteout(u) || !same_type(u, d->inode)) {
+	/* The copy-up of this file made through another dentry (its origin
+	 * is this file's inode number): adopt it. A whiteout, or another
+	 * file since made there (over a whiteout, with no origin), means
+	 * this one was removed. */
+	uint64_t origin = 0;
+	ovl_meta_get(ovs, u->inode->ino, &origin, NULL);
+	if (ovl_is_whiteout(u) || !same_type(u, d->inode) ||
+	    origin != d->inode->ino) {
 		dput(u);
 		return -ENOENT;
 	}
