@@ -5,12 +5,20 @@
  * Every step is harmless on a writable / (no truncation, no unlink of a
  * real file), and the program refuses to go on if / turns out writable:
  * run natively by mistake, it must not damage the host. */
+#include <sys/vfs.h>
 #include "testlib.h"
 
 int main(void)
 {
 	struct stat st;
+	struct statfs sf;
 
+	/* Once the gofer issue's overlay is the root, / is writable by
+	 * design and sb-ov-root tests it: skip (77, see tests/run.sh). */
+	if (statfs("/", &sf) == 0 && sf.f_type == 0x794c7630) {
+		tl_say("/ is an overlay: EROFS no longer applies");
+		return 77;
+	}
 	if (access("/etc", W_OK) == 0) {
 		tl_say("/etc is writable: not in a sandbox, refusing to run");
 		return 2;
