@@ -10,10 +10,12 @@
  *   [0, 0x800000000000)              the app (user pages, written by as_map)
  *   KVM_KVA_BASE + x                 private offset x, supervisor only
  *
- * The guest runs no kernel: every exception and every system call leaves
- * the guest through an `out` in a one-instruction ring-0 stub, and the host
- * returns to the app by pointing the vCPU at an `iretq` with a frame it
- * wrote. See kvm_vcpu.c for why this is the cheapest design on PVM. */
+ *   KVM_USTUB_VA                     the PVM system call stub, user RX
+ *
+ * The guest runs no kernel: exceptions leave through an `out` in a ring-0
+ * stub and system calls through an `out` at LSTAR (ring 0 on hardware
+ * KVM, ring 3 on PVM); the host returns by writing registers and, from
+ * ring 0, an iretq frame. kvm_vcpu.c says why this is cheapest. */
 #ifndef RV_PLATFORM_KVM_IMPL_H
 #define RV_PLATFORM_KVM_IMPL_H
 

@@ -1,22 +1,27 @@
 /* vCPUs: guest set-up, entering the app and decoding why it stopped.
  *
- * The guest has no kernel. Its ring 0 is a page of one-instruction stubs:
- * every IDT vector (all on IST1) and the SYSCALL entry execute `out PORT, al`
- * (which changes no register) and so leave KVM_RUN with the app's registers
- * intact in kvm_run (KVM_CAP_SYNC_REGS) and the exception frame on the
- * vCPU's stack page, which the host reads directly. To resume, the host
- * writes an iretq frame with the sentry's registers on that stack and
- * points the vCPU at an `iretq` stub. Transitions per system call:
- *   PVM:      syscall jumps to LSTAR in ring 3 and faults (ring 3 -> 0),
- *             `out` (exit to host and back), iretq (ring 0 -> 3)
- *   hardware: syscall (ring 3 -> 0, cheap), `out`, iretq
- * That is the minimum with the app in ring 3 and the sentry on the host:
- * one way in, one exit, one way out; nothing else runs in the guest.
+ * The guest has no kernel. Its ring 0 is a page of tiny stubs: every IDT
+ * vector (all on IST1) executes `out <vector>, %al`, which changes no
+ * register, so the exit carries the app's registers in kvm_run
+ * (KVM_CAP_SYNC_REGS) and the exception frame sits on the vCPU's stack
+ * page, which the host reads directly. To resume after an exception the
+ * host writes an iretq frame with the sentry's registers on that page and
+ * points the vCPU at an `iretq` stub (or at the apply stub, kvm_mmu.c).
  *
- * On PVM `syscall` stays in ring 3 and jumps to LSTAR, which is on a
- * supervisor-only page, so it raises #PF with RIP == CR2 == LSTAR: that
- * fault *is* the system call (user RIP in RCX, RFLAGS in R11). Which of the
- * two happens is probed at create with a tiny guest. */
+ * System calls, chosen by a probe at create (kvm_probe_syscall):
+ *  - hardware KVM: `syscall` reaches ring 0 at LSTAR, a supervisor-only
+ *    `out`; return by iretq. Transitions: ring 3->0 (cheap), one exit,
+ *    ring 0->3.
+ *  - PVM: `syscall` jumps to LSTAR without leaving ring 3. LSTAR is then
+ *    a user stub in the last user page (KVM_USTUB_VA) whose `out` the TSS
+ *    I/O bitmap allows to ring 3 for that one port: one exit straight from
+ *    ring 3, and the host resumes ring 3 by writing the registers back
+ *    (rip = rcx, rflags = r11). No ring change at all: the same path as the
+ *    floor (bench/floor/kvm_floor.c). The first idea for PVM, a #PF on a
+ *    supervisor LSTAR, costs two more ring changes (~15 us each here); the
+ *    probe still uses it to tell the hosts apart.
+ * An app's own `in`/`out` on that port elsewhere becomes the #GP SIGSEGV
+ * Linux gives (app_io). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
