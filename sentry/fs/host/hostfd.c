@@ -6,17 +6,26 @@
  * pointer: the argument is copied into a sentry buffer (mm_copy_in), the
  * host call made on that, and the result copied out. Process-group
  * requests are answered from the sandbox's own ids: host pids mean nothing
- * inside. */
+ * inside.
+ *
+ * Terminals and pipes are re-opened into a private description that the
+ * sentry makes non-blocking: a task waiting for input sleeps on a wait
+ * queue (hostwatch.c wakes it), so signals interrupt it and poll/select/
+ * epoll work, and the caller's own description is never changed. */
 #include "sentry/fs/host/host.h"
 
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 
+#include "sentry/fs/host/hostwatch.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
+#include "syscalls/table.h"
 
 /* Linux's struct termios (asm-generic/termbits.h), not glibc's. */
 #define KTERMIOS_SIZE 36
@@ -27,14 +36,46 @@ struct hostfd {
 	_Atomic int refs;
 	int fd;
 	int fg_pgrp; /* TIOCSPGRP inside the sandbox */
+	bool nb;     /* a private description the sentry made O_NONBLOCK */
+	struct hostwatch w;
 };
 
 static void hostfd_put(struct hostfd *h)
 {
 	if (!h || atomic_fetch_sub(&h->refs, 1) != 1)
 		return;
+	if (h->nb)
+		hostwatch_fini(&h->w);
 	close(h->fd);
 	free(h);
+}
+
+struct hostfd_waiter {
+	struct hostfd *h;
+	uint32_t ev;
+};
+
+static bool hostfd_ready_cond(void *arg)
+{
+	struct hostfd_waiter *w = arg;
+	return hostwatch_ready(w->h->fd, w->ev) != 0;
+}
+
+/* Wait until the host fd is ready for ev: interruptibly for tasks.
+ * 0 or -ERESTARTSYS. */
+static int hostfd_wait(struct hostfd *h, uint32_t ev)
+{
+	struct task *t = current;
+	if (!t) {
+		struct pollfd p = {h->fd, (short)(ev & EPOLLIN ? POLLIN : POLLOUT),
+				   0};
+		poll(&p, 1, -1);
+		return 0;
+	}
+	struct hostfd_waiter w = {h, ev};
+	hostwatch_arm(&h->w, ev);
+	int r = waitq_wait_event(t, &h->w.wq, ev, hostfd_ready_cond, &w, NULL);
+	return r == -EINTR ? -RV_ERESTARTSYS : 0;
 }
 
 static void hostfd_put_inode(struct inode *i)
@@ -57,22 +98,89 @@ static ssize_t hostfd_read(struct file *f, const struct iovec *iov,
 			   int iovcnt, int64_t *pos)
 {
 	(void)pos;
-	ssize_t n;
-	do
-		n = readv(HOSTFD(f), iov, iovcnt);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	struct hostfd *h = f->priv;
+	for (;;) {
+		ssize_t n = readv(h->fd, iov, iovcnt);
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || !h->nb || (f->flags & O_NONBLOCK))
+			return -errno;
+		int r = hostfd_wait(h, EPOLLIN);
+		if (r)
+			return r;
+	}
 }
 
+/* Writes complete like a blocking write (all of it, unless a signal or an
+ * error stops them after some bytes: then the count so far). */
 static ssize_t hostfd_write(struct file *f, const struct iovec *iov,
 			    int iovcnt, int64_t *pos)
 {
 	(void)pos;
-	ssize_t n;
-	do
-		n = writev(HOSTFD(f), iov, iovcnt);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -errno : n;
+	struct hostfd *h = f->priv;
+	size_t total = vfs_iov_length(iov, iovcnt), done = 0;
+	struct iovec *rest = NULL, *block = NULL;
+	ssize_t r = 0;
+	while (done < total || total == 0) {
+		ssize_t n = writev(h->fd, iov, iovcnt);
+		if (n >= 0) {
+			done += (size_t)n;
+			if (total == 0 || done == total)
+				break;
+			/* Partial write: continue after what went out. */
+			if (!rest) {
+				block = rv_xmalloc((size_t)iovcnt * sizeof(*rest));
+				memcpy(block, iov, (size_t)iovcnt * sizeof(*rest));
+				rest = block;
+			}
+			size_t skip = (size_t)n;
+			while (iovcnt && skip >= rest->iov_len) {
+				skip -= rest->iov_len;
+				rest++;
+				iovcnt--;
+			}
+			if (iovcnt) {
+				rest->iov_base = (char *)rest->iov_base + skip;
+				rest->iov_len -= skip;
+			}
+			iov = rest;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN || !h->nb || (f->flags & O_NONBLOCK)) {
+			r = -errno;
+			break;
+		}
+		r = hostfd_wait(h, EPOLLOUT);
+		if (r)
+			break;
+	}
+	free(block);
+	if (done)
+		return (ssize_t)done;
+	return r;
+}
+
+static unsigned int hostfd_poll(struct file *f, struct poll_table *pt)
+{
+	struct hostfd *h = f->priv;
+	int acc = f->flags & O_ACCMODE;
+	uint32_t want = ((acc == O_RDONLY || acc == O_RDWR) ? EPOLLIN : 0) |
+			((acc == O_WRONLY || acc == O_RDWR) ? EPOLLOUT : 0);
+	uint32_t ready = hostwatch_ready(h->fd, want);
+	if (h->nb) {
+		poll_wait(&h->w.wq, pt);
+		/* Arm what is not ready yet: its change must wake us. */
+		if (want & ~ready)
+			hostwatch_arm(&h->w, want & ~ready);
+		return ready;
+	}
+	/* Blocking descriptions (sockets): report ready, as a regular file
+	 * is, and let the read or write block. */
+	return ready | want;
 }
 
 /* Stdio redirected from or to a regular file is seekable, on the host
@@ -207,6 +315,7 @@ static const struct file_operations hostfd_seek_fops = {
 static const struct file_operations hostfd_fops = {
 	.read = hostfd_read,
 	.write = hostfd_write,
+	.poll = hostfd_poll,
 	.ioctl = hostfd_ioctl,
 	.fsync = hostfd_fsync,
 	.release = hostfd_release,
@@ -245,8 +354,9 @@ static int hostfd_reopen(struct inode *i, struct file *f)
 	struct hostfd *h = i->priv;
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", h->fd);
-	int fd = open(p, (int)(f->flags & (O_ACCMODE | O_APPEND | O_NONBLOCK)) |
-				 O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO open must not wait in the host for a peer. */
+	int fd = open(p, (int)(f->flags & (O_ACCMODE | O_APPEND)) |
+				 O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	struct file *hf = wrap(fd, f->flags);
@@ -294,12 +404,19 @@ void hostfd_take(struct file *f, struct file *hf)
 	file_put(hf);
 }
 
+static struct file *wrap_fd(int fd, unsigned int flags, bool private_desc);
+
 static struct file *wrap(int fd, unsigned int flags)
 {
 	return hostfd_file_wrap(fd, flags);
 }
 
 struct file *hostfd_file_wrap(int fd, unsigned int flags)
+{
+	return wrap_fd(fd, flags, true);
+}
+
+static struct file *wrap_fd(int fd, unsigned int flags, bool private_desc)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
@@ -329,6 +446,14 @@ struct file *hostfd_file_wrap(int fd, unsigned int flags)
 	h->fd = fd;
 	f->priv = h;
 	i->priv = h;
+	/* Only a description nobody else uses may be made non-blocking. */
+	if (private_desc && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0) {
+			h->nb = true;
+			hostwatch_init(&h->w, fd);
+		}
+	}
 	/* The name /proc/self/fd shows: the host's (/dev/pts/0, pipe:[…]). */
 	char p[64], link[512];
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
@@ -342,16 +467,38 @@ struct file *hostfd_file_wrap(int fd, unsigned int flags)
 
 struct file *hostfd_file_create(int host_fd)
 {
-	/* A private duplicate: the app closing its fd 1 must not close the
-	 * sentry's own stderr/stdout. */
-	int fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
+	struct stat st;
+	int fl = fcntl(host_fd, F_GETFL);
+	if (fl < 0 || fstat(host_fd, &st) < 0)
+		return NULL;
+	unsigned int flags = (unsigned)fl & (O_ACCMODE | O_APPEND | O_NONBLOCK);
+	/* Terminals and pipes: a description of our own (re-opened through
+	 * /proc/self/fd), so that making it non-blocking leaves the caller's
+	 * shell alone. Regular files keep the caller's description: its
+	 * offset is shared, as a native child shares it. Anything else (or a
+	 * failed re-open): a duplicate, read and written blocking. */
+	int fd = -1;
+	bool private_desc = false;
+	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+		char p[64];
+		snprintf(p, sizeof(p), "/proc/self/fd/%d", host_fd);
+		fd = open(p, (fl & (O_ACCMODE | O_APPEND)) | O_CLOEXEC |
+				     O_NOCTTY | O_NONBLOCK);
+		struct stat st2;
+		if (fd >= 0 && (fstat(fd, &st2) < 0 || st2.st_dev != st.st_dev ||
+				st2.st_ino != st.st_ino)) {
+			close(fd);
+			fd = -1;
+		}
+		private_desc = fd >= 0;
+	}
+	/* A duplicate: the app closing its fd 1 must not close the sentry's
+	 * own stdout. */
+	if (fd < 0)
+		fd = fcntl(host_fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return NULL;
-	int fl = fcntl(fd, F_GETFL);
-	unsigned int flags = fl < 0 ? O_RDWR
-				    : (unsigned)fl & (O_ACCMODE | O_APPEND |
-						      O_NONBLOCK);
-	struct file *f = hostfd_file_wrap(fd, flags | VFS_O_LARGEFILE);
+	struct file *f = wrap_fd(fd, flags | VFS_O_LARGEFILE, private_desc);
 	if (!f)
 		close(fd);
 	return f;
