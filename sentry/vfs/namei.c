@@ -413,6 +413,27 @@ int vfs_lookup_parent(struct task *t, int dirfd, const char *path,
 	return err;
 }
 
+int vfs_lookup_parent_at(struct task *t, const struct path *start,
+			 const char *path, struct path *parent,
+			 struct last_component *last)
+{
+	struct nameidata nd;
+	if (!*path)
+		return -ENOENT;
+	memset(&nd, 0, sizeof(nd));
+	nd.cred = &t->cred;
+	fs_context_get_paths(t->fs, &nd.root, NULL);
+	nd.cur = *start;
+	path_get(&nd.cur);
+	int err = vfs_walk(&nd, path, 0, last);
+	if (!err) {
+		*parent = nd.cur;
+		path_get(parent);
+	}
+	nd_done(&nd);
+	return err;
+}
+
 int vfs_lookup_at(struct task *t, const struct path *start, const char *path,
 		  unsigned int flags, struct path *out)
 {

@@ -51,6 +51,10 @@ int vfs_lookup(struct task *, int dirfd, const char *path,
 /* Resolve all but the last component. */
 int vfs_lookup_parent(struct task *, int dirfd, const char *path,
 		      struct path *parent, struct last_component *last);
+/* vfs_lookup_parent relative to an explicit start (a symlink's dir). */
+int vfs_lookup_parent_at(struct task *, const struct path *start,
+			 const char *path, struct path *parent,
+			 struct last_component *last);
 /* Resolve relative to an explicit start (t may be NULL: global root). */
 int vfs_lookup_at(struct task *, const struct path *start, const char *path,
 		  unsigned int flags, struct path *out);

@@ -225,41 +225,70 @@ int vfs_openat(struct task *t, int dirfd, const char *path, int flags,
 	err = vfs_lookup_parent(t, dirfd, path, &dir, &last);
 	if (err)
 		return err;
-	if (last.type != LAST_NORM || last.trailing_slash) {
-		err = -EISDIR;
-		goto out_dir;
-	}
-	pthread_mutex_lock(&vfs_ns_lock);
-	err = vfs_lookup_one(&dir, last.name, last.len, &p);
-	if (err == -ENOENT) {
-		err = create_and_open(t, &dir, &last, flags, mode, out);
-		pthread_mutex_unlock(&vfs_ns_lock);
-		goto out_dir;
-	}
-	pthread_mutex_unlock(&vfs_ns_lock);
-	if (err)
-		goto out_dir;
-	if (flags & O_EXCL) {
-		err = -EEXIST;
-		goto out_p;
-	}
-	if (S_ISLNK(p.dentry->inode->mode)) {
-		if (flags & O_NOFOLLOW) {
-			err = -ELOOP;
-			goto out_p;
+	/* open(2) with O_CREAT follows a final symlink (unless O_EXCL or
+	 * O_NOFOLLOW) and, when it dangles, creates its target. */
+	for (int nlinks = 0;; nlinks++) {
+		if (last.type != LAST_NORM || last.trailing_slash) {
+			err = -EISDIR;
+			break;
 		}
-		struct path target;
-		err = vfs_lookup_at(t, &dir, last.name, LOOKUP_FOLLOW,
-				    &target);
+		pthread_mutex_lock(&vfs_ns_lock);
+		err = vfs_lookup_one(&dir, last.name, last.len, &p);
+		if (err == -ENOENT) {
+			err = create_and_open(t, &dir, &last, flags, mode, out);
+			pthread_mutex_unlock(&vfs_ns_lock);
+			break;
+		}
+		pthread_mutex_unlock(&vfs_ns_lock);
 		if (err)
-			goto out_p;
+			break;
+		struct inode *i = p.dentry->inode;
+		if (flags & O_EXCL) {
+			err = -EEXIST;
+		} else if (!S_ISLNK(i->mode)) {
+			err = open_path(&t->cred, &p, flags, false, out);
+		} else if (flags & O_NOFOLLOW) {
+			err = -ELOOP;
+		} else if (nlinks >= 40) {
+			err = -ELOOP;
+		} else if (i->iops && i->iops->get_link) {
+			/* A magic link: its target exists by definition. */
+			struct path target;
+			err = vfs_lookup_at(t, &dir, last.name, LOOKUP_FOLLOW,
+					    &target);
+			if (!err) {
+				err = open_path(&t->cred, &target, flags, false,
+						out);
+				path_put(&target);
+			}
+		} else {
+			/* Continue with the link's body, relative to dir. */
+			char *body = rv_xmalloc(PATH_MAX);
+			ssize_t n = i->iops && i->iops->readlink
+					    ? i->iops->readlink(p.dentry, body,
+								PATH_MAX - 1)
+					    : -EINVAL;
+			path_put(&p);
+			if (n == 0)
+				n = -ENOENT;
+			if (n < 0) {
+				free(body);
+				err = (int)n;
+				break;
+			}
+			body[n] = 0;
+			struct path ndir;
+			err = vfs_lookup_parent_at(t, &dir, body, &ndir, &last);
+			free(body);
+			if (err)
+				break;
+			path_put(&dir);
+			dir = ndir;
+			continue;
+		}
 		path_put(&p);
-		p = target;
+		break;
 	}
-	err = open_path(&t->cred, &p, flags, false, out);
-out_p:
-	path_put(&p);
-out_dir:
 	path_put(&dir);
 	return err;
 }

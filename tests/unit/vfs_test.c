@@ -374,6 +374,25 @@ static void test_tmpfs(void)
 		      !strcmp(buf, "secret-root\n"),
 	      "tmpfs link to the sandbox's /etc");
 
+	/* O_CREAT through a dangling symlink creates its target (twice
+	 * removed, and with a relative body). */
+	CHECK_EQ(vfs_symlinkat(&T, "d/target2", AT_FDCWD, "/tmp/dang2"), 0,
+		 "dangling link");
+	CHECK_EQ(vfs_symlinkat(&T, "/tmp/dang2", AT_FDCWD, "/tmp/dang1"), 0,
+		 "link to the dangling link");
+	CHECK_EQ(write_path("/tmp/dang1", O_CREAT, "t"), 0,
+		 "O_CREAT through two links");
+	CHECK(read_path("/tmp/d/target2", buf, sizeof(buf)) == 1,
+	      "target created in the link's directory");
+	CHECK_EQ(write_path("/tmp/dang1", O_CREAT | O_EXCL, "t"), -EEXIST,
+		 "O_EXCL on a link");
+	CHECK_EQ(vfs_symlinkat(&T, "/tmp/nodir/x", AT_FDCWD, "/tmp/dang3"), 0,
+		 "link into a missing dir");
+	CHECK_EQ(write_path("/tmp/dang3", O_CREAT, "t"), -ENOENT,
+		 "O_CREAT through it: ENOENT");
+	CHECK_EQ(write_path("/loop1", O_CREAT, "t"), -ELOOP,
+		 "O_CREAT on a loop");
+
 	/* readdir */
 	struct dirlist l;
 	CHECK_EQ(list_dir("/tmp/m", &l), 0, "readdir");
