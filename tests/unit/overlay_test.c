@@ -58,6 +58,8 @@ static void sh(const char *fmt, const char *arg)
 	}
 }
 
+static void make_mnt(void);
+
 static void make_fixture(void)
 {
 	snprintf(fixture, sizeof(fixture), "/tmp/overlay_test.XXXXXX");
@@ -65,6 +67,7 @@ static void make_fixture(void)
 		perror("mkdtemp");
 		exit(1);
 	}
+	make_mnt();
 	sh("cd %s && mkdir -p tmp proc dev etc usr/share/doc/a d1 d2 d3 "
 	   "emptydir gone dm && echo g > gone/g && echo m > dm/m && printf 'root:x:0:0\\n' > etc/passwd && "
 	   "echo localhost > etc/hosts && echo one > usr/share/doc/a/1 && "
@@ -78,6 +81,20 @@ static void make_fixture(void)
 	   "chmod 755 . && find . -printf '%%p %%s %%m %%n %%T@ %%l\\n' | "
 	   "sort > %s.before",
 	   fixture);
+}
+
+/* A tmpfs mounted at fixture/mnt (when this host lets us mount): a second
+ * host filesystem below the lower root, for inode number folding. */
+static bool have_mnt;
+
+static void make_mnt(void)
+{
+	char cmd[PATH_MAX * 5];
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir %s/mnt && mount -t tmpfs none %s/mnt 2>/dev/null && "
+		 "mkdir %s/mnt/d && echo f > %s/mnt/f",
+		 fixture, fixture, fixture, fixture);
+	have_mnt = system(cmd) == 0;
 }
 
 static ssize_t read_path(const char *path, char *out, size_t len)
@@ -531,6 +548,60 @@ static void test_stale_cwd(void)
 	CHECK_EQ(vfs_chdir(&T, AT_FDCWD, "/"), 0, "chdir /");
 }
 
+struct inolist {
+	struct dir_context ctx;
+	uint64_t f_ino, d_ino;
+};
+
+static int ino_emit(struct dir_context *c, const char *name, size_t len,
+		    uint64_t ino, unsigned char type, int64_t off)
+{
+	(void)type;
+	(void)off;
+	struct inolist *l = (struct inolist *)c;
+	if (len == 1 && name[0] == 'f')
+		l->f_ino = ino;
+	if (len == 1 && name[0] == 'd')
+		l->d_ino = ino;
+	return 0;
+}
+
+/* Files of a second host filesystem: one st_dev still, inode numbers
+ * folded with their device so that they collide with no file of the
+ * first (both roots are "inode 2"-like small numbers), the same in stat
+ * and getdents, kept across copy-up. */
+static void test_second_fs(void)
+{
+	struct kstat kf, kd, kr, km;
+	if (!have_mnt) {
+		printf("SKIP overlay_test: second filesystem: cannot mount "
+		       "a tmpfs here\n");
+		return;
+	}
+	CHECK_EQ(st("/mnt/f", &kf), 0, "stat mnt/f");
+	CHECK_EQ(st("/mnt/d", &kd), 0, "stat mnt/d");
+	CHECK_EQ(st("/mnt", &km), 0, "stat mnt");
+	CHECK_EQ(st("/", &kr), 0, "stat /");
+	CHECK(kf.dev == kr.dev && km.dev == kr.dev, "one st_dev");
+	CHECK(kf.ino != host_ino("mnt/f"), "folded: %lx",
+	      (unsigned long)kf.ino);
+	CHECK(km.ino != kr.ino && km.ino != host_ino("mnt"),
+	      "mount root has its own number");
+	struct file *f;
+	struct inolist l = {.ctx.emit = ino_emit};
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/mnt", O_RDONLY, 0, &f), 0,
+		 "open mnt");
+	CHECK_EQ(vfs_iterate_dir(f, &l.ctx), 0, "list mnt");
+	file_put(f);
+	CHECK(l.f_ino == kf.ino && l.d_ino == kd.ino,
+	      "getdents and stat agree (%lx %lx / %lx %lx)",
+	      (unsigned long)l.f_ino, (unsigned long)kf.ino,
+	      (unsigned long)l.d_ino, (unsigned long)kd.ino);
+	CHECK_EQ(write_path("/mnt/f", O_APPEND, "+"), 0, "copy up mnt/f");
+	CHECK_EQ(st("/mnt/f", &km), 0, "stat copied up");
+	CHECK(km.ino == kf.ino, "kept across copy-up");
+}
+
 static void test_host_unchanged(void)
 {
 	sh("cd %s && find . -printf '%%p %%s %%m %%n %%T@ %%l\\n' | sort > "
@@ -570,8 +641,11 @@ int main(void)
 	test_symlinks();
 	test_attrs();
 	test_stale_cwd();
+	test_second_fs();
 	test_host_unchanged();
 
+	if (have_mnt)
+		sh("umount %s/mnt", fixture);
 	if (!failures) {
 		sh("rm -rf %s %s.before %s.after", fixture);
 	}

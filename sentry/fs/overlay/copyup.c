@@ -405,6 +405,7 @@ int ovl_copy_up(struct dentry *d, bool data)
 		inode_fill_kstat(li, &st);
 	if (err)
 		return err;
+	ovl_lower_seen(d->inode, &st);
 	struct dentry *u = NULL;
 	err = copy_up_one(ovs, pu, d->name, oi->lower, &st, data, &u);
 	if (err)

@@ -159,6 +159,17 @@ uint64_t ovl_lower_ino(struct ovl_sb *ovs, uint64_t ino, uint64_t dev)
 
 /* --- inodes ------------------------------------------------------------- */
 
+void ovl_lower_seen(struct inode *i, const struct kstat *lst)
+{
+	struct ovl_inode *oi = OI(i);
+	atomic_store(&oi->ldev, lst->dev);
+	if (ovl_upper(oi))
+		return; /* copied up: the number is the origin's, fixed */
+	uint64_t ino = ovl_lower_ino(OVS(i->sb), lst->ino, lst->dev);
+	if (ino != i->ino)
+		__atomic_store_n(&i->ino, ino, __ATOMIC_RELAXED);
+}
+
 /* The overlay inode's own fields mirror the topmost file: the VFS checks
  * permissions, types and link counts on them. */
 static void sync_attr(struct inode *i, const struct kstat *st)
@@ -193,8 +204,8 @@ static struct inode *ovl_new_inode(struct super_block *sb,
 	struct ovl_inode *oi = rv_xcalloc(1, sizeof(*oi));
 	oi->upper = dget(upper);
 	oi->lower = dget(lower);
-	oi->ldev = ldev;
 	atomic_init(&oi->gen, atomic_load(&OVS(sb)->gen));
+	atomic_init(&oi->ldev, ldev);
 	i->priv = oi;
 	i->ino = ino;
 	pthread_mutex_lock(&ri->lock);
@@ -285,14 +296,7 @@ static int ovl_lookup(struct inode *dir, struct dentry *parent,
 	}
 	if (!u && !l)
 		return -ENOENT;
-	uint64_t ldev = p->ldev;
-	if (l && d_is_dir(l)) {
-		/* Directories are where another host filesystem may begin. */
-		struct kstat st;
-		if (!real_getattr(l, &st))
-			ldev = st.dev;
-	}
-	*out = ovl_instantiate(parent, name, u, l, ldev);
+	*out = ovl_instantiate(parent, name, u, l, atomic_load(&p->ldev));
 	dput(u);
 	dput(l);
 	return 0;
@@ -342,7 +346,8 @@ static int ovl_create_obj(struct inode *dir, struct dentry *d, uint32_t mode,
 	 * through (Linux makes it opaque). */
 	if (S_ISDIR(mode) && had_wo)
 		ovl_meta_set(ovs, u->inode->ino, 0, true);
-	struct inode *i = ovl_new_inode(dir->sb, u, NULL, OI(dir)->ldev,
+	struct inode *i = ovl_new_inode(dir->sb, u, NULL,
+					atomic_load(&OI(dir)->ldev),
 					ovl_upper_ino(ovs, u->inode->ino));
 	d_instantiate(d, i);
 	inode_put(i);
@@ -404,7 +409,8 @@ static int ovl_link(struct dentry *old, struct inode *dir, struct dentry *d)
 	if (pui->sb->cache_dentries)
 		d_add_child(u);
 	atomic_fetch_add(&ovs->gen, 1);
-	struct inode *i = ovl_new_inode(dir->sb, u, NULL, OI(dir)->ldev,
+	struct inode *i = ovl_new_inode(dir->sb, u, NULL,
+					atomic_load(&OI(dir)->ldev),
 					ovl_upper_ino(ovs, u->inode->ino));
 	d_instantiate(d, i);
 	inode_put(i);
@@ -466,6 +472,16 @@ static int ovl_rmdir(struct inode *dir, struct dentry *d)
 	return remove_name(d->parent, d, true);
 }
 
+/* Make d's inode number final (it may still carry a device guessed from
+ * its parent, see struct ovl_inode) before comparing files by it. */
+static void ino_settle(struct dentry *d)
+{
+	struct ovl_inode *oi = OI(d->inode);
+	struct kstat st;
+	if (!ovl_upper(oi) && oi->lower && !real_getattr(oi->lower, &st))
+		ovl_lower_seen(d->inode, &st);
+}
+
 static int ovl_rename(struct inode *odir, struct dentry *od,
 		      struct inode *ndir, struct dentry *nd,
 		      unsigned int flags)
@@ -476,6 +492,9 @@ static int ovl_rename(struct inode *odir, struct dentry *od,
 	int err;
 
 	(void)flags; /* RENAME_NOREPLACE: checked by the VFS */
+	ino_settle(od);
+	if (nd->inode)
+		ino_settle(nd);
 	/* The VFS compares dentries and inodes by address; overlay dentries
 	 * are not cached, so two walks to one file give two of each. Compare
 	 * files by overlay inode number (one per file) instead. */
@@ -567,9 +586,12 @@ static int ovl_getattr(struct dentry *d, struct kstat *st)
 {
 	struct inode *i = d->inode;
 	refresh_unlocked(d);
-	int err = real_getattr(ovl_real(OI(i)), st);
+	struct dentry *u = ovl_upper(OI(i));
+	int err = real_getattr(u ? u : OI(i)->lower, st);
 	if (err)
 		return err;
+	if (!u)
+		ovl_lower_seen(i, st);
 	st->dev = i->sb->dev;
 	st->ino = i->ino;
 	sync_attr(i, st);
@@ -612,6 +634,11 @@ static ssize_t ovl_readlink(struct dentry *d, char *buf, size_t len)
 static int ovl_open(struct inode *i, struct file *f)
 {
 	if (S_ISDIR(i->mode)) {
+		/* The device of the lower directory gives the inode numbers
+		 * of its entries: learn it once per opendir. */
+		struct kstat lst;
+		if (OI(i)->lower && !real_getattr(OI(i)->lower, &lst))
+			ovl_lower_seen(i, &lst);
 		f->priv = NULL;
 		f->ops = &ovl_dir_fops;
 		return 0;

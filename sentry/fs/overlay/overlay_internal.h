@@ -44,7 +44,10 @@ struct ovl_inode {
 	 * directory, the lower directory merged under upper (NULL when the
 	 * directory is opaque or pure upper). */
 	struct dentry *lower;
-	uint64_t ldev;           /* host st_dev of lower (inode numbers) */
+	/* Host st_dev of lower, for inode numbers: inherited from the
+	 * parent at lookup (no stat per walk step) and corrected by the
+	 * first getattr or opendir that sees the real one. */
+	_Atomic uint64_t ldev;
 	_Atomic uint64_t gen;    /* no upper entry as of this generation */
 };
 
@@ -87,6 +90,10 @@ void ovl_meta_del(struct ovl_sb *, uint64_t key);
 /* The overlay's inode number for an upper inode / a lower file. */
 uint64_t ovl_upper_ino(struct ovl_sb *, uint64_t upper_ino);
 uint64_t ovl_lower_ino(struct ovl_sb *, uint64_t ino, uint64_t dev);
+
+/* A stat of the lower file of i: correct i's device (and, while i is
+ * not copied up, its inode number) where a host mount point was crossed. */
+void ovl_lower_seen(struct inode *i, const struct kstat *lst);
 
 /* --- layers (copyup.c); all under vfs_ns_lock ------------------------------ */
 /* The child name of a real directory dentry, with a reference. */

@@ -144,7 +144,7 @@ int ovl_dir_list(struct dentry *d, struct ovl_dirlist *out)
 {
 	struct ovl_inode *oi = OI(d->inode);
 	struct merge m = {.ovs = OVS(d->inode->sb), .out = out,
-			  .ldev = oi->ldev};
+			  .ldev = atomic_load(&oi->ldev)};
 	pthread_mutex_lock(&vfs_ns_lock);
 	int err = ovl_refresh(d);
 	struct dentry *u = ovl_upper(oi);
