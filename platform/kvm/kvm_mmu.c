@@ -186,6 +186,20 @@ static bool range_ok(uint64_t addr, uint64_t len)
 	       end <= KVM_USTUB_VA;
 }
 
+/* unmap and protect accept the whole user half (a sentry tearing down
+ * everything) and leave the stub page alone. */
+static bool range_clip(uint64_t addr, uint64_t *len)
+{
+	if (!rv_page_aligned(addr) || !rv_page_aligned(*len) ||
+	    rv_range_bad(addr, *len))
+		return false;
+	if (addr >= KVM_USTUB_VA)
+		*len = 0;
+	else if (addr + *len > KVM_USTUB_VA)
+		*len = KVM_USTUB_VA - addr;
+	return true;
+}
+
 static uint64_t pte_kva(struct kvm_as *as, uint64_t *pte)
 {
 	return KVM_KVA_BASE + (uint64_t)((uint8_t *)pte - as->p->priv);
@@ -286,7 +300,7 @@ int kvm_as_unmap(struct platform_as *pas, uint64_t addr, uint64_t len)
 	uint64_t va, end, next;
 	bool chg = false, zap = false;
 
-	if (!range_ok(addr, len))
+	if (!range_clip(addr, &len))
 		return -EINVAL;
 	end = addr + len;
 	pthread_mutex_lock(&as->lock);
@@ -315,7 +329,7 @@ int kvm_as_protect(struct platform_as *pas, uint64_t addr, uint64_t len,
 	uint64_t va, end, next;
 	bool chg = false, zap = false;
 
-	if (!range_ok(addr, len))
+	if (!range_clip(addr, &len))
 		return -EINVAL;
 	end = addr + len;
 	pthread_mutex_lock(&as->lock);
