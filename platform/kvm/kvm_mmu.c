@@ -384,7 +384,10 @@ int kvm_as_read(struct kvm_as *as, uint64_t va, void *buf, size_t n)
 			break;
 		}
 		uint64_t *pte = walk(as, va, false, &next);
-		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U)) {
+		/* Only memory-file pages: the user stub lives in private
+		 * memory, which memfile_ptr() does not reach. */
+		if (!pte || (*pte & (PTE_P | PTE_U)) != (PTE_P | PTE_U) ||
+		    (*pte & PTE_ADDR) >= MEMFILE_MAX_SIZE) {
 			err = -EFAULT;
 			break;
 		}

@@ -190,6 +190,13 @@ int main(void)
 	SEGV(outfe, 0x77);
 	SEGV(infd, 0x77);
 	SEGV(insb, 0x77);
+	/* The PVM system call stub page: an app jumping into its middle
+	 * gets what the bytes there give, and the sentry does not crash
+	 * decoding them. */
+	expect("jump to ud2 in the stub page", kp_kjump, kp_kjump_end,
+	       SIGILL, ILL_ILLOPN, 0x7ffffffff002ULL);
+	expect("jump to int3 fill in the stub page", kp_kjump, kp_kjump_end,
+	       SIGTRAP, -1, 0x7ffffffff008ULL);
 	expect("icebp", kp_icebp, kp_icebp_end, SIGTRAP, -1, 0);
 	/* The platform's own pages are invisible to the app. */
 	expect_fault("read of the guest IDT", kp_kread, kp_kread_end,
