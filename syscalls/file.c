@@ -72,6 +72,13 @@ long sys_creat(struct task *t, const uint64_t a[6])
 
 long sys_close(struct task *t, const uint64_t a[6])
 {
+	/* POSIX: closing any fd of a file drops the process's record
+	 * locks on it. */
+	struct file *f = fd_get(t->files, (int)a[0]);
+	if (f) {
+		vfs_locks_close(f->inode, t->tg);
+		file_put(f);
+	}
 	return fd_close(t->files, (int)a[0]);
 }
 
@@ -304,6 +311,23 @@ long sys_fcntl(struct task *t, const uint64_t a[6])
 	case F_SETOWN:
 		r = 0;
 		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW: {
+		struct flock fl;
+		if (mm_copy_in(t->mm, &fl, arg, sizeof(fl))) {
+			r = -EFAULT;
+			break;
+		}
+		r = vfs_fcntl_lock(t, f, cmd, &fl);
+		if (r == 0 && (cmd == F_GETLK || cmd == F_OFD_GETLK) &&
+		    mm_copy_out(t->mm, arg, &fl, sizeof(fl)))
+			r = -EFAULT;
+		break;
+	}
 	default:
 		r = -EINVAL;
 		break;
@@ -507,18 +531,12 @@ long sys_close_range(struct task *t, const uint64_t a[6])
 	return 0;
 }
 
-/* flock(2): the fd and operation are checked; locks are not kept yet
- * (every lock is granted at once), which is right for a single process
- * and wrong for competing ones. */
 long sys_flock(struct task *t, const uint64_t a[6])
 {
-	int op = (int)a[1] & ~LOCK_NB;
-	if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN)
-		return -EINVAL;
 	struct file *f = fd_get(t->files, (int)a[0]);
 	if (!f)
 		return -EBADF;
-	long r = (f->flags & O_PATH) ? -EBADF : 0;
+	long r = vfs_flock(f, (int)a[1]);
 	file_put(f);
 	return r;
 }

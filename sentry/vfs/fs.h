@@ -114,6 +114,7 @@ struct inode {
 	const struct inode_operations *iops;
 	const struct file_operations *fops;
 	void *pipe;               /* FIFOs: the pipe (sentry/fs/pipe) */
+	void *locks;              /* advisory locks (sentry/vfs/locks.c) */
 	void *priv;
 };
 
@@ -218,6 +219,9 @@ struct mount *vfs_root_mount(void);
 /* The mount of anonymous objects re-opened through /proc (see mount.c). */
 #define VFS_MNT_ANON 0x40000000u
 struct mount *vfs_anon_mount(void);
+
+/* Drop the locks taken through f (its last reference is going). */
+void vfs_locks_release(struct file *f);
 
 /* --- files ------------------------------------------------------------- */
 /* A new file description (refs 1) for path p (references taken) or for an

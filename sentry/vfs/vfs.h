@@ -185,6 +185,14 @@ int vfs_uiov_build(struct task *, const struct iovec *app, int n,
 		   bool to_app, struct vfs_uiov *);
 void vfs_uiov_free(struct vfs_uiov *);
 
+/* Advisory locks. cmd: F_GETLK/F_SETLK/F_SETLKW and the F_OFD_ ones; fl
+ * is the caller's struct flock (updated for F_GETLK). */
+struct flock;
+int vfs_fcntl_lock(struct task *, struct file *, int cmd, struct flock *fl);
+int vfs_flock(struct file *, int op); /* LOCK_SH/EX/UN | LOCK_NB */
+/* close(2) of any fd of inode i by a process drops its record locks. */
+void vfs_locks_close(struct inode *i, const void *owner);
+
 /* A pipe: two files (read end, write end); flags O_NONBLOCK|O_DIRECT. */
 int vfs_pipe(struct file *ends[2], int flags);
 

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -732,6 +733,79 @@ static void test_pipe(void)
 		 -EPERM, "no device nodes");
 }
 
+/* --- advisory locks ----------------------------------------------------------- */
+
+static struct task T2;
+static struct thread_group TG2;
+static struct file *lock_file2;
+
+static void *lock_waiter(void *arg)
+{
+	(void)arg;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	long r = vfs_fcntl_lock(&T2, lock_file2, F_SETLKW, &fl);
+	return (void *)r;
+}
+
+static void test_locks(void)
+{
+	TG2.tgid = 8;
+	T2.tg = &TG2;
+	T2.tid = 8;
+	T2.fs = T.fs;
+	T2.files = T.files;
+	struct file *f1, *f2;
+	write_path("/tmp/lk", O_CREAT, "0123456789");
+	CHECK_EQ(vfs_openat(&T, AT_FDCWD, "/tmp/lk", O_RDWR, 0, &f1), 0, "f1");
+	CHECK_EQ(vfs_openat(&T2, AT_FDCWD, "/tmp/lk", O_RDWR, 0, &f2), 0, "f2");
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			   .l_start = 0, .l_len = 10};
+	CHECK_EQ(vfs_fcntl_lock(&T, f1, F_SETLK, &fl), 0, "write lock 0-9");
+	fl = (struct flock){.l_type = F_RDLCK, .l_whence = SEEK_SET,
+			    .l_start = 5, .l_len = 1};
+	CHECK_EQ(vfs_fcntl_lock(&T2, f2, F_SETLK, &fl), -EAGAIN,
+		 "conflicting read lock");
+	CHECK_EQ(vfs_fcntl_lock(&T2, f2, F_GETLK, &fl), 0, "F_GETLK");
+	CHECK(fl.l_type == F_WRLCK && fl.l_pid == 7 && fl.l_start == 0 &&
+		      fl.l_len == 10,
+	      "F_GETLK reports the holder (%d %d %ld %ld)", fl.l_type,
+	      fl.l_pid, (long)fl.l_start, (long)fl.l_len);
+	fl = (struct flock){.l_type = F_UNLCK, .l_whence = SEEK_SET,
+			    .l_start = 0, .l_len = 5};
+	CHECK_EQ(vfs_fcntl_lock(&T, f1, F_SETLK, &fl), 0, "unlock 0-4");
+	fl = (struct flock){.l_type = F_RDLCK, .l_whence = SEEK_SET,
+			    .l_start = 0, .l_len = 5};
+	CHECK_EQ(vfs_fcntl_lock(&T2, f2, F_SETLK, &fl), 0,
+		 "read lock in the hole");
+	fl = (struct flock){.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = 0, .l_len = 0};
+	CHECK_EQ(vfs_fcntl_lock(&T, f1, F_SETLK, &fl), -EAGAIN,
+		 "whole-file lock conflicts");
+	fl.l_whence = 7;
+	CHECK_EQ(vfs_fcntl_lock(&T, f1, F_SETLK, &fl), -EINVAL, "bad whence");
+	/* Blocking: a waiter gets the lock when the holder closes. */
+	fl = (struct flock){.l_type = F_UNLCK, .l_whence = SEEK_SET};
+	vfs_fcntl_lock(&T2, f2, F_SETLK, &fl);
+	lock_file2 = f2;
+	pthread_t th;
+	pthread_create(&th, NULL, lock_waiter, NULL);
+	usleep(50000);
+	vfs_locks_close(f1->inode, &TG); /* close(2) by process 7 */
+	void *res;
+	pthread_join(th, &res);
+	CHECK_EQ((long)res, 0, "F_SETLKW granted after the close");
+	fl = (struct flock){.l_type = F_RDLCK, .l_whence = SEEK_SET};
+	CHECK_EQ(vfs_fcntl_lock(&T, f1, F_SETLK, &fl), -EAGAIN,
+		 "now held by the other process");
+	/* flock is a separate namespace, owned by the description. */
+	CHECK_EQ(vfs_flock(f1, LOCK_EX | LOCK_NB), 0, "flock ignores fcntl");
+	CHECK_EQ(vfs_flock(f2, LOCK_SH | LOCK_NB), -EAGAIN, "flock conflict");
+	file_put(f1);
+	CHECK_EQ(vfs_flock(f2, LOCK_EX | LOCK_NB), 0,
+		 "flock free after the description went");
+	file_put(f2);
+}
+
 /* --- fd table ------------------------------------------------------------------ */
 
 static void test_fdtable(void)
@@ -802,6 +876,7 @@ int main(void)
 	test_dev();
 	test_proc();
 	test_pipe();
+	test_locks();
 	test_fdtable();
 
 	sh("rm -rf %s", fixture);
