@@ -65,14 +65,19 @@ int vfs_init(const char *root_dir)
 {
 	struct super_block *sb;
 	struct dentry *root;
-	int err = hostfs_new_sb(&hostfs_direct_backend,
-				root_dir ? root_dir : "/", &sb, &root);
-	if (err)
-		return err;
-	err = vfs_mount(NULL, sb, root, "none", MS_RDONLY, NULL);
-	dput(root);
-	if (err)
-		return err;
+	int err;
+	/* A root already mounted (the overlay, overlay_mount_root()) is
+	 * kept: only the standard mounts go on top of it. */
+	if (!vfs_root_mount()) {
+		err = hostfs_new_sb(&hostfs_direct_backend,
+				    root_dir ? root_dir : "/", &sb, &root);
+		if (err)
+			return err;
+		err = vfs_mount(NULL, sb, root, "none", MS_RDONLY, NULL);
+		dput(root);
+		if (err)
+			return err;
+	}
 
 	sb = tmpfs_new_sb(0, 01777, &root);
 	err = mount_at("/tmp", sb, root, "tmpfs", MS_NOSUID | MS_NODEV);

@@ -112,7 +112,9 @@ int vfs_openat(struct task *, int dirfd, const char *path, int flags,
 
 /* Mount the initial filesystems: host root (read-only) at /, tmpfs at /tmp,
  * proc at /proc, dev at /dev. root_dir is --root (default "/"). Called once
- * before the first task runs. 0 or -errno. */
+ * before the first task runs. When a root is already mounted (the overlay:
+ * overlay_mount_root() first), only /tmp, /proc and /dev are added.
+ * 0 or -errno. */
 int vfs_init(const char *root_dir);
 
 /* Files for the app's stdio: wrap the sentry's host fd (0, 1, 2). */
