@@ -14,6 +14,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "sentry/fs/host/host.h"
 #include "sentry/fs/overlay/overlay.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/memfile.h"
@@ -69,14 +70,15 @@ static void make_fixture(void)
 	}
 	make_mnt();
 	sh("cd %s && mkdir -p tmp proc dev etc usr/share/doc/a d1 d2 d3 "
-	   "emptydir gone dm && echo g > gone/g && echo m > dm/m && printf 'root:x:0:0\\n' > etc/passwd && "
+	   "emptydir gone dm small/lower && echo g > gone/g && echo m > dm/m && printf 'root:x:0:0\\n' > etc/passwd && "
 	   "echo localhost > etc/hosts && echo one > usr/share/doc/a/1 && "
 	   "echo two > usr/share/doc/a/2 && echo bee > usr/share/doc/b && "
 	   "echo cee > usr/share/doc/c && echo x > d1/x && echo y > d1/y && "
 	   "echo z > d1/z && echo orig > d3/orig && "
 	   "ln -s etc/passwd link && ln -s /etc/hosts abslink && "
 	   "echo m > mode644 && chmod 644 mode644 && echo h > hl1 && "
-	   "ln hl1 hl2 && printf head > sparse && "
+	   "ln hl1 hl2 && head -c 300000 /dev/urandom > small/lower/big && "
+	   "printf head > sparse && "
 	   "truncate -s 300000 sparse && printf tail >> sparse && "
 	   "chmod 755 . && find . -printf '%%p %%s %%m %%n %%T@ %%l\\n' | "
 	   "sort > %s.before",
@@ -602,6 +604,41 @@ static void test_second_fs(void)
 	CHECK(km.ino == kf.ino, "kept across copy-up");
 }
 
+/* A full upper layer: copy-up fails with ENOSPC, leaves no partial
+ * copy behind and gives its pages back. A second overlay (upper limit
+ * 64 KiB) over fixture/small/lower is mounted at /small. */
+static void test_enospc(void)
+{
+	struct kstat k;
+	struct mount *rm = vfs_root_mount();
+	struct path start = {rm, rm->root}, mp;
+	struct super_block *sb, *lsb;
+	struct dentry *root, *lower;
+	char p[PATH_MAX * 2];
+	snprintf(p, sizeof(p), "%s/small/lower", fixture);
+	CHECK_EQ(hostfs_new_sb(&hostfs_direct_backend, p, &lsb, &lower), 0,
+		 "lower sb");
+	CHECK_EQ(overlay_new_sb(lower, 64 * 1024, &sb, &root), 0, "small sb");
+	dput(lower);
+	CHECK_EQ(vfs_lookup_at(NULL, &start, "/small", LOOKUP_FOLLOW, &mp), 0,
+		 "find /small");
+	CHECK_EQ(vfs_mount(&mp, sb, root, "overlay", 0, NULL), 0, "mount");
+	dput(root);
+	path_put(&mp);
+	CHECK_EQ(write_path("/small/big", O_APPEND, "x"), -ENOSPC,
+		 "copy-up beyond the limit");
+	CHECK_EQ(st("/small/big", &k), 0, "still there");
+	CHECK_EQ(k.size, 300000, "the lower file, untouched");
+	CHECK_EQ(write_path("/small/new", O_CREAT, "fits"), 0,
+		 "pages given back");
+	CHECK_EQ(read_path("/small/big", buf, sizeof(buf)), 300000,
+		 "lower data still read");
+	struct dirlist l;
+	CHECK_EQ(list_dir("/small", &l), 0, "list small");
+	CHECK(l.count == 2 && has_name(&l, "big") && has_name(&l, "new"),
+	      "small lists: %s", l.names);
+}
+
 static void test_host_unchanged(void)
 {
 	sh("cd %s && find . -printf '%%p %%s %%m %%n %%T@ %%l\\n' | sort > "
@@ -621,7 +658,7 @@ int main(void)
 		printf("FAIL memfile_init\n");
 		return 1;
 	}
-	int err = overlay_mount_root(NULL, fixture, false);
+	int err = overlay_mount_root(NULL, fixture, false, 0);
 	if (err) {
 		printf("FAIL overlay_mount_root: %d\n", err);
 		return 1;
@@ -642,6 +679,7 @@ int main(void)
 	test_attrs();
 	test_stale_cwd();
 	test_second_fs();
+	test_enospc();
 	test_host_unchanged();
 
 	if (have_mnt)

@@ -751,7 +751,8 @@ int overlay_new_sb(struct dentry *lower_root, uint64_t upper_max_bytes,
 }
 
 int overlay_mount_root(const struct hostfs_backend *backend,
-		       const char *host_root, bool writable_lower)
+		       const char *host_root, bool writable_lower,
+		       uint64_t upper_max_bytes)
 {
 	struct super_block *lsb, *sb;
 	struct dentry *lroot, *root;
@@ -764,7 +765,7 @@ int overlay_mount_root(const struct hostfs_backend *backend,
 		dput(lroot);
 		return err;
 	}
-	err = overlay_new_sb(lroot, 0, &sb, &root);
+	err = overlay_new_sb(lroot, upper_max_bytes, &sb, &root);
 	dput(lroot);
 	if (err)
 		return err;

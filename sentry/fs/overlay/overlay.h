@@ -24,12 +24,15 @@ int overlay_new_sb(struct dentry *lower_root, uint64_t upper_max_bytes,
 
 /* Mount the sandbox's root filesystem at / (the first mount, in place of
  * vfs_init()'s read-only host mount): the host tree at host_root served by
- * backend (NULL: direct host calls) as the lower layer of an overlay.
+ * backend (NULL: direct host calls) as the lower layer of an overlay whose
+ * upper tmpfs holds at most upper_max_bytes of file data (0: the tmpfs
+ * default; a write or copy-up beyond it is ENOSPC).
  *
  * writable_lower (--overlay=none): no overlay, the lower tree itself is
  * mounted read-write, so writes reach it (they get EROFS until the lower
  * filesystem implements them: the gofer's job). 0 or -errno. */
 int overlay_mount_root(const struct hostfs_backend *backend,
-		       const char *host_root, bool writable_lower);
+		       const char *host_root, bool writable_lower,
+		       uint64_t upper_max_bytes);
 
 #endif
