@@ -17,6 +17,7 @@
 #include <sys/random.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/loader/vdso.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
 #include "sentry/vfs/vfs.h"
@@ -367,7 +368,8 @@ static int count_strings(char *const v[], size_t *n, size_t *bytes)
 	} while (0)
 
 static int build_stack(struct task *t, struct mm *mm, struct elf_obj *prog,
-		       uint64_t interp_base, uint64_t entry, const char *path,
+		       uint64_t interp_base, uint64_t entry, uint64_t vdso,
+		       const char *path,
 		       char *const argv[], char *const envp[],
 		       struct loader_image *out, char *err, size_t errlen)
 {
@@ -439,6 +441,8 @@ static int build_stack(struct task *t, struct mm *mm, struct elf_obj *prog,
 	random_at = sb_push(&s, rnd, sizeof(rnd));
 
 	unsigned long minsig = getauxval(AT_MINSIGSTKSZ);
+	if (vdso)
+		AUX(AT_SYSINFO_EHDR, vdso);
 	AUX(AT_MINSIGSTKSZ, minsig ? minsig : 2048);
 	AUX(AT_HWCAP, getauxval(AT_HWCAP));
 	AUX(AT_PAGESZ, RV_PAGE_SIZE);
@@ -562,8 +566,12 @@ int loader_load(struct task *t, struct file *exe, const char *path,
 	l->start_data = prog.start_data;
 	l->end_data = prog.end_data;
 
-	rc = build_stack(t, mm, &prog, interp_base, entry, path, argv, envp,
-			 out, err, errlen);
+	/* Without a vDSO the C library makes system calls: not fatal. */
+	int64_t vdso = vdso_map(mm);
+	if (vdso < 0)
+		vdso = 0;
+	rc = build_stack(t, mm, &prog, interp_base, entry, (uint64_t)vdso,
+			 path, argv, envp, out, err, errlen);
 	if (rc < 0)
 		goto out;
 	mm_set_exe(mm, exe);

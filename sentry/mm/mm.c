@@ -1125,6 +1125,39 @@ void mm_set_vma_name(struct mm *mm, uint64_t addr, const char *name)
 	pthread_mutex_unlock(&mm->lock);
 }
 
+int mm_map_pages(struct mm *mm, uint64_t addr, size_t npages,
+		 uint64_t memfile_off, int prot, bool shared,
+		 const char *name)
+{
+	uint64_t len = (uint64_t)npages << RV_PAGE_SHIFT;
+	struct vma v = {.start = addr, .end = addr + len,
+			.prot = prot & PROT_RWX,
+			.maxprot = shared ? prot & PROT_RWX : PROT_RWX,
+			.flags = shared ? VMA_SHARED : 0};
+
+	if (!npages || (addr & ~RV_PAGE_MASK) || (memfile_off & ~RV_PAGE_MASK) ||
+	    npages > MM_USER_TOP >> RV_PAGE_SHIFT || rv_range_bad(addr, len) ||
+	    addr + len > MM_USER_TOP || addr < MM_MIN_ADDR)
+		return -EINVAL;
+	pthread_mutex_lock(&mm->lock);
+	if (!vma_room(mm)) {
+		pthread_mutex_unlock(&mm->lock);
+		return -ENOMEM;
+	}
+	munmap_locked(mm, addr, addr + len);
+	memfile_incref(memfile_off, npages);
+	for (size_t k = 0; k < npages; k++) {
+		uint64_t *e = pt_slot(&mm->pt, addr + (k << RV_PAGE_SHIFT), true);
+		*e = (memfile_off + (k << RV_PAGE_SHIFT)) | PTE_PRESENT;
+	}
+	__atomic_fetch_add(&mm->rss_pages, npages, __ATOMIC_RELAXED);
+	v.name = name ? rv_xstrdup(name) : NULL;
+	size_t i = mm_vma_lower(mm, addr);
+	vma_insert_at(mm, i, &v);
+	pthread_mutex_unlock(&mm->lock);
+	return 0;
+}
+
 uint64_t mm_rss_bytes(struct mm *mm)
 {
 	return __atomic_load_n(&mm->rss_pages, __ATOMIC_RELAXED)

@@ -70,6 +70,13 @@ void mm_set_exe(struct mm *, struct file *exe);
 struct file *mm_exe(struct mm *); /* borrowed; may be NULL */
 /* Name a VMA for /proc/self/maps ("[stack]", "[heap]", "[vdso]"). */
 void mm_set_vma_name(struct mm *, uint64_t addr, const char *name);
+/* Map npages existing memory file pages at [addr, ...) (replacing what was
+ * there, like MAP_FIXED), a reference taken on each: the vDSO and its data
+ * page. shared: every mm sees the same pages and mprotect can never add
+ * to prot; else the pages are copied on write like fork's. 0 or -errno. */
+int mm_map_pages(struct mm *, uint64_t addr, size_t npages,
+		 uint64_t memfile_off, int prot, bool shared,
+		 const char *name);
 
 /* Page fault at addr reported by the platform. access is PLATFORM_ACC_*
  * (0 = unknown), present as in struct platform_event.

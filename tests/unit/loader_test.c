@@ -5,9 +5,12 @@
 
 #include <elf.h>
 #include <sys/auxv.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include "sentry/kernel/task.h"
 #include "sentry/loader/loader.h"
+#include "sentry/loader/vdso.h"
 
 static char dir[] = "/tmp/rv-loader-test-XXXXXX";
 static struct task task;
@@ -346,6 +349,143 @@ static void test_dynamic(const char *path)
 	free(b);
 }
 
+/* Find a symbol in a vDSO image the way glibc does: program headers,
+ * PT_DYNAMIC, DT_HASH chain. */
+static void *vdso_sym(uint8_t *base, const char *name)
+{
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)base;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(base + eh->e_phoff);
+	Elf64_Dyn *dyn = NULL;
+	uint32_t *hash = NULL;
+	Elf64_Sym *sym = NULL;
+	const char *str = NULL;
+
+	for (int i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_DYNAMIC)
+			dyn = (Elf64_Dyn *)(base + ph[i].p_vaddr);
+	for (; dyn && dyn->d_tag != DT_NULL; dyn++) {
+		if (dyn->d_tag == DT_HASH)
+			hash = (uint32_t *)(base + dyn->d_un.d_ptr);
+		if (dyn->d_tag == DT_SYMTAB)
+			sym = (Elf64_Sym *)(base + dyn->d_un.d_ptr);
+		if (dyn->d_tag == DT_STRTAB)
+			str = (const char *)(base + dyn->d_un.d_ptr);
+	}
+	if (!hash || !sym || !str)
+		return NULL;
+	uint32_t nbucket = hash[0], *bucket = hash + 2,
+		 *chain = hash + 2 + nbucket;
+	for (uint32_t i = bucket[0]; i; i = chain[i])
+		if (strcmp(str + sym[i].st_name, name) == 0 &&
+		    sym[i].st_shndx != SHN_UNDEF)
+			return base + sym[i].st_value;
+	return NULL;
+}
+
+static int64_t ns_of(const struct timespec *ts)
+{
+	return ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/* The vDSO: mapped with AT_SYSINFO_EHDR, and its code, run here against
+ * the live data page, tells the host's time without system calls. */
+static void test_vdso(const char *path)
+{
+	struct loader_image img;
+	char err[128];
+	char *argv[] = {"x", NULL};
+	uint8_t magic[4];
+
+	int rc = load(path, argv, argv + 1, &img, err, sizeof(err));
+	CHECK(rc == 0, "loads with a vDSO (%d %s)", rc, err);
+	if (rc)
+		return;
+	uint64_t eh = auxv_get(img.mm, img.sp, AT_SYSINFO_EHDR);
+	CHECK(eh == VDSO_ADDR && mm_copy_in(img.mm, magic, eh, 4) == 0 &&
+		      memcmp(magic, ELFMAG, 4) == 0,
+	      "AT_SYSINFO_EHDR points at the vDSO image");
+	static char maps[8192];
+	mm_format_maps(img.mm, maps, sizeof(maps));
+	CHECK(strstr(maps, "[vdso]") && strstr(maps, "[vvar]"),
+	      "[vdso] and [vvar] in maps");
+	CHECK(mm_copy_out(img.mm, eh, "x", 1) == -EFAULT &&
+		      mm_mprotect(img.mm, VDSO_VVAR_ADDR, 4096,
+				  PROT_READ | PROT_WRITE) == -EACCES,
+	      "vDSO not writable, [vvar] never");
+	struct mm *c = mm_fork(img.mm);
+	CHECK(c && mm_copy_in(c, magic, eh, 4) == 0 &&
+		      memcmp(magic, ELFMAG, 4) == 0, "fork keeps the vDSO");
+	mm_put(c);
+	mm_put(img.mm);
+
+	/* Run the image here: the data page from the memory file just
+	 * below a copy of the code, as the app has them. */
+	uint64_t len;
+	const uint8_t *image = vdso_image(&len);
+	size_t pages = (len + 4095) / 4096;
+	uint8_t *area = mmap(NULL, (pages + 1) * 4096, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *vvar = mmap(area, 4096, PROT_READ, MAP_SHARED | MAP_FIXED,
+			     memfile_fd(), vdso_vvar_offset());
+	uint8_t *code = mmap(area + 4096, pages * 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (area == MAP_FAILED || vvar != area || code != area + 4096) {
+		CHECK(0, "cannot lay out the vDSO for a test run");
+		return;
+	}
+	memcpy(code, image, len);
+	mprotect(code, pages * 4096, PROT_READ | PROT_EXEC);
+	int (*cg)(int, struct timespec *) =
+		(int (*)(int, struct timespec *))vdso_sym(code,
+							  "__vdso_clock_gettime");
+	int (*gtod)(struct timeval *, void *) =
+		(int (*)(struct timeval *, void *))vdso_sym(code,
+							    "__vdso_gettimeofday");
+	time_t (*tm)(time_t *) =
+		(time_t (*)(time_t *))vdso_sym(code, "__vdso_time");
+	CHECK(cg && gtod && tm && vdso_sym(code, "clock_gettime") == (void *)cg &&
+		      !vdso_sym(code, "nonexistent"),
+	      "symbols found through the hash table");
+	if (!cg || !gtod || !tm)
+		return;
+	struct timespec a, v, b;
+	/* The data page is enabled once the first calibration is done. */
+	for (int i = 0; i < 100 && !((volatile uint32_t *)vvar)[1]; i++)
+		usleep(10000);
+	CHECK(((volatile uint32_t *)vvar)[1] == 1, "fast path enabled");
+	int off = 0;
+	for (int i = 0; i < 5; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		cg(CLOCK_MONOTONIC, &v);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		off += ns_of(&v) < ns_of(&a) - 100000 ||
+		       ns_of(&v) > ns_of(&b) + 100000;
+		usleep(30000);
+	}
+	CHECK(off == 0, "CLOCK_MONOTONIC matches the host's (within 0.1 ms)");
+	clock_gettime(CLOCK_REALTIME, &a);
+	cg(CLOCK_REALTIME, &v);
+	CHECK(llabs(ns_of(&v) - ns_of(&a)) < 1000000,
+	      "CLOCK_REALTIME matches the host's");
+	struct timeval tv;
+	time_t t1 = 0, t0 = time(NULL);
+	CHECK(gtod(&tv, NULL) == 0 && llabs(tv.tv_sec - t0) <= 1 &&
+		      tv.tv_usec < 1000000 && tm(&t1) >= t0 && t1 >= t0,
+	      "gettimeofday and time");
+	/* Never backwards, across several updates of the data page. */
+	int64_t last = 0, back = 0, n = 0, start = rv_now_ns();
+	while (rv_now_ns() - start < 200000000ULL) {
+		cg(CLOCK_MONOTONIC, &v);
+		back += ns_of(&v) < last;
+		last = ns_of(&v);
+		n++;
+	}
+	CHECK(back == 0, "monotonic over %ld reads and several updates", (long)n);
+	CHECK(cg(CLOCK_PROCESS_CPUTIME_ID, &v) == 0 && (v.tv_sec || v.tv_nsec),
+	      "other clocks fall back to the system call");
+	munmap(area, (pages + 1) * 4096);
+}
+
 static void test_e2big(const char *path)
 {
 	struct loader_image img;
@@ -371,6 +511,11 @@ int main(void)
 	char cmd[2048], src[128], st[128], pie[128];
 
 	test_init();
+	/* The vDSO's clock is enabled on ptrace only; decide it so, then
+	 * use the fake MMU for everything else. */
+	static struct platform as_ptrace = {.ops = &platform_ptrace_ops};
+	rv_platform = &as_ptrace;
+	vdso_vvar_offset();
 	rv_platform = &fake_platform;
 	task.cred.uid = task.cred.euid = 1234;
 	if (!mkdtemp(dir))
@@ -392,6 +537,7 @@ int main(void)
 		check_image("/bin/busybox", false);
 	test_corrupt(st);
 	test_e2big(st);
+	test_vdso(st);
 	if (vfs_init("/") == 0) {
 		char dyn[128];
 		snprintf(dyn, sizeof(dyn), "%s/dyn", dir);
