@@ -348,6 +348,10 @@ static void test_dirs(void)
 	CHECK_EQ(st("/newdir", &k), -ENOENT, "rmdir'ed");
 	CHECK(!host_exists("newdir"), "never on host");
 
+	CHECK_EQ(st("/d3", &k), 0, "stat lower-only dir");
+	CHECK_EQ(k.nlink, 2, "lower dir nlink from the host");
+	CHECK_EQ(st("/", &k), 0, "stat merged /");
+	CHECK_EQ(k.nlink, 1, "merged dir nlink 1, as Linux");
 	/* Merge: upper entries first, each name once. */
 	CHECK_EQ(write_path("/d1/w", O_CREAT, "w"), 0, "create d1/w");
 	CHECK_EQ(list_dir("/d1", &l), 0, "list d1");

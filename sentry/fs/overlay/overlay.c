@@ -595,6 +595,11 @@ static int ovl_getattr(struct dentry *d, struct kstat *st)
 	st->dev = i->sb->dev;
 	st->ino = i->ino;
 	sync_attr(i, st);
+	/* Linux's ovl_getattr(): a merged directory's subdirectories are
+	 * not counted; nlink 1 tells find(1) and fts not to rely on it for
+	 * their leaf optimisation. */
+	if (S_ISDIR(i->mode) && u && OI(i)->lower)
+		st->nlink = 1;
 	return 0;
 }
 
