@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -942,13 +943,125 @@ static int show_mountinfo(struct sbuf *s, struct task *t)
 	return 0;
 }
 
+static int show_cgroup(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	sb_printf(s, "0::/\n"); /* cgroup v2, at the root of its namespace */
+	return 0;
+}
+
+/* /proc/[pid]/limits in Linux's layout (fs/proc/base.c). */
+static int show_limits(struct sbuf *s, struct task *t)
+{
+	static const struct {
+		const char *name, *unit;
+		int res;
+	} lims[] = {
+		{"Max cpu time", "seconds", RLIMIT_CPU},
+		{"Max file size", "bytes", RLIMIT_FSIZE},
+		{"Max data size", "bytes", RLIMIT_DATA},
+		{"Max stack size", "bytes", RLIMIT_STACK},
+		{"Max core file size", "bytes", RLIMIT_CORE},
+		{"Max resident set", "bytes", RLIMIT_RSS},
+		{"Max processes", "processes", RLIMIT_NPROC},
+		{"Max open files", "files", RLIMIT_NOFILE},
+		{"Max locked memory", "bytes", RLIMIT_MEMLOCK},
+		{"Max address space", "bytes", RLIMIT_AS},
+		{"Max file locks", "locks", RLIMIT_LOCKS},
+		{"Max pending signals", "signals", RLIMIT_SIGPENDING},
+		{"Max msgqueue size", "bytes", RLIMIT_MSGQUEUE},
+		{"Max nice priority", "", RLIMIT_NICE},
+		{"Max realtime priority", "", RLIMIT_RTPRIO},
+		{"Max realtime timeout", "us", RLIMIT_RTTIME},
+	};
+	sb_printf(s, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit",
+		  "Hard Limit", "Units");
+	for (size_t k = 0; k < RV_ARRAY_SIZE(lims); k++) {
+		struct rlimit r = t->tg ? t->tg->rlim[lims[k].res]
+					: (struct rlimit){RLIM_INFINITY,
+							  RLIM_INFINITY};
+		char soft[32], hard[32];
+		if (r.rlim_cur == RLIM_INFINITY)
+			snprintf(soft, sizeof(soft), "unlimited");
+		else
+			snprintf(soft, sizeof(soft), "%llu",
+				 (unsigned long long)r.rlim_cur);
+		if (r.rlim_max == RLIM_INFINITY)
+			snprintf(hard, sizeof(hard), "unlimited");
+		else
+			snprintf(hard, sizeof(hard), "%llu",
+				 (unsigned long long)r.rlim_max);
+		sb_printf(s, "%-25s %-20s %-20s %-10s\n", lims[k].name, soft,
+			  hard, lims[k].unit);
+	}
+	return 0;
+}
+
+static int show_pid_max(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	sb_printf(s, "4194304\n");
+	return 0;
+}
+
+static int show_nr_open(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	sb_printf(s, "1048576\n");
+	return 0;
+}
+
+static int show_overcommit(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	sb_printf(s, "0\n");
+	return 0;
+}
+
+/* A fresh random UUID at every open, like Linux's random/uuid. */
+static int show_uuid(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	uint8_t u[16];
+	if (getrandom(u, sizeof(u), 0) != sizeof(u))
+		return -EIO;
+	u[6] = (u[6] & 0x0f) | 0x40;
+	u[8] = (u[8] & 0x3f) | 0x80;
+	sb_printf(s,
+		  "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		  "%02x%02x%02x%02x%02x%02x\n",
+		  u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		  u[10], u[11], u[12], u[13], u[14], u[15]);
+	return 0;
+}
+
+/* boot_id: one UUID for the life of the sandbox. */
+static int show_boot_id(struct sbuf *s, struct task *t)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static char id[40];
+	pthread_mutex_lock(&lock);
+	if (!id[0]) {
+		struct sbuf tmp = {0};
+		show_uuid(&tmp, t);
+		if (tmp.buf)
+			snprintf(id, sizeof(id), "%s", tmp.buf);
+		free(tmp.buf);
+	}
+	pthread_mutex_unlock(&lock);
+	sb_printf(s, "%s", id);
+	return 0;
+}
+
 #define F(n, fn) {n, S_IFREG | 0444, PK_FILE, fn, NULL, NULL}
 #define FP(n, fn) {n, S_IFREG | 0400, PK_FILE, fn, NULL, NULL}
 #define L(n, fn) {n, S_IFLNK | 0777, PK_PID_LINK, NULL, NULL, fn}
 
 static const struct proc_ent pid_children[] = {
+	F("cgroup", show_cgroup),
 	F("cmdline", show_cmdline),
 	F("comm", show_comm),
+	F("limits", show_limits),
 	FP("environ", show_environ),
 	FP("auxv", show_auxv),
 	F("maps", show_maps),
@@ -966,15 +1079,35 @@ static const struct proc_ent pid_children[] = {
 	{0},
 };
 
+static const struct proc_ent random_children[] = {
+	F("boot_id", show_boot_id),
+	F("uuid", show_uuid),
+	{0},
+};
+
 static const struct proc_ent kernel_children[] = {
 	F("hostname", show_hostname),
 	F("osrelease", show_osrelease),
 	F("ostype", show_ostype),
+	F("pid_max", show_pid_max),
+	{"random", S_IFDIR | 0555, PK_DIR, NULL, random_children, NULL},
+	{0},
+};
+
+static const struct proc_ent fs_children[] = {
+	F("nr_open", show_nr_open),
+	{0},
+};
+
+static const struct proc_ent vm_children[] = {
+	F("overcommit_memory", show_overcommit),
 	{0},
 };
 
 static const struct proc_ent sys_children[] = {
+	{"fs", S_IFDIR | 0555, PK_DIR, NULL, fs_children, NULL},
 	{"kernel", S_IFDIR | 0555, PK_DIR, NULL, kernel_children, NULL},
+	{"vm", S_IFDIR | 0555, PK_DIR, NULL, vm_children, NULL},
 	{0},
 };
 
