@@ -125,6 +125,10 @@ struct gofer_reply {
 	struct gofer_attr attr;
 };
 
+/* The layout is the protocol: docs/gofer-protocol.md gives these sizes. */
+_Static_assert(sizeof(struct gofer_req) == 88, "gofer_req layout");
+_Static_assert(sizeof(struct gofer_reply) == 144, "gofer_reply layout");
+
 /* One path component: what every name in a request must be. Both ends
  * check it; the gofer's check is the one that counts. */
 static inline bool gofer_name_ok(const char *name, size_t len)
