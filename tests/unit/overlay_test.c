@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -70,14 +71,15 @@ static void make_fixture(void)
 	}
 	make_mnt();
 	sh("cd %s && mkdir -p tmp proc dev etc usr/share/doc/a d1 d2 d3 "
-	   "emptydir gone dm small/lower && echo g > gone/g && echo m > dm/m && printf 'root:x:0:0\\n' > etc/passwd && "
+	   "emptydir gone dm small/lower race && echo g > gone/g && echo m > dm/m && printf 'root:x:0:0\\n' > etc/passwd && "
 	   "echo localhost > etc/hosts && echo one > usr/share/doc/a/1 && "
 	   "echo two > usr/share/doc/a/2 && echo bee > usr/share/doc/b && "
 	   "echo cee > usr/share/doc/c && echo x > d1/x && echo y > d1/y && "
 	   "echo z > d1/z && echo orig > d3/orig && "
 	   "ln -s etc/passwd link && ln -s /etc/hosts abslink && "
 	   "echo m > mode644 && chmod 644 mode644 && echo h > hl1 && "
-	   "ln hl1 hl2 && head -c 300000 /dev/urandom > small/lower/big && "
+	   "ln hl1 hl2 && for i in 0 1 2 3 4 5 6 7; do echo $i > race/f$i; "
+	   "done && head -c 300000 /dev/urandom > small/lower/big && "
 	   "printf head > sparse && "
 	   "truncate -s 300000 sparse && printf tail >> sparse && "
 	   "chmod 755 . && find . -printf '%%p %%s %%m %%n %%T@ %%l\\n' | "
@@ -643,6 +645,64 @@ static void test_enospc(void)
 	      "small lists: %s", l.names);
 }
 
+/* Threads racing on the same lower files: copy-ups of one file through
+ * different dentries, readdir of a directory changing under it, renames
+ * and unlinks. Nothing may crash, and every append must land once. */
+#define RACE_THREADS 4
+#define RACE_ROUNDS 200
+
+static void *race_thread(void *arg)
+{
+	long id = (long)arg;
+	struct task t = T;
+	t.fs = fs_context_create_root();
+	current = &t;
+	char p[64], q[64];
+	for (int r = 0; r < RACE_ROUNDS; r++) {
+		snprintf(p, sizeof(p), "/race/f%d", r % 8);
+		struct file *f;
+		if (!vfs_openat(&t, AT_FDCWD, p, O_WRONLY | O_APPEND, 0, &f)) {
+			struct iovec iov = {"+", 1};
+			vfs_writev(f, &iov, 1, -1);
+			file_put(f);
+		}
+		struct kstat k;
+		vfs_statat(&t, AT_FDCWD, p, 0, &k);
+		struct dirlist l;
+		list_dir("/race", &l);
+		snprintf(q, sizeof(q), "/race/t%ld", id);
+		struct file *g;
+		if (!vfs_openat(&t, AT_FDCWD, q, O_WRONLY | O_CREAT, 0644, &g))
+			file_put(g);
+		snprintf(p, sizeof(p), "/race/u%ld", id);
+		vfs_renameat2(&t, AT_FDCWD, q, AT_FDCWD, p, 0);
+		vfs_unlinkat(&t, AT_FDCWD, p, 0);
+	}
+	fs_context_put(t.fs);
+	return NULL;
+}
+
+static void test_race(void)
+{
+	pthread_t th[RACE_THREADS];
+	for (long k = 0; k < RACE_THREADS; k++)
+		pthread_create(&th[k], NULL, race_thread, (void *)k);
+	for (int k = 0; k < RACE_THREADS; k++)
+		pthread_join(th[k], NULL);
+	size_t total = 0;
+	for (int k = 0; k < 8; k++) {
+		char p[32];
+		snprintf(p, sizeof(p), "/race/f%d", k);
+		ssize_t n = read_path(p, buf, sizeof(buf));
+		total += n > 2 ? (size_t)n - 2 : 0;
+	}
+	CHECK_EQ(total, RACE_THREADS * RACE_ROUNDS, "every append once");
+	struct dirlist l;
+	CHECK_EQ(list_dir("/race", &l), 0, "list race");
+	CHECK(l.count == 8, "race lists: %s", l.names);
+	current = &T;
+}
+
 static void test_host_unchanged(void)
 {
 	sh("cd %s && find . -printf '%%p %%s %%m %%n %%T@ %%l\\n' | sort > "
@@ -684,6 +744,7 @@ int main(void)
 	test_stale_cwd();
 	test_second_fs();
 	test_enospc();
+	test_race();
 	test_host_unchanged();
 
 	if (have_mnt)
