@@ -348,6 +348,18 @@ static int fault_locked(struct mm *mm, uint64_t addr, int access,
 	chunk_window(v, addr, &ws, &we);
 	e = pt_slot(&mm->pt, addr, false);
 	if (!e || !*e) {
+		uint64_t pg = rv_page_down(addr);
+		if (pg == mm->seq_next) {
+			mm->seq_pages = RV_MIN(mm->seq_pages * 2,
+					       MM_CHUNK_MAX_PAGES);
+			ws = pg;
+			we = v->end - pg > (mm->seq_pages << RV_PAGE_SHIFT)
+				     ? pg + (mm->seq_pages << RV_PAGE_SHIFT)
+				     : v->end;
+		} else {
+			mm->seq_pages = MM_CHUNK_PAGES;
+		}
+		mm->seq_next = we;
 		rc = fill_range(mm, v, ws, we, addr);
 		if (rc == FILL_SIGBUS) {
 			*code = BUS_ADRERR;

@@ -32,6 +32,9 @@ struct vma {
  * each as_map is an injected host system call on the ptrace platform, so
  * a fault maps a whole memory-file-contiguous chunk at once. */
 #define MM_CHUNK_PAGES 16
+/* Sequential first touches double the chunk up to this (2 MiB), as
+ * readahead and huge pages would: a big memset costs few faults. */
+#define MM_CHUNK_MAX_PAGES 512
 
 /* Linux's stack_guard_gap: nothing is placed within 256 pages below a
  * growsdown VMA, so the stack can grow and a runaway one faults. */
@@ -50,6 +53,8 @@ struct mm {
 	/* Top-down search cache (Linux 2.6's free_area_cache): no hole in
 	 * [gap_top, MM_MMAP_BASE) is larger than gap_hole bytes. */
 	uint64_t gap_top, gap_hole;
+	/* Where the last fault's chunk ended, and its size in pages. */
+	uint64_t seq_next, seq_pages;
 	struct pagetable pt;
 	uint64_t rss_pages; /* present PTEs */
 

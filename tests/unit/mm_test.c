@@ -34,6 +34,22 @@ static void test_mmap_basic(void)
 		      fake.maps == maps0 + 1,
 	      "neighbour page read zero without another fault");
 	CHECK(mm_rss_bytes(mm) == 10 * PG, "rss counts the chunk");
+	/* A sequential first touch of 8 MiB: chunks grow to 2 MiB. */
+	int64_t big = mm_mmap(mm, 0, 8 << 20, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	int m0 = fake.maps, seq_bad = 0;
+	for (uint64_t o = 0; o < (8 << 20); o += PG)
+		seq_bad += app_write(mm, big + o, 1) != 0;
+	CHECK(seq_bad == 0 && fake.maps - m0 < 16,
+	      "sequential touch of 8 MiB: %d faults, not 128", fake.maps - m0);
+	/* Random touches stay at small chunks. */
+	uint64_t before = mm_rss_bytes(mm);
+	int64_t rnd = mm_mmap(mm, 0, 64 << 20, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	for (int k = 0; k < 8; k++)
+		app_write(mm, rnd + (uint64_t)((k * 7919) % 1024) * 16 * PG, 1);
+	CHECK(mm_rss_bytes(mm) - before <= 8 * 16 * PG,
+	      "scattered touches allocate small chunks");
 
 	int64_t b = mm_mmap(mm, 0, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
 			    NULL, 0);
