@@ -36,26 +36,140 @@ static int host_clock(int id)
 	return id;
 }
 
+static bool ts_valid(const struct timespec *ts)
+{
+	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000L;
+}
+
+/* CPU-time clocks of a named thread or process (clock_getcpuclockid(3),
+ * pthread_getcpuclockid(3)) are negative ids: ~pid << 3, bit 2 set for a
+ * thread clock, the low two bits the kind (PROF, VIRT, SCHED; 3 does not
+ * exist), as Linux's include/linux/posix-timers.h encodes them. */
+#define CPUCLOCK_PID(c)		(~((c) >> 3))
+#define CPUCLOCK_PERTHREAD(c)	(((c) & 4) != 0)
+#define CPUCLOCK_WHICH(c)	((c) & 3)
+#define CPUCLOCK_SCHED		2
+/* Not a host clock: a named CPU clock that reads zero. */
+#define CPUCLOCK_NONE		((clockid_t)-1)
+
+/* The host clock standing for the CPU clock clk (< 0) as t sees it, or
+ * -EINVAL. Linux's lookup_task(): pid 0 is the caller; a thread clock
+ * names a thread of the caller's own process only; a process clock names a
+ * process by its pid (a thread group leader). A task's CPU time is
+ * approximated by its sentry thread's, as for the caller's own clocks. */
+static int cpu_clock_host(struct task *t, int clk, clockid_t *host)
+{
+	if (CPUCLOCK_WHICH(clk) == 3)
+		return -EINVAL;
+	int pid = CPUCLOCK_PID(clk);
+	bool thread = CPUCLOCK_PERTHREAD(clk);
+	if (pid == 0 || pid == t->tid) {
+		*host = CLOCK_THREAD_CPUTIME_ID;
+		return 0;
+	}
+	struct task *o = task_find(pid);
+	if (!o)
+		return -EINVAL;
+	int r = -EINVAL;
+	if (thread ? o->tg == t->tg : o->tg->tgid == pid) {
+		/* A task not yet running or already ended has no host
+		 * thread; its clock still exists until it is reaped and
+		 * stands still: the host's clock of no thread reads 0. */
+		int htid = o->host_tid;
+		*host = htid > 0 ? (clockid_t)((~(unsigned)htid << 3) | 4 |
+					       CPUCLOCK_SCHED) : CPUCLOCK_NONE;
+		r = 0;
+	}
+	task_put(o);
+	return r;
+}
+
+/* The host clock to read for the app's clock id, or -EINVAL. */
+static int clock_resolve(struct task *t, int id, clockid_t *host)
+{
+	if (id < 0)
+		return cpu_clock_host(t, id, host);
+	if (!clock_valid(id))
+		return -EINVAL;
+	*host = host_clock(id);
+	return 0;
+}
+
 long sys_clock_gettime(struct task *t, const uint64_t a[6])
 {
 	struct timespec ts;
-	if (!clock_valid((int)a[0]))
+	clockid_t host;
+	int r = clock_resolve(t, (int)a[0], &host);
+	if (r < 0)
+		return r;
+	/* The named thread may end meanwhile: its clock is then gone, as
+	 * once a Linux thread is reaped. */
+	if (host == CPUCLOCK_NONE)
+		ts = (struct timespec){0, 0};
+	else if (clock_gettime(host, &ts) < 0)
 		return -EINVAL;
-	if (clock_gettime(host_clock((int)a[0]), &ts) < 0)
-		return -errno;
 	return mm_copy_out(t->mm, a[1], &ts, sizeof(ts));
 }
 
 long sys_clock_getres(struct task *t, const uint64_t a[6])
 {
 	struct timespec ts;
-	if (!clock_valid((int)a[0]))
+	clockid_t host;
+	int r = clock_resolve(t, (int)a[0], &host);
+	if (r < 0)
+		return r;
+	if (host == CPUCLOCK_NONE)
+		ts = (struct timespec){0, 1};
+	else if (clock_getres(host, &ts) < 0)
 		return -EINVAL;
-	if (clock_getres(host_clock((int)a[0]), &ts) < 0)
-		return -errno;
 	if (!a[1])
 		return 0;
 	return mm_copy_out(t->mm, a[1], &ts, sizeof(ts));
+}
+
+/* Setting a clock: the sandbox never changes the host's time, and its
+ * root has no CAP_SYS_TIME, so a valid request is EPERM as for an
+ * unprivileged Linux process. Only CLOCK_REALTIME and the CPU clocks can
+ * be set at all; others are EINVAL (posix-timers.c: no clock_set). */
+long sys_clock_settime(struct task *t, const uint64_t a[6])
+{
+	int id = (int)a[0];
+	struct timespec ts;
+	clockid_t host;
+
+	if (id < 0) {
+		int r = clock_resolve(t, id, &host);
+		if (r < 0)
+			return r;
+	} else if (id != CLOCK_REALTIME) {
+		return -EINVAL;
+	}
+	if (mm_copy_in(t->mm, &ts, a[1], sizeof(ts)) < 0)
+		return -EFAULT;
+	if (id == CLOCK_REALTIME && !ts_valid(&ts))
+		return -EINVAL;
+	return -EPERM;
+}
+
+long sys_settimeofday(struct task *t, const uint64_t a[6])
+{
+	struct timeval tv;
+	struct timezone tz;
+
+	if (a[0]) {
+		if (mm_copy_in(t->mm, &tv, a[0], sizeof(tv)) < 0)
+			return -EFAULT;
+		if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+			return -EINVAL;
+	}
+	if (a[1]) {
+		if (mm_copy_in(t->mm, &tz, a[1], sizeof(tz)) < 0)
+			return -EFAULT;
+		/* kernel/time/time.c: minutes west within a day */
+		if (tz.tz_minuteswest > 15 * 60 || tz.tz_minuteswest < -15 * 60)
+			return -EINVAL;
+	}
+	return -EPERM;
 }
 
 long sys_gettimeofday(struct task *t, const uint64_t a[6])
@@ -80,11 +194,6 @@ long sys_time(struct task *t, const uint64_t a[6])
 	if (a[0] && mm_copy_out(t->mm, a[0], &now, sizeof(now)) < 0)
 		return -EFAULT;
 	return now;
-}
-
-static bool ts_valid(const struct timespec *ts)
-{
-	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000L;
 }
 
 static void ts_add(struct timespec *a, const struct timespec *b)

@@ -7,7 +7,9 @@
 #include "sentry/kernel/kernel.h"
 
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "sentry/kernel/process.h"
 #include "sentry/mm/mm.h"
@@ -427,7 +429,9 @@ static void task_loop(struct task *t)
 void task_run(struct task *t)
 {
 	current = t;
+	t->host_tid = (int)syscall(SYS_gettid);
 	task_loop(t);
+	t->host_tid = 0;
 	task_exit(t);
 	current = NULL;
 }

@@ -92,6 +92,10 @@ struct task {
 	struct cred cred;
 	struct platform_ctx *ctx;
 	pthread_t thread;
+	/* Host thread id of the sentry thread running the task, 0 before it
+	 * starts and once it ends: its host CPU clock stands for the task's
+	 * (clock_getcpuclockid(3), pthread_getcpuclockid(3)). */
+	_Atomic int host_tid;
 
 	struct vfork_done *vfork_done; /* set in a vfork child */
 	uint64_t clear_child_tid;  /* set_tid_address(2) */
