@@ -179,6 +179,56 @@ static void d_rehash(struct dentry *dir, size_t nb)
 	dir->nbuckets = nb;
 }
 
+/* --- the LRU of evictable filesystems ---------------------------------------- */
+
+static struct super_block *d_sb(struct dentry *d)
+{
+	return d->parent->inode ? d->parent->inode->sb : NULL;
+}
+
+static void lru_del(struct super_block *sb, struct dentry *d)
+{
+	if (!d->on_lru)
+		return;
+	if (d->lru_prev)
+		d->lru_prev->lru_next = d->lru_next;
+	else
+		sb->lru_head = d->lru_next;
+	if (d->lru_next)
+		d->lru_next->lru_prev = d->lru_prev;
+	else
+		sb->lru_tail = d->lru_prev;
+	d->lru_prev = d->lru_next = NULL;
+	d->on_lru = false;
+	sb->lru_count--;
+}
+
+static void lru_add_tail(struct super_block *sb, struct dentry *d)
+{
+	d->lru_prev = sb->lru_tail;
+	d->lru_next = NULL;
+	if (sb->lru_tail)
+		sb->lru_tail->lru_next = d;
+	else
+		sb->lru_head = d;
+	sb->lru_tail = d;
+	d->on_lru = true;
+	sb->lru_count++;
+}
+
+/* Evict least recently used dentries nobody uses (only the table holds
+ * them, no cached children, no mount on them) until the bound holds. */
+static void lru_shrink(struct super_block *sb)
+{
+	struct dentry *d = sb->lru_head;
+	while (d && sb->lru_count > sb->lru_max) {
+		struct dentry *next = d->lru_next;
+		if (atomic_load(&d->refs) == 1 && !d->nchildren && !d->mounted)
+			d_drop(d); /* frees d, drops its parent */
+		d = next;
+	}
+}
+
 void d_add_child(struct dentry *d)
 {
 	struct dentry *dir = d->parent;
@@ -199,6 +249,12 @@ void d_add_child(struct dentry *d)
 	dir->nchildren++;
 	d->cached = true;
 	dget(d);
+	struct super_block *sb = d_sb(d);
+	if (sb && sb->lru_max) {
+		lru_add_tail(sb, d);
+		if (sb->lru_count > sb->lru_max)
+			lru_shrink(sb);
+	}
 }
 
 static void d_unlink_child(struct dentry *d)
@@ -221,6 +277,9 @@ static void d_unlink_child(struct dentry *d)
 	d->hnext = d->sib_prev = d->sib_next = NULL;
 	dir->nchildren--;
 	d->cached = false;
+	struct super_block *sb = d_sb(d);
+	if (sb)
+		lru_del(sb, d);
 }
 
 void d_drop(struct dentry *d)
@@ -241,8 +300,14 @@ struct dentry *d_lookup_cached(struct dentry *dir, const char *name,
 	for (struct dentry *c = dir->hbuckets[hash & (dir->nbuckets - 1)]; c;
 	     c = c->hnext)
 		if (c->hash == hash && c->namelen == len &&
-		    memcmp(c->name, name, len) == 0)
+		    memcmp(c->name, name, len) == 0) {
+			if (c->on_lru) {
+				struct super_block *sb = d_sb(c);
+				lru_del(sb, c);
+				lru_add_tail(sb, c);
+			}
 			return dget(c);
+		}
 	return NULL;
 }
 

@@ -90,6 +90,12 @@ struct super_block {
 	 * pile of host fds; proc: pids come and go). Mount points and their
 	 * ancestors are pinned in the cache either way. */
 	bool cache_dentries;
+	/* With cache_dentries: keep at most this many unused cached
+	 * dentries, least recently used evicted first (0: no bound, the
+	 * cache is the truth, as for tmpfs). Under vfs_ns_lock. */
+	size_t lru_max;
+	size_t lru_count;
+	struct dentry *lru_head, *lru_tail;
 	uint32_t magic;           /* statfs f_type */
 	uint64_t blocks, bfree;   /* statfs, in pages */
 	_Atomic uint64_t next_ino;
@@ -139,6 +145,8 @@ struct dentry {
 	struct dentry *hnext;               /* hash chain */
 	struct dentry *sib_prev, *sib_next; /* creation-order list */
 	struct dentry *child_first, *child_last;
+	struct dentry *lru_prev, *lru_next; /* sb's LRU (sb->lru_max) */
+	bool on_lru;
 	uint64_t next_seq;
 	void *priv;
 };

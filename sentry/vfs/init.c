@@ -73,6 +73,7 @@ int vfs_init(const char *root_dir)
 				    root_dir ? root_dir : "/", &sb, &root);
 		if (err)
 			return err;
+		hostfs_enable_dcache(sb, HOSTFS_DCACHE_DEFAULT);
 		err = vfs_mount(NULL, sb, root, "none", MS_RDONLY, NULL);
 		dput(root);
 		if (err)

@@ -68,7 +68,8 @@ static void make_fixture(void)
 	   "ln -s /etc abs && ln -s ../../../../../../etc up && "
 	   "ln -s loop2 loop1 && ln -s loop1 loop2 && ln -s a/b rel && "
 	   "ln -s etc/passwd filelink && ln -s nowhere dangling && "
-	   "chmod 700 a && chmod 755 .",
+	   "chmod 700 a && chmod 755 . && mkdir many && "
+	   "(cd many && seq 1 5000 | xargs touch)",
 	   fixture);
 }
 
@@ -186,6 +187,41 @@ static void test_walk(void)
 	}
 	strcpy(deep + k, "/etc/passwd");
 	CHECK(read_path(deep, buf, sizeof(buf)) > 0, "long path of dots");
+}
+
+static int count_host_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 65536; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+static void test_host_dcache(void)
+{
+	/* More host files than the cache keeps: every lookup works and the
+	 * host fds held stay bounded (about one per cached dentry). */
+	int before = count_host_fds();
+	char p[64];
+	struct kstat st;
+	int bad = 0;
+	for (int round = 0; round < 2; round++)
+		for (int i = 1; i <= 5000; i++) {
+			snprintf(p, sizeof(p), "/many/%d", i);
+			if (vfs_statat(&T, AT_FDCWD, p, 0, &st) || !S_ISREG(st.mode))
+				bad++;
+		}
+	CHECK_EQ(bad, 0, "10000 host lookups");
+	int after = count_host_fds();
+	CHECK(after - before <= 4096 + 16, "host fds bounded: %d more",
+	      after - before);
+	struct mount *rm = vfs_root_mount();
+	CHECK(rm->sb->lru_count <= rm->sb->lru_max,
+	      "unused host dentries within the bound (%zu)", rm->sb->lru_count);
+	/* Mount points survive eviction. */
+	CHECK_EQ(vfs_statat(&T, AT_FDCWD, "/tmp", 0, &st), 0, "stat /tmp");
+	CHECK_EQ(st.dev, vfs_root_mount()->next->sb->dev, "/tmp is the tmpfs");
 }
 
 static void test_rofs(void)
@@ -869,6 +905,7 @@ int main(void)
 	current = &T;
 
 	test_walk();
+	test_host_dcache();
 	test_rofs();
 	test_tmpfs();
 	test_tmpfs_enospc();

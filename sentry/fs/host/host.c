@@ -3,9 +3,11 @@
  * the backend, so the host never follows a symlink for the sandbox: the
  * sentry's path walk does, against the sandbox's root.
  *
- * Dentries are not cached (sb->cache_dentries false): each walk asks the
- * backend again, so the sentry never piles up host fds, and host changes
- * show at once. Every write-like operation is EROFS (the VFS checks
+ * By default dentries are not cached: each walk asks the backend again and
+ * no host fd outlives its use. hostfs_enable_dcache() keeps up to a bound
+ * of unused ones (least recently used evicted first): repeated walks then
+ * cost no host call. Names missing on the host are never cached, so files
+ * created on the host show at once. Every write-like operation is EROFS (the VFS checks
  * sb->rdonly before asking the filesystem).
  *
  * Device nodes of the host are not opened (EACCES, as on a nodev mount): a
@@ -322,6 +324,14 @@ int hostfs_new_sb(const struct hostfs_backend *be, const char *root,
 	*sbp = sb;
 	*droot = d;
 	return 0;
+}
+
+void hostfs_enable_dcache(struct super_block *sb, size_t max_unused)
+{
+	pthread_mutex_lock(&vfs_ns_lock);
+	sb->lru_max = max_unused;
+	sb->cache_dentries = max_unused > 0;
+	pthread_mutex_unlock(&vfs_ns_lock);
 }
 
 /* --- the direct backend ------------------------------------------------------ */

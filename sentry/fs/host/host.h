@@ -11,6 +11,12 @@
 int hostfs_new_sb(const struct hostfs_backend *backend, const char *root,
 		  struct super_block **sb, struct dentry **droot);
 
+/* Keep up to max_unused unused dentries of sb cached (each holds one host
+ * O_PATH fd); call before the tree is used. 0: no caching (the default). */
+void hostfs_enable_dcache(struct super_block *sb, size_t max_unused);
+/* The bound vfs_init() uses for the host root. */
+#define HOSTFS_DCACHE_DEFAULT 4096
+
 /* Files over a host fd the sentry owns (stdio, /dev/tty): see hostfd.c.
  * The file takes ownership of host_fd. */
 struct file *hostfd_file_wrap(int host_fd, unsigned int flags);
