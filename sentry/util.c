@@ -174,7 +174,8 @@ uint64_t rv_now_ns(void)
 /* A fault in the sentry itself is a sentry bug: report it with a backtrace
  * and take the sandbox down (rv_panic) rather than die silently or leave
  * stubs and other threads half alive. */
-static void crash_handler(int sig, siginfo_t *si, void *uc)
+static __attribute__((unused)) void crash_handler(int sig, siginfo_t *si,
+						  void *uc)
 {
 	(void)uc;
 	rv_panic("sentry crashed: %s at address %p", sigdescr_np(sig),
