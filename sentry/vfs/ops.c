@@ -128,16 +128,24 @@ int vfs_ftruncate(struct file *f, int64_t len)
 {
 	if (len < 0)
 		return -EINVAL;
-	if (!f->inode || !S_ISREG(f->inode->mode) || !f->dentry)
+	if (!f->inode || !S_ISREG(f->inode->mode))
 		return -EINVAL;
 	if (!can_write(f))
 		return -EINVAL; /* ftruncate(2): "not open for writing" */
 	if (f->flags & O_APPEND)
 		return -EPERM;
+	struct iattr ia = {.valid = ATTR_SIZE, .size = (uint64_t)len};
+	if (!f->dentry) {
+		/* Stdio redirected to a file: the inode's own setattr. */
+		struct dentry anon = {.inode = f->inode};
+		anon.parent = &anon;
+		if (!f->inode->iops || !f->inode->iops->setattr)
+			return -EINVAL;
+		return f->inode->iops->setattr(&anon, &ia);
+	}
 	struct path p = {f->mnt, f->dentry};
 	if (vfs_path_rdonly(&p))
 		return -EROFS;
-	struct iattr ia = {.valid = ATTR_SIZE, .size = (uint64_t)len};
 	return vfs_setattr(f->dentry, &ia);
 }
 
@@ -800,6 +808,22 @@ int vfs_statfsat(struct task *t, int dirfd, const char *path, int at_flags,
 		 struct statfs *sf)
 {
 	struct path p;
+	/* fstatfs(2) of a pipe or other anonymous file: its pseudo fs. */
+	if (!*path && (at_flags & AT_EMPTY_PATH) && dirfd != AT_FDCWD) {
+		struct file *f = fd_get(t->files, dirfd);
+		if (!f)
+			return -EBADF;
+		bool anon = !f->dentry && f->inode && f->inode->sb;
+		if (anon) {
+			memset(sf, 0, sizeof(*sf));
+			sf->f_type = f->inode->sb->magic;
+			sf->f_bsize = sf->f_frsize = 4096;
+			sf->f_namelen = NAME_MAX;
+		}
+		file_put(f);
+		if (anon)
+			return 0;
+	}
 	int err = vfs_lookup(t, dirfd, path, at_lookup_flags(at_flags), &p);
 	if (err)
 		return err;
