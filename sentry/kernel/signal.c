@@ -376,16 +376,35 @@ long signal_rt_sigreturn(struct task *t)
 	const struct k_sigcontext *sc = &uc.uc_mcontext;
 	if (sc->rip >= 0x800000000000ULL)
 		goto bad; /* non-canonical: Linux faults on the iret */
+	/* Linux loads cs (and ss when UC_STRICT_RESTORE_SS) from the frame
+	 * with RPL 3; a selector other than the 64-bit user segments faults
+	 * on the return (a kernel segment) or switches to 32-bit code, which
+	 * the sandbox does not offer: both SIGSEGV here. */
+	if ((sc->cs | 3) != USER_CS)
+		goto bad;
+	if ((uc.uc_flags & UC_STRICT_RESTORE_SS) && (sc->ss | 3) != USER_DS)
+		goto bad;
 	if (sc->fpstate) {
 		uint8_t fx[FXSAVE_SIZE];
 		if (mm_copy_in(t->mm, fx, sc->fpstate, FXSAVE_SIZE) < 0)
 			goto bad;
+		/* The rest of the state (XSAVE components) and the mask
+		 * below must be current before the legacy area is replaced. */
+		const struct platform_ops *ops = rv_platform->ops;
+		if (ops->ctx_sync_fpstate && ops->ctx_sync_fpstate(t->ctx) < 0)
+			goto bad;
 		if (t->ctx->fpstate_len >= FXSAVE_SIZE) {
-			/* MXCSR reserved bits set would #GP on restore. */
-			uint32_t mxcsr;
+			/* Reserved MXCSR bits would #GP on restore: Linux
+			 * rejects the frame (__fpu_restore_sig), so does the
+			 * sentry, with the CPU's own mask from its FXSAVE
+			 * image (0xffbf when it reports none). */
+			uint32_t mxcsr, mask;
 			memcpy(&mxcsr, fx + 24, 4);
-			mxcsr &= 0xffff;
-			memcpy(fx + 24, &mxcsr, 4);
+			memcpy(&mask, t->ctx->fpstate + 28, 4);
+			if (!mask)
+				mask = 0xffbf;
+			if (mxcsr & ~mask)
+				goto bad;
 			memcpy(t->ctx->fpstate, fx, FXSAVE_SIZE);
 			t->ctx->fpstate_dirty = true;
 		}
