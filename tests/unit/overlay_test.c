@@ -9,8 +9,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -61,6 +63,7 @@ static void sh(const char *fmt, const char *arg)
 }
 
 static void make_mnt(void);
+static void make_deep(void);
 
 static void make_fixture(void)
 {
@@ -70,6 +73,7 @@ static void make_fixture(void)
 		exit(1);
 	}
 	make_mnt();
+	make_deep();
 	sh("cd %s && mkdir -p tmp proc dev etc usr/share/doc/a d1 d2 d3 "
 	   "emptydir gone dm small/lower race && echo g > gone/g && echo m > dm/m && printf 'root:x:0:0\\n' > etc/passwd && "
 	   "echo localhost > etc/hosts && echo one > usr/share/doc/a/1 && "
@@ -93,6 +97,11 @@ static bool have_mnt;
 
 static void make_mnt(void)
 {
+	/* In a mount namespace of our own: the mount goes away with the
+	 * test, however it ends. */
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return;
 	char cmd[PATH_MAX * 5];
 	snprintf(cmd, sizeof(cmd),
 		 "mkdir %s/mnt && mount -t tmpfs none %s/mnt 2>/dev/null && "
@@ -703,6 +712,51 @@ static void test_race(void)
 	current = &T;
 }
 
+/* A lower tree nested deeper than any path: copy-up of a file at the
+ * bottom recreates thousands of parents without recursing. */
+#define DEEP 2200
+static bool have_deep;
+
+static void make_deep(void)
+{
+	int fd = open(fixture, O_RDONLY | O_DIRECTORY);
+	for (int k = 0; k <= DEEP && fd >= 0; k++) {
+		const char *name = k ? "d" : "deep";
+		int nfd = -1;
+		if (mkdirat(fd, name, 0755) == 0)
+			nfd = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		close(fd);
+		fd = nfd;
+	}
+	if (fd < 0)
+		return;
+	int f = openat(fd, "f", O_WRONLY | O_CREAT, 0644);
+	have_deep = f >= 0 && write(f, "bottom\n", 7) == 7;
+	if (f >= 0)
+		close(f);
+	close(fd);
+}
+
+static void test_deep(void)
+{
+	if (!have_deep) {
+		printf("SKIP overlay_test: cannot make a deep tree here\n");
+		return;
+	}
+	CHECK_EQ(vfs_chdir(&T, AT_FDCWD, "/deep"), 0, "chdir deep");
+	int err = 0;
+	for (int k = 0; k < DEEP && !err; k++)
+		err = vfs_chdir(&T, AT_FDCWD, "d");
+	CHECK_EQ(err, 0, "walk down");
+	CHECK_EQ(write_path("f", O_APPEND, "+"), 0, "copy-up at the bottom");
+	CHECK(read_path("f", buf, sizeof(buf)) == 8 &&
+		      !strcmp(buf, "bottom\n+"),
+	      "bottom: %s", buf);
+	CHECK_EQ(write_path("/deep/d/d/new", O_CREAT, "n"), 0,
+		 "parents are upper now");
+	CHECK_EQ(vfs_chdir(&T, AT_FDCWD, "/"), 0, "chdir /");
+}
+
 static void test_host_unchanged(void)
 {
 	sh("cd %s && find . -printf '%%p %%s %%m %%n %%T@ %%l\\n' | sort > "
@@ -745,10 +799,11 @@ int main(void)
 	test_second_fs();
 	test_enospc();
 	test_race();
+	test_deep();
 	test_host_unchanged();
 
 	if (have_mnt)
-		sh("umount %s/mnt", fixture);
+		sh("umount -l %s/mnt", fixture); /* the host dcache holds it */
 	if (!failures) {
 		sh("rm -rf %s %s.before %s.after", fixture);
 	}

@@ -236,24 +236,27 @@ static bool same_type(const struct dentry *a, const struct inode *b)
 	return a->inode && ((a->inode->mode ^ b->mode) & S_IFMT) == 0;
 }
 
-int ovl_refresh(struct dentry *d)
+/* Dentries from d up to (not including) the first one whose state is
+ * known. Walked iteratively: the depth of the lower tree is not ours to
+ * choose (an OCI image may nest directories thousands deep). */
+struct chain {
+	struct dentry **v;
+	size_t n, cap;
+};
+
+static void chain_push(struct chain *c, struct dentry *d)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->v = rv_xrealloc(c->v, c->cap * sizeof(*c->v));
+	}
+	c->v[c->n++] = d;
+}
+
+/* d has no upper entry and its parent's state is final: look again. */
+static int refresh_one(struct ovl_sb *ovs, struct dentry *d, uint64_t gen)
 {
 	struct ovl_inode *oi = OI(d->inode);
-	struct ovl_sb *ovs = OVS(d->inode->sb);
-	struct dentry *cur = ovl_upper(oi);
-	/* A removed directory stays removed (its lower part must not show
-	 * through again); a removed file stays usable through its open
-	 * files, as on Linux. */
-	if (cur)
-		return cur->dead && d_is_dir(cur) ? -ENOENT : 0;
-	if (d->parent == d)
-		return 0;
-	uint64_t gen = atomic_load(&ovs->gen);
-	if (atomic_load(&oi->gen) == gen)
-		return 0;
-	int err = ovl_refresh(d->parent);
-	if (err)
-		return err;
 	struct dentry *pu = ovl_upper(OI(d->parent->inode));
 	struct dentry *u;
 	if (!pu || ovl_layer_lookup(pu, d->name, &u)) {
@@ -273,6 +276,39 @@ int ovl_refresh(struct dentry *d)
 	}
 	__atomic_store_n(&oi->upper, u, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int ovl_refresh(struct dentry *d)
+{
+	struct ovl_sb *ovs = OVS(d->inode->sb);
+	uint64_t gen = atomic_load(&ovs->gen);
+	struct chain c = {0};
+	int err = 0;
+	for (struct dentry *p = d;; p = p->parent) {
+		struct ovl_inode *oi = OI(p->inode);
+		struct dentry *cur = ovl_upper(oi);
+		/* A removed directory stays removed (its lower part must not
+		 * show through again); a removed file stays usable through
+		 * its open files, as on Linux. */
+		if (cur) {
+			if (cur->dead && d_is_dir(cur))
+				err = -ENOENT;
+			break;
+		}
+		/* Without an upper entry as of this generation: nothing
+		 * below it can have one either. */
+		if (p->parent == p || atomic_load(&oi->gen) == gen) {
+			for (size_t k = 0; k < c.n; k++)
+				atomic_store(&OI(c.v[k]->inode)->gen, gen);
+			c.n = 0;
+			break;
+		}
+		chain_push(&c, p);
+	}
+	for (size_t k = c.n; !err && k-- > 0;)
+		err = refresh_one(ovs, c.v[k], gen);
+	free(c.v);
+	return err;
 }
 
 /* Copy the data of lower into the new upper file: holes and all-zero
@@ -382,23 +418,17 @@ static int copy_up_one(struct ovl_sb *ovs, struct dentry *pu,
 	return 0;
 }
 
-int ovl_copy_up(struct dentry *d, bool data)
+/* Copy up d, whose parent has its upper entry. */
+static int copy_up_self(struct dentry *d, bool data)
 {
 	struct ovl_inode *oi = OI(d->inode);
 	struct ovl_sb *ovs = OVS(d->inode->sb);
-	int err = ovl_refresh(d);
-	if (err)
-		return err;
-	if (ovl_upper(oi))
-		return 0;
 	if (d->dead || !oi->lower)
 		return -ENOENT;
-	err = ovl_copy_up(d->parent, false);
-	if (err)
-		return err;
 	struct dentry *pu = ovl_upper(OI(d->parent->inode));
 	struct kstat st;
 	struct inode *li = oi->lower->inode;
+	int err = 0;
 	if (li->iops && li->iops->getattr)
 		err = li->iops->getattr(oi->lower, &st);
 	else
@@ -415,4 +445,19 @@ int ovl_copy_up(struct dentry *d, bool data)
 	ovl_meta_set(ovs, u->inode->ino, d->inode->ino, false);
 	__atomic_store_n(&oi->upper, u, __ATOMIC_RELEASE);
 	return 0;
+}
+
+int ovl_copy_up(struct dentry *d, bool data)
+{
+	int err = ovl_refresh(d);
+	if (err || ovl_upper(OI(d->inode)))
+		return err;
+	/* The root always has its upper entry: the chain ends below it. */
+	struct chain c = {0};
+	for (struct dentry *p = d; !ovl_upper(OI(p->inode)); p = p->parent)
+		chain_push(&c, p);
+	for (size_t k = c.n; !err && k-- > 0;)
+		err = copy_up_self(c.v[k], k == 0 && data);
+	free(c.v);
+	return err;
 }
