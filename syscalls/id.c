@@ -262,6 +262,40 @@ long sys_prctl(struct task *t, const uint64_t a[6])
 		return a[1] == 1 ? 0 : -EINVAL;
 	case PR_CAPBSET_READ:
 		return a[1] <= 40 ? 0 : -EINVAL;
+	case PR_GET_KEEPCAPS:
+		return t->keepcaps;
+	case PR_SET_KEEPCAPS:
+		/* Recorded for PR_GET_KEEPCAPS (setpriv(1), daemons dropping
+		 * root); the sandbox grants no capabilities to keep. */
+		if (a[1] > 1)
+			return -EINVAL;
+		t->keepcaps = (bool)a[1];
+		return 0;
+	case PR_GET_SECUREBITS:
+		return 0;
+	case PR_SET_SECUREBITS:
+		return t->cred.euid == 0 ? 0 : -EPERM;
+	case PR_CAP_AMBIENT:
+		/* No ambient set is kept: none is ever raised (Linux needs
+		 * the capability permitted and inheritable, which the
+		 * sandbox does not track), so lowering is a no-op. */
+		if (a[3] || a[4] || (a[1] == PR_CAP_AMBIENT_CLEAR_ALL && a[2]))
+			return -EINVAL;
+		switch (a[1]) {
+		case PR_CAP_AMBIENT_IS_SET:
+			return a[2] <= 40 ? 0 : -EINVAL;
+		case PR_CAP_AMBIENT_RAISE:
+			return a[2] <= 40 ? -EPERM : -EINVAL;
+		case PR_CAP_AMBIENT_LOWER:
+			return a[2] <= 40 ? 0 : -EINVAL;
+		case PR_CAP_AMBIENT_CLEAR_ALL:
+			return 0;
+		}
+		return -EINVAL;
+	case PR_GET_TIMERSLACK:
+		return 50000; /* Linux's default, in ns */
+	case PR_SET_TIMERSLACK:
+		return 0; /* the host schedules the sentry's sleeps */
 	default:
 		return -EINVAL;
 	}
