@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "sentry/fs/pipe/pipe.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
@@ -299,12 +300,18 @@ long sys_fcntl(struct task *t, const uint64_t a[6])
 		pthread_mutex_unlock(&f->pos_lock);
 		break;
 	case F_GETPIPE_SZ:
-	case F_SETPIPE_SZ: {
+		r = pipe_get_size(f);
+		break;
+	case F_SETPIPE_SZ:
+		r = pipe_set_size(f, arg, t->cred.euid == 0);
+		break;
+	case F_NOTIFY: {
+		/* dnotify: accepted on directories, no event is ever sent
+		 * (inotify is the interface programs use). */
 		struct kstat st;
-		if (vfs_fstat(f, &st) || !S_ISFIFO(st.mode))
-			r = -EBADF;
-		else
-			r = 65536; /* fixed-size ring */
+		r = vfs_fstat(f, &st);
+		if (!r && !S_ISDIR(st.mode))
+			r = -ENOTDIR;
 		break;
 	}
 	case F_GETOWN:

@@ -37,6 +37,7 @@ struct pipe {
 	struct waitq wq;           /* tasks: EPOLLIN / EPOLLOUT waiters */
 	pthread_cond_t rd_wait, wr_wait, open_wait;
 	char *buf;
+	size_t cap;                /* capacity: F_SETPIPE_SZ, 64 KiB default */
 	size_t head, len;          /* ring: data at [head, head+len) mod cap */
 	int readers, writers;
 	unsigned rd_opens, wr_opens; /* FIFO open counters (rendezvous) */
@@ -57,7 +58,8 @@ static struct pipe *pipe_alloc(void)
 	pthread_cond_init(&p->wr_wait, NULL);
 	pthread_cond_init(&p->open_wait, NULL);
 	waitq_init(&p->wq);
-	p->buf = rv_xmalloc(PIPE_CAPACITY);
+	p->cap = PIPE_CAPACITY;
+	p->buf = rv_xmalloc(p->cap);
 	return p;
 }
 
@@ -90,7 +92,7 @@ static bool pipe_cond_locked(struct pipe_waiter *w)
 	case PC_READ:
 		return p->len > 0 || p->writers == 0;
 	case PC_WRITE:
-		return p->readers == 0 || PIPE_CAPACITY - p->len >= w->need;
+		return p->readers == 0 || p->cap - p->len >= w->need;
 	case PC_OPEN_R:
 		return p->writers > 0 || p->wr_opens != w->seen;
 	case PC_OPEN_W:
@@ -164,9 +166,9 @@ static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt,
 	}
 	size_t n = RV_MIN(want, p->len), done = 0;
 	while (done < n) {
-		size_t chunk = RV_MIN(n - done, PIPE_CAPACITY - p->head);
+		size_t chunk = RV_MIN(n - done, p->cap - p->head);
 		vfs_iov_copy_out(iov, iovcnt, done, p->buf + p->head, chunk);
-		p->head = (p->head + chunk) % PIPE_CAPACITY;
+		p->head = (p->head + chunk) % p->cap;
 		p->len -= chunk;
 		done += chunk;
 	}
@@ -186,8 +188,8 @@ static void pipe_put_bytes(struct pipe *p, const struct iovec *iov,
 {
 	size_t done = 0;
 	while (done < n) {
-		size_t tail = (p->head + p->len) % PIPE_CAPACITY;
-		size_t chunk = RV_MIN(n - done, PIPE_CAPACITY - tail);
+		size_t tail = (p->head + p->len) % p->cap;
+		size_t chunk = RV_MIN(n - done, p->cap - tail);
 		vfs_iov_copy_in(p->buf + tail, chunk, iov, iovcnt, skip + done);
 		p->len += chunk;
 		done += chunk;
@@ -210,7 +212,7 @@ static ssize_t pipe_write(struct file *f, const struct iovec *iov,
 			err = -EPIPE;
 			break;
 		}
-		size_t space = PIPE_CAPACITY - p->len;
+		size_t space = p->cap - p->len;
 		size_t left = len - done;
 		/* PIPE_BUF atomicity: a small write goes in whole or waits. */
 		size_t need = left <= PIPE_BUF ? left : 1;
@@ -290,7 +292,7 @@ static unsigned int pipe_poll(struct file *f, struct poll_table *pt)
 			mask |= EPOLLHUP;
 	}
 	if (acc == O_WRONLY || acc == O_RDWR) {
-		if (PIPE_CAPACITY - p->len >= PIPE_BUF)
+		if (p->cap - p->len >= PIPE_BUF)
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		if (!p->readers)
 			mask |= EPOLLERR;
@@ -419,6 +421,52 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 		f->anon_name = rv_xstrdup(name);
 	}
 	return 0;
+}
+
+/* F_SETPIPE_SZ (fcntl(2)): a power-of-two number of pages, at least
+ * what the pipe holds (EBUSY), at most pipe-max-size (1 MiB) unless
+ * privileged (EPERM); root may go to 16 MiB here. */
+long pipe_set_size(struct file *f, uint64_t size, bool privileged)
+{
+	if (f->ops != &pipe_fops)
+		return -EBADF;
+	if (size > (1ULL << 31))
+		return -EINVAL;
+	size_t npages = rv_page_up(size ? size : 1) >> RV_PAGE_SHIFT;
+	size_t pow = 1;
+	while (pow < npages)
+		pow <<= 1;
+	size_t ncap = pow << RV_PAGE_SHIFT;
+	if (ncap > (1u << 20) && (!privileged || ncap > (16u << 20)))
+		return -EPERM;
+	struct pipe *p = f->priv;
+	pthread_mutex_lock(&p->lock);
+	if (p->len > ncap) {
+		pthread_mutex_unlock(&p->lock);
+		return -EBUSY;
+	}
+	/* Linearise the ring into the new buffer. */
+	char *nb = rv_xmalloc(ncap);
+	for (size_t k = 0; k < p->len; k++)
+		nb[k] = p->buf[(p->head + k) % p->cap];
+	free(p->buf);
+	p->buf = nb;
+	p->head = 0;
+	p->cap = ncap;
+	pthread_mutex_unlock(&p->lock);
+	pipe_wake(p, EPOLLOUT | EPOLLWRNORM);
+	return (long)ncap;
+}
+
+long pipe_get_size(struct file *f)
+{
+	if (f->ops != &pipe_fops)
+		return -EBADF;
+	struct pipe *p = f->priv;
+	pthread_mutex_lock(&p->lock);
+	long r = (long)p->cap;
+	pthread_mutex_unlock(&p->lock);
+	return r;
 }
 
 void pipe_inode_release(struct inode *i)
