@@ -9,10 +9,12 @@
 #include <linux/falloc.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "sentry/fs/pipe/pipe.h"
+#include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
@@ -304,6 +306,12 @@ long sys_fcntl(struct task *t, const uint64_t a[6])
 		break;
 	case F_SETPIPE_SZ:
 		r = pipe_set_size(f, arg, t->cred.euid == 0);
+		break;
+	case F_ADD_SEALS:
+		r = vfs_add_seals(f, (unsigned int)arg);
+		break;
+	case F_GET_SEALS:
+		r = vfs_get_seals(f);
 		break;
 	case F_NOTIFY: {
 		/* dnotify: accepted on directories, no event is ever sent
@@ -689,4 +697,25 @@ out:
 	if (out)
 		file_put(out);
 	return r;
+}
+
+/* memfd_create(2): the name is at most 249 bytes (NAME_MAX minus
+ * "memfd:"); hugetlb pages are not offered (EINVAL). */
+long sys_memfd_create(struct task *t, const uint64_t a[6])
+{
+	unsigned int flags = (unsigned int)a[1];
+	if (flags & ~(unsigned)(MFD_CLOEXEC | MFD_ALLOW_SEALING))
+		return -EINVAL;
+	char name[250];
+	ssize_t n = mm_copy_in_str(t->mm, name, a[0], sizeof(name));
+	if (n == -ENAMETOOLONG)
+		return -EINVAL;
+	if (n < 0)
+		return n;
+	struct file *f;
+	int err = tmpfs_memfd_create(name, flags & MFD_ALLOW_SEALING, &t->cred,
+				     &f);
+	if (err)
+		return err;
+	return install(t, f, 0, flags & MFD_CLOEXEC);
 }

@@ -138,6 +138,11 @@ int vfs_mmap_check(struct file *f, int prot, int flags)
 		return -EACCES;
 	int type = flags & MAP_TYPE;
 	if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
+		/* memfd_create(2): F_SEAL_WRITE forbids shared writable
+		 * mappings. */
+		if ((prot & PROT_WRITE) &&
+		    (f->inode->seals & (F_SEAL_WRITE | 0x0010)))
+			return -EPERM;
 		if ((prot & PROT_WRITE) && (f->flags & O_ACCMODE) != O_RDWR)
 			return -EACCES;
 		if ((prot & PROT_WRITE) && (f->flags & O_APPEND))
@@ -232,4 +237,39 @@ struct timespec vfs_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ts;
+}
+
+/* --- memfd seals (fcntl(2) F_ADD_SEALS / F_GET_SEALS) ----------------------- */
+
+#define VFS_SEALS_ALL (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | \
+		       F_SEAL_WRITE | 0x0010 /* F_SEAL_FUTURE_WRITE */)
+
+int vfs_add_seals(struct file *f, unsigned int seals)
+{
+	struct inode *i = f->inode;
+	if (!i || !i->sealable)
+		return -EINVAL;
+	if (seals & ~VFS_SEALS_ALL)
+		return -EINVAL;
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return -EPERM;
+	int err = 0;
+	pthread_mutex_lock(&i->lock);
+	if (i->seals & F_SEAL_SEAL)
+		err = -EPERM;
+	else
+		i->seals |= seals;
+	pthread_mutex_unlock(&i->lock);
+	return err;
+}
+
+int vfs_get_seals(struct file *f)
+{
+	struct inode *i = f->inode;
+	if (!i || !i->sealable)
+		return -EINVAL;
+	pthread_mutex_lock(&i->lock);
+	int r = (int)i->seals;
+	pthread_mutex_unlock(&i->lock);
+	return r;
 }

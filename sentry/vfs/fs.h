@@ -121,6 +121,10 @@ struct inode {
 	const struct file_operations *fops;
 	void *pipe;               /* FIFOs: the pipe (sentry/fs/pipe) */
 	void *locks;              /* advisory locks (sentry/vfs/locks.c) */
+	/* memfd seals (F_SEAL_*), under lock; sealable: the filesystem
+	 * enforces them (tmpfs), else F_ADD_SEALS/F_GET_SEALS are EINVAL. */
+	unsigned int seals;
+	bool sealable;
 	void *priv;
 };
 

@@ -195,6 +195,10 @@ int vfs_flock(struct file *, int op); /* LOCK_SH/EX/UN | LOCK_NB */
 /* close(2) of any fd of inode i by a process drops its record locks. */
 void vfs_locks_close(struct inode *i, const void *owner);
 
+/* memfd seals: F_ADD_SEALS / F_GET_SEALS (EINVAL where unsupported). */
+int vfs_add_seals(struct file *, unsigned int seals);
+int vfs_get_seals(struct file *);
+
 /* A pipe: two files (read end, write end); flags O_NONBLOCK|O_DIRECT. */
 int vfs_pipe(struct file *ends[2], int flags);
 

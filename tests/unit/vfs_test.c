@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sentry/fs/pipe/pipe.h"
+#include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/memfile.h"
 #include "sentry/util.h"
@@ -548,6 +549,29 @@ static void test_tmpfs_pages(void)
 	CHECK_EQ(vfs_ftruncate(f, 1), 0, "truncate far file");
 	vfs_statfsat(&T, AT_FDCWD, "/tmp", 0, &sf1);
 	CHECK_EQ(sf0.f_bfree - sf1.f_bfree, 0, "page freed by truncate");
+	file_put(f);
+
+	/* memfd: unnamed tmpfs file with seals. */
+	CHECK_EQ(tmpfs_memfd_create("Hi", true, &T.cred, &f), 0, "memfd");
+	CHECK(vfs_file_path(f, path, sizeof(path)) > 0 &&
+		      !strcmp(path, "/memfd:Hi (deleted)"),
+	      "memfd path %s", path);
+	CHECK_EQ(vfs_get_seals(f), 0, "no seals yet");
+	CHECK_EQ(vfs_writev(f, &one, 1, 0), 1, "write memfd");
+	CHECK_EQ(vfs_add_seals(f, F_SEAL_GROW | F_SEAL_SHRINK), 0, "seal");
+	CHECK_EQ(vfs_ftruncate(f, 10), -EPERM, "grow sealed");
+	CHECK_EQ(vfs_ftruncate(f, 0), -EPERM, "shrink sealed");
+	CHECK_EQ(vfs_writev(f, &one, 1, 1), -EPERM, "append past the size");
+	CHECK_EQ(vfs_writev(f, &one, 1, 0), 1, "overwrite inside");
+	CHECK_EQ(vfs_add_seals(f, F_SEAL_WRITE | F_SEAL_SEAL), 0, "seal write");
+	CHECK_EQ(vfs_writev(f, &one, 1, 0), -EPERM, "write sealed");
+	CHECK_EQ(vfs_mmap_check(f, PROT_READ | PROT_WRITE, MAP_SHARED), -EPERM,
+		 "no shared writable map");
+	CHECK_EQ(vfs_add_seals(f, F_SEAL_GROW), -EPERM, "F_SEAL_SEAL");
+	file_put(f);
+	CHECK_EQ(tmpfs_memfd_create("x", false, &T.cred, &f), 0, "memfd 2");
+	CHECK_EQ(vfs_add_seals(f, F_SEAL_GROW), -EPERM,
+		 "no MFD_ALLOW_SEALING: sealed shut");
 	file_put(f);
 
 	/* O_TMPFILE: unnamed, writable, gone with its last description. */

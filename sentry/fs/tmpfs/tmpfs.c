@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -24,6 +25,9 @@
 #include "sentry/fs/pipe/pipe.h"
 
 #define TMPFS_MAGIC 0x01021994
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
 /* Linux's shmem reports 20 bytes per directory entry (BOGO_DIRENT_SIZE). */
 #define BOGO_DIRENT_SIZE 20
 /* Page slots live in a radix tree of RADIX_LEVELS levels of RADIX_FANOUT
@@ -162,6 +166,9 @@ static struct inode *tmpfs_new_inode(struct super_block *sb,
 	case S_IFREG:
 		i->iops = &tmpfs_file_iops;
 		i->fops = &tmpfs_file_fops;
+		/* Only memfds made with MFD_ALLOW_SEALING may add seals. */
+		i->sealable = true;
+		i->seals = F_SEAL_SEAL;
 		break;
 	case S_IFLNK:
 		i->iops = &tmpfs_link_iops;
@@ -334,6 +341,9 @@ static int tmpfs_truncate_locked(struct inode *i, uint64_t size)
 	struct tmpfs_inode *ti = TI(i);
 	if (size > TMPFS_MAX_FILE)
 		return -EFBIG;
+	if ((size < i->size && (i->seals & F_SEAL_SHRINK)) ||
+	    (size > i->size && (i->seals & F_SEAL_GROW)))
+		return -EPERM;
 	if (size < i->size) {
 		uint64_t keep = rv_page_up(size) >> RV_PAGE_SHIFT;
 		tmpfs_free_pages(i, keep);
@@ -504,6 +514,19 @@ static ssize_t tmpfs_write(struct file *f, const struct iovec *iov,
 	/* O_APPEND: every write goes to the end, pwrite included (Linux's
 	 * documented pwrite(2) bug). */
 	uint64_t p = (f->flags & O_APPEND) ? i->size : (uint64_t)*pos;
+	if (i->seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+		err = -EPERM;
+		goto out;
+	}
+	if ((i->seals & F_SEAL_GROW) && len && p + len > i->size) {
+		/* memfd_create(2): a write may not extend a GROW-sealed
+		 * file; what fits below the size is written. */
+		if (p >= i->size) {
+			err = -EPERM;
+			goto out;
+		}
+		len = i->size - p;
+	}
 	if (p >= TMPFS_MAX_FILE) {
 		err = -EFBIG;
 		goto out;
@@ -649,4 +672,52 @@ struct dentry *tmpfs_add_node(struct dentry *dir, const char *name,
 	pthread_mutex_unlock(&vfs_ns_lock);
 	dput(d);
 	return d; /* held by the directory */
+}
+
+/* --- memfd_create(2) -------------------------------------------------------- */
+
+/* memfds live in one internal tmpfs, on a mount in no mount table: their
+ * /proc/self/fd links read "/memfd:NAME (deleted)" as on Linux. */
+static pthread_once_t memfd_once = PTHREAD_ONCE_INIT;
+static struct mount memfd_mnt;
+
+static void memfd_init(void)
+{
+	struct dentry *root;
+	struct super_block *sb = tmpfs_new_sb(MEMFD_MAX_BYTES, 01777, &root);
+	memfd_mnt = (struct mount){
+		.refs = 1,
+		.parent = &memfd_mnt,
+		.mountpoint = root,
+		.root = root,
+		.sb = sb,
+		.source = "memfd",
+		.target = "/",
+	};
+}
+
+int tmpfs_memfd_create(const char *name, bool sealing, const struct cred *c,
+		       struct file **out)
+{
+	pthread_once(&memfd_once, memfd_init);
+	char full[NAME_MAX + 1];
+	int n = snprintf(full, sizeof(full), "memfd:%s", name);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return -EINVAL;
+	struct dentry *root = memfd_mnt.root;
+	struct dentry *d = d_alloc(root, full, (size_t)n);
+	struct inode *i;
+	pthread_mutex_lock(&vfs_ns_lock);
+	tmpfs_add(root->inode, d, S_IFREG | 0777, c, &i);
+	if (sealing)
+		i->seals = 0;
+	/* Unnamed: the dentry is never in the directory. */
+	drop_nlink(i, true);
+	dir_changed(root->inode, -BOGO_DIRENT_SIZE);
+	d_drop(d);
+	pthread_mutex_unlock(&vfs_ns_lock);
+	struct path p = {&memfd_mnt, d};
+	int err = vfs_open_path(NULL, &p, O_RDWR, out);
+	dput(d);
+	return err;
 }

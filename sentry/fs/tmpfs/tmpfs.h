@@ -22,4 +22,11 @@ struct dentry *tmpfs_add_node(struct dentry *dir, const char *name,
 			      int (*open)(struct inode *, struct file *),
 			      const char *target);
 
+/* memfd_create(2): an unnamed tmpfs file open O_RDWR, "memfd:name";
+ * sealing: MFD_ALLOW_SEALING (else F_SEAL_SEAL is set). Up to
+ * MEMFD_MAX_BYTES of memfd data in the sandbox. */
+#define MEMFD_MAX_BYTES (4ULL << 30)
+int tmpfs_memfd_create(const char *name, bool sealing, const struct cred *c,
+		       struct file **out);
+
 #endif
