@@ -65,6 +65,7 @@ struct pt_as {
 	struct pt_stub_op *q;      /* ops waiting for a thread to run them */
 	size_t nq, capq;
 	int running;               /* ctxs currently in app code */
+	pid_t spare_tid;           /* idle thread made with the stub, or 0 */
 	struct pt_ctx **ctxs;      /* ctxs with a stub thread here */
 	size_t nctx, capctx;
 	bool dead;
@@ -364,10 +365,19 @@ static long pt_inject1(pid_t tid, uint64_t nr, uint64_t a0, uint64_t a1,
 
 static pthread_mutex_t pt_factory_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* A new stub: cloned from the factory, then given its op page and told to
- * die with the sentry (a fork clears PR_SET_PDEATHSIG). Until then it is
- * traced with EXITKILL, so a sentry dying half-way leaves nothing. */
-static pid_t pt_new_stub(uint64_t ops_off)
+/* A new stub process and an app thread in it, not yet used. */
+struct pt_spare {
+	pid_t pid;        /* the stub, = its spawner thread */
+	pid_t tid;        /* its first thread, idle, for the first bind */
+	int64_t ops_off;  /* memory file page of its op table */
+};
+
+/* A new stub: cloned from the factory, then given its op page, told to
+ * die with the sentry (a fork clears PR_SET_PDEATHSIG), and given its
+ * first thread while we hold it stopped anyway (a later clone would cost
+ * a seize of the spawner: ~100 us). Until then it is traced with
+ * EXITKILL, so a sentry dying half-way leaves nothing. */
+static int pt_new_stub(struct pt_spare *sp)
 {
 	struct pt_as fac = {.pid = pt_stub_factory()};
 	rv_regs_t r;
@@ -414,12 +424,27 @@ static pid_t pt_new_stub(uint64_t ops_off)
 		goto fail;
 	rc = pt_inject1(pid, SYS_mmap, PT_STUB_OPS_ADDR, RV_PAGE_SIZE,
 			PROT_READ, MAP_SHARED | MAP_FIXED, PT_STUB_MEMFD,
-			ops_off);
+			(uint64_t)sp->ops_off);
 	if (rc != (long)PT_STUB_OPS_ADDR)
 		goto fail;
+	/* The clone entry: the new thread idles in pause, untraced. */
+	pt_stub_regs(&r, pt_stub_clone_addr());
+	r.rax = SYS_clone;
+	r.rdi = PT_CLONE_FLAGS;
+	if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0 ||
+	    ptrace(PTRACE_CONT, pid, 0, 0) < 0 || pt_wait_trap(pid) < 0 ||
+	    ptrace(PTRACE_GETREGS, pid, 0, &r) < 0) {
+		rc = -ESRCH;
+		goto fail;
+	}
+	rc = (long)r.rax;
+	if (rc <= 0)
+		goto fail;
+	sp->tid = (pid_t)rc;
 	fac.pid = pid;
 	pt_spawner_release(&fac);
-	return pid;
+	sp->pid = pid;
+	return 0;
 fail:
 	rv_dbg("ptrace: cannot set up stub %d: %s", pid, strerror((int)-rc));
 	kill(pid, SIGKILL);
@@ -428,26 +453,194 @@ fail:
 	return -ESRCH;
 }
 
+/* 0 with *sp filled, or -errno. */
+static int pt_spare_make(struct pt_spare *sp)
+{
+	int rc;
+
+	sp->ops_off = memfile_alloc(1);
+	if (sp->ops_off < 0)
+		return -ENOMEM;
+	rc = pt_new_stub(sp);
+	if (rc) {
+		memfile_decref((uint64_t)sp->ops_off, 1);
+		return rc;
+	}
+	return 0;
+}
+
+static void pt_spare_drop(struct pt_spare *sp)
+{
+	kill(sp->pid, SIGKILL);
+	pt_reap(sp->pid);
+	memfile_decref((uint64_t)sp->ops_off, 1);
+}
+
+/* --- the helper thread: spare stubs, reaping ------------------------- */
+
+/* Every fork and exec needs a new stub: ~0.3-1 ms of ptrace round trips
+ * and cross-CPU wake-ups (seize the factory, clone, set up, first
+ * thread). A helper thread makes the next one ahead of time, while the app
+ * runs, so that as_create is a hand-over. It is one spare: fork and exec
+ * come one at a time in the common shell pattern, and each spare is two
+ * idle host threads.
+ *
+ * The same thread waits for killed stubs to die (as_destroy): that takes
+ * ~100-200 us of scheduling on a loaded host, which the exiting task and
+ * its parent's waitpid need not see. */
+#define PT_POOL_MAX 1
+
+static pthread_mutex_t pt_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pt_pool_cond = PTHREAD_COND_INITIALIZER;
+static struct pt_spare pt_pool[PT_POOL_MAX];
+static int pt_npool;
+static bool pt_pool_stop, pt_pool_on;
+static bool pt_pool_want; /* a spare was taken (or failed): make one */
+static pthread_t pt_pool_thread;
+static pid_t *pt_reapq; /* killed stub threads to wait for, in order */
+static size_t pt_nreap, pt_capreap;
+
+/* Wait for killed tid in the helper thread, or now when there is none.
+ * The tid stays a zombie, never reused, until then. */
+static void pt_reap_later(pid_t tid)
+{
+	pthread_mutex_lock(&pt_pool_lock);
+	if (pt_pool_on) {
+		if (pt_nreap == pt_capreap) {
+			pt_capreap = pt_capreap ? pt_capreap * 2 : 16;
+			pt_reapq = rv_xrealloc(pt_reapq,
+					       pt_capreap * sizeof(*pt_reapq));
+		}
+		pt_reapq[pt_nreap++] = tid;
+		pthread_cond_signal(&pt_pool_cond);
+		tid = 0;
+	}
+	pthread_mutex_unlock(&pt_pool_lock);
+	if (tid)
+		pt_reap(tid);
+}
+
+/* Helper thread, pt_pool_lock held: reap the queue in order (a stub's
+ * spawner cannot be reaped before its traced threads). */
+static void pt_reap_queued_locked(void)
+{
+	while (pt_nreap > 0) {
+		pid_t tid = pt_reapq[0];
+		memmove(pt_reapq, pt_reapq + 1, --pt_nreap * sizeof(*pt_reapq));
+		pthread_mutex_unlock(&pt_pool_lock);
+		pt_reap(tid);
+		pthread_mutex_lock(&pt_pool_lock);
+	}
+}
+
+static void *pt_pool_main(void *arg)
+{
+	struct pt_spare sp;
+	sigset_t all;
+	int rc;
+
+	(void)arg;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&pt_pool_lock);
+	for (;;) {
+		while (!pt_pool_stop && !pt_nreap &&
+		       (!pt_pool_want || pt_npool == PT_POOL_MAX))
+			pthread_cond_wait(&pt_pool_cond, &pt_pool_lock);
+		pt_reap_queued_locked();
+		if (pt_pool_stop)
+			break;
+		if (!pt_pool_want || pt_npool == PT_POOL_MAX)
+			continue;
+		pthread_mutex_unlock(&pt_pool_lock);
+		rc = pt_spare_make(&sp);
+		pthread_mutex_lock(&pt_pool_lock);
+		if (rc) {
+			/* Retried at the next as_create, not in a loop. */
+			rv_dbg("ptrace: no spare stub: %s", strerror(-rc));
+			pt_pool_want = false;
+			continue;
+		}
+		pt_pool[pt_npool++] = sp;
+		pt_pool_want = pt_npool < PT_POOL_MAX;
+	}
+	pthread_mutex_unlock(&pt_pool_lock);
+	return NULL;
+}
+
+/* A spare from the pool, or one made now. */
+static int pt_spare_get(struct pt_spare *sp)
+{
+	bool have = false;
+
+	pthread_mutex_lock(&pt_pool_lock);
+	if (pt_npool > 0) {
+		*sp = pt_pool[--pt_npool];
+		have = true;
+	}
+	/* A spare killed from outside while it waited (its leader is a
+	 * zombie by now, which this wait reaps): make a new one. */
+	if (have && waitpid(sp->pid, NULL, WNOHANG | __WALL) != 0) {
+		memfile_decref((uint64_t)sp->ops_off, 1);
+		have = false;
+	}
+	if (pt_pool_on) {
+		pt_pool_want = true;
+		pthread_cond_signal(&pt_pool_cond);
+	}
+	pthread_mutex_unlock(&pt_pool_lock);
+	return have ? 0 : pt_spare_make(sp);
+}
+
+static void pt_pool_start(void)
+{
+	struct pt_spare sp;
+
+	/* The first spare now, so that the first fork finds it. */
+	if (pt_spare_make(&sp) == 0)
+		pt_pool[pt_npool++] = sp;
+	pt_pool_stop = false;
+	pt_pool_want = pt_npool < PT_POOL_MAX;
+	if (pthread_create(&pt_pool_thread, NULL, pt_pool_main, NULL) == 0)
+		pt_pool_on = true;
+	else
+		rv_dbg("ptrace: no pool thread, stubs made on demand");
+}
+
+static void pt_pool_stop_all(void)
+{
+	pthread_mutex_lock(&pt_pool_lock);
+	pt_pool_stop = true;
+	pthread_cond_broadcast(&pt_pool_cond);
+	pthread_mutex_unlock(&pt_pool_lock);
+	if (pt_pool_on)
+		pthread_join(pt_pool_thread, NULL);
+	pthread_mutex_lock(&pt_pool_lock);
+	pt_pool_on = false;
+	pt_reap_queued_locked();
+	pthread_mutex_unlock(&pt_pool_lock);
+	while (pt_npool > 0)
+		pt_spare_drop(&pt_pool[--pt_npool]);
+}
+
 static struct platform_as *pt_as_create(struct platform *p)
 {
+	struct pt_spare sp;
 	struct pt_as *as;
-	int64_t off;
+	int rc;
 
 	(void)p;
-	off = memfile_alloc(1);
-	if (off < 0)
-		return NULL;
-	as = rv_xcalloc(1, sizeof(*as));
-	pthread_mutex_init(&as->lock, NULL);
-	as->ops_off = (uint64_t)off;
-	as->ops = memfile_ptr(as->ops_off);
-	as->pid = pt_new_stub(as->ops_off);
-	if (as->pid < 0) {
-		rv_dbg("ptrace: cannot start a stub: %s", strerror(-as->pid));
-		memfile_decref(as->ops_off, 1);
-		free(as);
+	rc = pt_spare_get(&sp);
+	if (rc) {
+		rv_dbg("ptrace: cannot start a stub: %s", strerror(-rc));
 		return NULL;
 	}
+	as = rv_xcalloc(1, sizeof(*as));
+	pthread_mutex_init(&as->lock, NULL);
+	as->ops_off = (uint64_t)sp.ops_off;
+	as->ops = memfile_ptr(as->ops_off);
+	as->pid = sp.pid;
+	as->spare_tid = sp.tid;
 	return (struct platform_as *)as;
 }
 
@@ -469,6 +662,8 @@ static void pt_as_destroy(struct platform_as *pas)
 		return;
 	pthread_mutex_lock(&pt_bind_lock);
 	pthread_mutex_lock(&as->lock);
+	/* From here no thread of the stub returns to user mode: the pages
+	 * it maps may go back to the memory file even before it is gone. */
 	kill(as->pid, SIGKILL);
 	/* Killed traced threads stay zombies until waited for; any thread of
 	 * the tracer's process may do that, and the spawner cannot be reaped
@@ -479,9 +674,9 @@ static void pt_as_destroy(struct platform_as *pas)
 		__atomic_store_n(&c->stub_tid, 0, __ATOMIC_RELEASE);
 		c->as = NULL;
 		if (tid)
-			pt_reap(tid);
+			pt_reap_later(tid);
 	}
-	pt_reap(as->pid);
+	pt_reap_later(as->pid);
 	pthread_mutex_unlock(&as->lock);
 	pthread_mutex_unlock(&pt_bind_lock);
 
@@ -611,27 +806,27 @@ static pid_t pt_clone_thread_locked(struct pt_as *as)
 	return tid;
 }
 
-/* Make the exiting stub thread of c go away: exit(0) injected, reaped. */
+/* Make the stub thread of c go away: pointed at exit(0) and let go. An
+ * untraced thread that is not the leader is released by the host when it
+ * exits, so nobody waits for it (a wait here costs a wake-up of the stub,
+ * ~20-100 us per exiting task). Every signal is blocked first: a pending
+ * interrupt signal (default action: terminate) would otherwise kill the
+ * whole stub on its way out. */
 static void pt_thread_exit(struct pt_ctx *c)
 {
 	pid_t tid = c->stub_tid;
+	uint64_t all = ~0ULL;
 	rv_regs_t r;
-	int st;
 
 	if (!tid)
 		return;
 	pt_stub_regs(&r, pt_stub_syscall_addr());
 	r.rax = SYS_exit;
 	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0 ||
-	    ptrace(PTRACE_CONT, tid, 0, 0) < 0) {
+	    ptrace(PTRACE_SETSIGMASK, tid, sizeof(all), &all) < 0 ||
+	    ptrace(PTRACE_DETACH, tid, 0, 0) < 0) {
 		pt_lost(c);
 		return;
-	}
-	while (pt_wait(tid, &st) == 0 && !pt_gone(st)) {
-		if (ptrace(PTRACE_CONT, tid, 0, 0) < 0) {
-			pt_lost(c);
-			return;
-		}
 	}
 	__atomic_store_n(&c->stub_tid, 0, __ATOMIC_RELEASE);
 }
@@ -711,7 +906,10 @@ static int pt_bind(struct pt_ctx *c, struct pt_as *as)
 		pt_unbind(c);
 
 	pthread_mutex_lock(&as->lock);
-	tid = pt_clone_thread_locked(as);
+	tid = as->spare_tid;
+	as->spare_tid = 0;
+	if (!tid)
+		tid = pt_clone_thread_locked(as);
 	if (tid < 0) {
 		pthread_mutex_unlock(&as->lock);
 		rc = tid;
@@ -1186,6 +1384,7 @@ static struct platform *pt_create(const char **err)
 	}
 	if (sched_getaffinity(0, sizeof(pt_cpus), &pt_cpus) == 0)
 		pt_ncpus = CPU_COUNT(&pt_cpus);
+	pt_pool_start();
 	p = rv_xcalloc(1, sizeof(*p));
 	p->base.ops = &platform_ptrace_ops;
 	return &p->base;
@@ -1193,6 +1392,7 @@ static struct platform *pt_create(const char **err)
 
 static void pt_destroy(struct platform *p)
 {
+	pt_pool_stop_all();
 	pt_stub_fini();
 	free(p);
 }

@@ -617,13 +617,6 @@ struct pidset {
 	int pid[64];
 };
 
-static void add_child(int pid, void *arg)
-{
-	struct pidset *s = arg;
-	if (s->n < 64)
-		s->pid[s->n++] = pid;
-}
-
 /* Kill the children that are not in the set (the platform's helpers that
  * existed before stay). */
 static void kill_new_child(int pid, void *arg)
@@ -635,10 +628,25 @@ static void kill_new_child(int pid, void *arg)
 	kill(pid, SIGKILL);
 }
 
+/* Kill the stub that maps the app code at CODE_VA: the platform may have
+ * made it before the AS that uses it (a spare made ahead of time), so
+ * being a new child does not tell it. */
+static void kill_code_stub(int pid, void *arg)
+{
+	char path[64], line[256];
+	(void)arg;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strtoull(line, NULL, 16) == CODE_VA)
+			kill(pid, SIGKILL);
+	fclose(f);
+}
+
 static void test_ptrace_only(void)
 {
-	struct pidset before = {0};
-	each_child(add_child, &before);
 	struct rig r = rig_new(CODE(loop));
 	struct platform_event ev;
 	int ok[2] = {0, 0};
@@ -693,7 +701,7 @@ static void test_ptrace_only(void)
 	CHECK(wr == 2, "the stub's pages are read-only to the app (%d/2)", wr);
 	rig_free(&j);
 
-	each_child(kill_new_child, &before);
+	each_child(kill_code_stub, NULL);
 	rc = sw(&r, &ev);
 	int rc2 = sw(&r, &ev);
 	CHECK(rc < 0 && rc2 < 0, "a killed stub is an error (%d, %d)", rc,
@@ -772,7 +780,13 @@ static void test_cycles(void)
 			bad++;
 		rig_free(&r);
 	}
-	CHECK(bad == 0 && count_fds() == fds && count_children() == kids,
+	/* A platform may keep one spare helper, made ahead of time by a
+	 * thread of its own: let it settle, allow it, and catch any leak
+	 * per cycle. */
+	for (int i = 0; i < 200 && (count_fds() != fds ||
+				    count_children() > kids + 1); i++)
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	CHECK(bad == 0 && count_fds() == fds && count_children() <= kids + 1,
 	      "200 create/run/destroy cycles: %d bad, fds %d -> %d, "
 	      "children %d -> %d",
 	      bad, fds, count_fds(), kids, count_children());
