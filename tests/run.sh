@@ -28,11 +28,17 @@
 #   bb:*, sh:*      busybox applets and shell scripts, native vs sandboxed
 #   dyn:*, real:*   dynamic programs, coreutils, python3 and gcc, once the
 #                   sandbox runs them (probed first: SKIP with the reason)
+#   storm:P:*       fork and thread bombs end with the sandbox in control
+#   py:P:MODULE     Debian's Python test suite, case by case against native
+#                   (tests/python/run-suite.sh; cases that fail natively too
+#                   are noted, not failed)
 #
 # Environment: RV, BUILD, JOBS (parallel jobs, 2), RV_TEST_TIMEOUT (seconds
-# per run, 60). A FILTER argument runs only the jobs whose line contains it:
-# jobs are lines like `prog NAME PLATFORM`, `unit NAME`, `bad`, `cli`,
-# `strace P`, `bb 1`, `sh`, `dyn`; e.g. `tests/run.sh "prog paths ptrace"`.
+# per run, 60), RV_PY_MODULES (the Python suite's modules; empty: none),
+# RV_PY_TIMEOUT (seconds per module run, 900). A FILTER argument runs only
+# the jobs whose line contains it: jobs are lines like `prog NAME PLATFORM`,
+# `unit NAME`, `bad`, `cli`, `strace P`, `bb 1`, `sh`, `dyn`, `storm P`,
+# `py MODULE`; e.g. `tests/run.sh "prog paths ptrace"`, `tests/run.sh "py "`.
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
@@ -565,6 +571,74 @@ print(subprocess.call(["/bin/sh", "-c", "kill -TERM $$"]) == -signal.SIGTERM)'
 	fi
 }
 
+# Thread and process storms (issue 4, bad input). Sandbox only: natively a
+# fork bomb run as root is bounded by nothing. Each must end by itself with
+# the sandbox answering, and leave no process behind on the host.
+job_storm() {
+	local plat=$1 d=$OUT/storm/$1 tag st left
+	mkdir -p "$d"
+	if [ "$plat" = kvm ] && [ "$KVM" != ok ]; then
+		say "SKIP storm:kvm:*: $KVM"
+		return
+	fi
+	if [ "$FORK" != ok ] || [ "$DYN" != ok ]; then
+		say "SKIP storm:$plat:*: ${FORK#ok}${DYN#ok}"
+		return
+	fi
+	# The classic :(){ :|:& };: as an unprivileged user with ulimit -u 64
+	# (root's RLIMIT_NPROC is not enforced, as on Linux); after 3 s the
+	# script kills every process of its user and reports.
+	tag=rv-storm-$$-$plat
+	run_to "$d/fork" /dev/null "$RV" run --platform="$plat" -- \
+		/usr/bin/python3 "$SRC/tests/real/nproc-exec.py" 64 /bin/busybox \
+		sh -c "b(){ b|b& }; b; sleep 3; kill -9 -1; echo alive $tag"
+	st=$(cat "$d/fork.st")
+	sleep 1
+	left=$(pgrep -f "alive $tag" | wc -l)
+	if [ "$st" != 0 ] || [ "$(cat "$d/fork.out")" != "alive $tag" ]; then
+		say "FAIL storm:$plat:fork-bomb: $(describe_status "$st"), \
+stdout '$(head -c 80 "$d/fork.out")': $(first_err "$d/fork.err")"
+	elif [ "$left" != 0 ]; then
+		say "FAIL storm:$plat:fork-bomb: $left processes left behind"
+	else
+		say "PASS storm:$plat:fork-bomb"
+	fi
+	# Threads until clone fails: the sandbox's task limit (or the
+	# platform's) stops them with EAGAIN, not a crash or a kill.
+	run_to "$d/thread" /dev/null "$RV" run --platform="$plat" -- \
+		/usr/bin/python3 "$SRC/tests/real/thread-bomb.py"
+	st=$(cat "$d/thread.st")
+	if [ "$st" != 0 ] || ! grep -qx alive "$d/thread.out"; then
+		say "FAIL storm:$plat:thread-bomb: $(describe_status "$st"): \
+$(first_err "$d/thread.err")
+$(detail "$d/thread.out" 4)"
+	else
+		say "PASS storm:$plat:thread-bomb"
+	fi
+}
+
+# Debian's Python test suite, one module per job, natively once and under
+# each platform (tests/python/run-suite.sh prints the lines).
+job_py() {
+	local m=$1 plats=ptrace p
+	[ "$KVM" = ok ] && plats="ptrace kvm"
+	if [ ! -f "/usr/lib/python3.11/test/$m.py" ] &&
+	   [ ! -d "/usr/lib/python3.11/test/$m" ]; then
+		for p in $PLATFORMS_ALL; do
+			say "SKIP py:$p:$m: libpython3.11-testsuite not installed"
+		done
+		return
+	fi
+	if [ "$FORK" != ok ] || [ "$DYN" != ok ]; then
+		for p in $PLATFORMS_ALL; do
+			say "SKIP py:$p:$m: ${FORK#ok}${DYN#ok}"
+		done
+		return
+	fi
+	bash "$SRC/tests/python/run-suite.sh" "$RV" "$OUT/py" "$plats" "$m"
+	[ "$KVM" != ok ] && say "SKIP py:kvm:$m: $KVM"
+}
+
 # --- dispatch ---------------------------------------------------------------
 if [ "${1:-}" = "--job" ]; then
 	shift
@@ -603,6 +677,15 @@ bb_inputs
 # The job list: one line per job, slowest kinds first so that the two
 # workers finish together.
 {
+	# The Python suite's modules, slowest first (ptrace seconds: socket
+	# 210, signal 53, subprocess 50, selectors 33, threading 20, ...).
+	for m in ${RV_PY_MODULES-test_socket test_signal test_subprocess \
+		 test_selectors test_threading test_poll test_os test_json \
+		 test_re test_posix test_time test_select test_pipes \
+		 test_fcntl test_epoll}; do
+		echo "py $m"
+	done
+	for p in $PLATFORMS_ALL; do echo "storm $p"; done
 	echo bad
 	echo cli
 	for p in $PLATFORMS_ALL; do echo "strace $p"; done

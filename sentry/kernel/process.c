@@ -23,7 +23,9 @@
  * not on the host. */
 #define MAX_TASKS 4096
 
-static int nr_tasks_live;
+/* Starts at 1: init, made by kernel_create_init(), counts too, and its
+ * exit is counted down with the others. */
+static int nr_tasks_live = 1;
 
 /* --- relations ---------------------------------------------------------- */
 

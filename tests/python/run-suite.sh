@@ -1,0 +1,88 @@
+#!/bin/bash
+# Debian's Python test suite (libpython3.11-testsuite), natively and under
+# ringvisor, one test module at a time, compared test case by test case.
+# Prints one line per module and platform:
+#   PASS py:<platform>:<module>
+#   PASS py:<platform>:<module> (N cases fail natively too: ...)
+#   FAIL py:<platform>:<module>: N cases fail only under ringvisor: ...
+#   FAIL py:<platform>:<module>: exit N under ringvisor (crash or timeout)
+# followed, for a FAIL, by a few indented lines of detail.
+#
+# Usage: run-suite.sh RINGVISOR OUTDIR "PLATFORM..." MODULE...
+# Environment: RV_PY_TIMEOUT, seconds per module run (default 900).
+#
+# A module's own exit status says only that some case failed; what matters
+# is which cases fail under ringvisor but pass natively on this machine, so
+# both runs use -v and the failing test ids are compared.
+set -u
+RV=$(readlink -f "$1")
+OUT=$2
+PLATS=$3
+shift 3
+PY=/usr/bin/python3
+TMO=${RV_PY_TIMEOUT:-900}
+# AF_VSOCK stream tests hang natively on hosts without a vsock transport
+# (they wait for a connection that never comes) until the per-case timeout
+# kills the whole module: leave them out on both sides.
+ARGS=(-v --timeout 300 -i "*VSOCK*")
+mkdir -p "$OUT"
+
+# The ids ("testFoo (test.test_x.Class.testFoo)") of failed cases in a
+# verbose log: unittest's FAIL/ERROR summary blocks, and the per-case result
+# lines (all that is left when the run was killed before its summary).
+failed_ids() {
+	{
+		sed -n -E 's/^(FAIL|ERROR): (.*\))$/\2/p' "$1"
+		grep -aoE '[A-Za-z0-9_]+ \([A-Za-z0-9_.]+\) \.\.\. (FAIL|ERROR)' \
+			"$1" | sed -E 's/ \.\.\. (FAIL|ERROR)$//'
+	} | sort -u
+}
+
+# A short list from a file of ids: "a, b, c (+N more)".
+short_list() {
+	local n
+	n=$(wc -l < "$1")
+	head -n 4 "$1" | sed -E 's/ \(.*//' | paste -sd, - | sed 's/,/, /g' |
+		tr -d '\n'
+	[ "$n" -gt 4 ] && printf ' (+%d more)' $((n - 4))
+}
+
+for m in "$@"; do
+	d=$OUT/$m
+	mkdir -p "$d"
+	# Natively the suite writes only under its own temporary directory in
+	# the current one: run it from a fresh directory under /tmp.
+	nd=$(mktemp -d /tmp/rv-pysuite.XXXXXX)
+	( cd "$nd" && timeout -k 5 "$TMO" $PY -m test "${ARGS[@]}" "$m" ) \
+		> "$d/native" 2>&1 < /dev/null
+	nat=$?
+	rm -rf "$nd"
+	failed_ids "$d/native" > "$d/native.failed"
+	for p in $PLATS; do
+		( cd /tmp && timeout -k 5 "$TMO" "$RV" run --platform="$p" -- \
+			$PY -m test "${ARGS[@]}" "$m" ) > "$d/$p" 2>&1 < /dev/null
+		sb=$?
+		failed_ids "$d/$p" > "$d/$p.failed"
+		comm -23 "$d/$p.failed" "$d/native.failed" > "$d/$p.only"
+		comm -12 "$d/$p.failed" "$d/native.failed" > "$d/$p.both"
+		if [ $sb != 0 ] && [ $sb != 2 ]; then
+			# 2: some case failed; anything else is the run itself
+			# dying (a crash, a hang killed by timeout).
+			echo "FAIL py:$p:$m: exit $sb under ringvisor (native: exit \
+$nat), crash or timeout; log in $d/$p"
+			tail -n 4 "$d/$p" | cut -c1-160 | sed 's/^/    /'
+		elif [ -s "$d/$p.only" ]; then
+			echo "FAIL py:$p:$m: $(wc -l < "$d/$p.only") cases fail \
+only under ringvisor: $(short_list "$d/$p.only")"
+			sed 's/^/    /' "$d/$p.only" | head -n 6
+		elif [ -s "$d/$p.both" ]; then
+			echo "PASS py:$p:$m ($(wc -l < "$d/$p.both") cases fail \
+natively too: $(short_list "$d/$p.both"))"
+		elif [ $sb != 0 ]; then
+			echo "FAIL py:$p:$m: exit $sb under ringvisor but no \
+failed case found; log in $d/$p"
+		else
+			echo "PASS py:$p:$m"
+		fi
+	done
+done
