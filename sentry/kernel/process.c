@@ -179,8 +179,14 @@ long process_clone(struct task *t, const struct clone_req *req)
 	}
 	c->fs = (flags & CLONE_FS) ? fs_context_get(t->fs) : fs_context_copy(t->fs);
 	c->ctx = rv_platform->ops->ctx_create(rv_platform);
-	if (!c->files || !c->fs || !c->ctx) {
+	if (!c->files || !c->fs) {
 		r = -ENOMEM;
+		goto fail;
+	}
+	/* A platform out of contexts (KVM's vCPU limit) is a task limit:
+	 * EAGAIN, as clone(2) reports too many threads. */
+	if (!c->ctx) {
+		r = -EAGAIN;
 		goto fail;
 	}
 
