@@ -168,7 +168,9 @@ int devfs_new_sb(struct super_block **sbp, struct dentry **rootp)
 	tmpfs_add_node(root, "stderr", S_IFLNK | 0777, 0, NULL,
 		       "/proc/self/fd/2");
 	tmpfs_add_node(root, "fd", S_IFLNK | 0777, 0, NULL, "/proc/self/fd");
-	tmpfs_add_node(root, "pts", S_IFDIR | 0755, 0, NULL, NULL);
+	pty_init(tmpfs_add_node(root, "pts", S_IFDIR | 0755, 0, NULL, NULL));
+	tmpfs_add_node(root, "ptmx", S_IFCHR | 0666, makedev(5, 2),
+		       pty_ptmx_open, NULL);
 	tmpfs_add_node(root, "shm", S_IFDIR | 01777, 0, NULL, NULL);
 	*sbp = sb;
 	*rootp = root;

@@ -6,4 +6,9 @@
 
 int devfs_new_sb(struct super_block **sb, struct dentry **root);
 
+/* Pseudo-terminals (pty.c): the /dev/pts directory, and /dev/ptmx's
+ * open. */
+void pty_init(struct dentry *pts_dir);
+int pty_ptmx_open(struct inode *, struct file *);
+
 #endif

@@ -721,3 +721,13 @@ int tmpfs_memfd_create(const char *name, bool sealing, const struct cred *c,
 	dput(d);
 	return err;
 }
+
+void tmpfs_remove_node(struct dentry *d)
+{
+	pthread_mutex_lock(&vfs_ns_lock);
+	if (d->cached) {
+		tmpfs_unlink(d->parent->inode, d);
+		d_drop(d);
+	}
+	pthread_mutex_unlock(&vfs_ns_lock);
+}

@@ -22,6 +22,9 @@ struct dentry *tmpfs_add_node(struct dentry *dir, const char *name,
 			      int (*open)(struct inode *, struct file *),
 			      const char *target);
 
+/* Remove a node added with tmpfs_add_node (if still there). */
+void tmpfs_remove_node(struct dentry *d);
+
 /* memfd_create(2): an unnamed tmpfs file open O_RDWR, "memfd:name";
  * sealing: MFD_ALLOW_SEALING (else F_SEAL_SEAL is set). Up to
  * MEMFD_MAX_BYTES of memfd data in the sandbox. */
