@@ -34,10 +34,6 @@
 #include "sentry/mm/memfile.h"
 #include "sentry/util.h"
 
-/* Signal that kicks a stub thread out of app code (ctx_interrupt). It is
- * never delivered: the tracer sees it first and suppresses it. */
-#define PT_INTR_SIG SIGUSR2
-
 #define PT_USER_CS 0x33
 #define PT_USER_DS 0x2b
 #define PT_XSTATE_BUF 16384
@@ -809,13 +805,11 @@ static pid_t pt_clone_thread_locked(struct pt_as *as)
 /* Make the stub thread of c go away: pointed at exit(0) and let go. An
  * untraced thread that is not the leader is released by the host when it
  * exits, so nobody waits for it (a wait here costs a wake-up of the stub,
- * ~20-100 us per exiting task). Every signal is blocked first: a pending
- * interrupt signal (default action: terminate) would otherwise kill the
- * whole stub on its way out. */
+ * ~20-100 us per exiting task). An interrupt signal still pending is
+ * discarded: the stub ignores PT_INTR_SIG (stub.c). */
 static void pt_thread_exit(struct pt_ctx *c)
 {
 	pid_t tid = c->stub_tid;
-	uint64_t all = ~0ULL;
 	rv_regs_t r;
 
 	if (!tid)
@@ -823,7 +817,6 @@ static void pt_thread_exit(struct pt_ctx *c)
 	pt_stub_regs(&r, pt_stub_syscall_addr());
 	r.rax = SYS_exit;
 	if (ptrace(PTRACE_SETREGS, tid, 0, &r) < 0 ||
-	    ptrace(PTRACE_SETSIGMASK, tid, sizeof(all), &all) < 0 ||
 	    ptrace(PTRACE_DETACH, tid, 0, 0) < 0) {
 		pt_lost(c);
 		return;

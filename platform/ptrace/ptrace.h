@@ -5,6 +5,7 @@
 #define RV_PLATFORM_PTRACE_H
 
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,6 +24,13 @@ _Static_assert(PT_STUB_BASE == PLATFORM_USER_TOP, "stub above the app");
  * name them. */
 #define PT_STUB_MEMFD 3
 #define PT_STUB_READYFD 4
+
+/* Signal that kicks a stub thread out of app code (ctx_interrupt). It is
+ * never delivered: the tracer sees it first and suppresses it. The stub
+ * ignores it, which changes nothing for a traced thread (ptrace reports
+ * ignored signals too) but lets a thread detached on its way to exit(2)
+ * with one still pending die alone instead of taking the stub along. */
+#define PT_INTR_SIG SIGUSR2
 
 /* The only clone the stub may make: a thread sharing everything, no
  * settid/cleartid/TLS pointers that the kernel would write through. */

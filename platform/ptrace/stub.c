@@ -261,9 +261,11 @@ static __attribute__((noreturn)) void stub_child(int memfd, int readyfd,
 
 	/* Default dispositions, nothing blocked: the sentry's handlers are
 	 * about to be unmapped, and the interrupt signal must stop a stub
-	 * thread at once. */
-	for (int sig = 1; sig <= 64; sig++)
+	 * thread at once. That one is ignored (see PT_INTR_SIG). */
+	for (int sig = 1; sig <= 64; sig++) {
+		ksa.handler = sig == PT_INTR_SIG ? (uint64_t)SIG_IGN : 0;
 		syscall(SYS_rt_sigaction, sig, &ksa, NULL, 8);
+	}
 	if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, 8) < 0)
 		child_die();
 
