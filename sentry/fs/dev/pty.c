@@ -4,13 +4,15 @@
  * The line discipline is a small subset of Linux's n_tty: ICRNL on input;
  * in canonical mode (ICANON) lines are edited (VERASE, VKILL), delivered
  * at newline/VEOL, VEOF ends a read; ECHO echoes input; OPOST|ONLCR turns
- * "\n" into "\r\n" on output. Not done yet: ISIG (^C does not signal the
- * foreground group), VMIN/VTIME (a raw read returns what is there, at
- * least one byte), flow control, packet mode. Waits are interruptible
+ * "\n" into "\r\n" on output; ISIG sends VINTR/VQUIT/VSUSP's signal to
+ * the foreground process group (TIOCSPGRP). Not done yet: VMIN/VTIME (a
+ * raw read returns what is there, at least one byte), flow control,
+ * packet mode. Waits are interruptible
  * (wait queues, like pipes). */
 #include "sentry/fs/dev/dev.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +21,7 @@
 #include <termios.h>
 
 #include "sentry/fs/tmpfs/tmpfs.h"
+#include "sentry/kernel/process.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/waitq.h"
 #include "sentry/mm/mm.h"
@@ -112,17 +115,35 @@ static void pty_push_line(struct pty *p)
 	p->linelen = 0;
 }
 
-/* Input processing of one byte the master wrote. Under p->lock. */
-static void pty_input(struct pty *p, char c)
+/* Input processing of one byte the master wrote. Under p->lock. Returns
+ * the signal to send to the foreground group (ISIG), or 0. */
+static int pty_input(struct pty *p, char c)
 {
 	struct ktermios *t = &p->tio;
 	if ((t->c_iflag & ICRNL) && c == '\r')
 		c = '\n';
+	if (t->c_lflag & ISIG) {
+		int sig = 0;
+		if (c && c == (char)t->c_cc[VINTR])
+			sig = SIGINT;
+		else if (c && c == (char)t->c_cc[VQUIT])
+			sig = SIGQUIT;
+		else if (c && c == (char)t->c_cc[VSUSP])
+			sig = SIGTSTP;
+		if (sig) {
+			p->linelen = 0;
+			if ((t->c_lflag & ECHO) && (t->c_lflag & ECHOCTL)) {
+				char e[2] = {'^', (char)(c + '@')};
+				ring_put(&p->out, e, 2);
+			}
+			return sig;
+		}
+	}
 	if (!(t->c_lflag & ICANON)) {
 		ring_put(&p->in, &c, 1);
 		if (t->c_lflag & ECHO)
 			pty_output(p, c);
-		return;
+		return 0;
 	}
 	if (c == (char)t->c_cc[VERASE]) {
 		if (p->linelen) {
@@ -130,19 +151,19 @@ static void pty_input(struct pty *p, char c)
 			if ((t->c_lflag & ECHO) && (t->c_lflag & ECHOE))
 				ring_put(&p->out, "\b \b", 3);
 		}
-		return;
+		return 0;
 	}
 	if (c == (char)t->c_cc[VKILL]) {
 		p->linelen = 0;
 		if (t->c_lflag & ECHO)
 			pty_output(p, '\n');
-		return;
+		return 0;
 	}
 	if (c == (char)t->c_cc[VEOF]) {
 		if (!p->linelen)
 			p->eofs++;
 		pty_push_line(p);
-		return;
+		return 0;
 	}
 	if (p->linelen < sizeof(p->line) - 1)
 		p->line[p->linelen++] = c;
@@ -150,6 +171,7 @@ static void pty_input(struct pty *p, char c)
 		pty_output(p, c);
 	if (c == '\n' || (t->c_cc[VEOL] && c == (char)t->c_cc[VEOL]))
 		pty_push_line(p);
+	return 0;
 }
 
 struct pty_waiter {
@@ -261,6 +283,7 @@ static ssize_t pty_write(struct file *f, const struct iovec *iov, int iovcnt,
 	size_t len = vfs_iov_length(iov, iovcnt), done = 0;
 	struct pty_waiter w = {p, master, true};
 	ssize_t err = 0;
+	int sig = 0;
 	pthread_mutex_lock(&p->lock);
 	while (done < len) {
 		if (master ? !p->slaves && p->slave_seen : !p->master_open) {
@@ -282,14 +305,21 @@ static ssize_t pty_write(struct file *f, const struct iovec *iov, int iovcnt,
 		}
 		char c;
 		vfs_iov_copy_in(&c, 1, iov, iovcnt, done);
-		if (master)
-			pty_input(p, c);
-		else
+		if (master) {
+			int s = pty_input(p, c);
+			if (s)
+				sig = s;
+		} else {
 			pty_output(p, c);
+		}
 		done++;
 	}
+	int pgrp = p->fg_pgrp;
 	pthread_mutex_unlock(&p->lock);
 	pty_wake(p);
+	/* Outside the pty lock: signalling takes the kernel lock. */
+	if (sig && pgrp > 0 && current)
+		process_kill_many(current, pgrp, false, sig);
 	return done ? (ssize_t)done : err;
 }
 
@@ -410,6 +440,11 @@ static long pty_ioctl(struct file *f, struct task *t, unsigned int cmd,
 		pthread_mutex_unlock(&p->lock);
 		return 0;
 	case TIOCSCTTY:
+		/* The caller's session gets this terminal: its process
+		 * group is the foreground one. */
+		if (t->tg)
+			p->fg_pgrp = t->tg->pgid;
+		return 0;
 	case TIOCNOTTY:
 		return 0;
 	case TIOCGPGRP:
