@@ -486,6 +486,17 @@ EOF'
 		'trap "echo caught" USR1; kill -USR1 $$; echo after'
 	compare_cmd sh:exit-status $n $bb sh -c \
 		'sh -c "exit 7"; echo $?; true | false; echo $?'
+	# Whole scripts (tests/real/sh-*.sh), by dash and by busybox sh, in
+	# a temporary directory of their own (natively under the host's /tmp,
+	# sandboxed under the sandbox's).
+	local s name
+	for s in "$SRC"/tests/real/sh-*.sh; do
+		name=${s##*/sh-}
+		name=${name%.sh}
+		[ -x /bin/dash ] &&
+			compare_cmd "sh:dash:$name" $n /bin/dash "$s"
+		compare_cmd "sh:busybox:$name" $n $bb sh "$s"
+	done
 }
 
 # Dynamic binaries (PT_INTERP): issue 4.
