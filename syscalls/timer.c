@@ -67,29 +67,21 @@ static void timer_fire(struct ktimer *kt)
 	struct ptimer *p = container_of(kt, struct ptimer, kt);
 	uint64_t now = ktimer_clock_ns(CLOCK_MONOTONIC);
 	struct ksiginfo info = {0};
-	int tgid, tid = 0;
-	bool send;
+	int target;
+	bool send, to_thread;
 
 	pthread_mutex_lock(&timers_lock);
 	if (!p->deadline || p->deadline > now) {
 		pthread_mutex_unlock(&timers_lock);
 		return;
 	}
-	uint64_t n = 1;
-	if (p->interval) {
-		n = (now - p->deadline) / p->interval + 1;
-		p->deadline += n * p->interval;
-		ktimer_arm(&p->kt, p->deadline);
-	} else {
-		p->deadline = 0;
-	}
+	uint64_t n = p->interval ? (now - p->deadline) / p->interval + 1 : 1;
 	/* Periods missed while the timer thread ran late are overruns
 	 * (timer_getoverrun(2)). */
 	p->last_overrun = (int)RV_MIN(n - 1, (uint64_t)INT32_MAX);
-	tgid = p->tgid;
+	to_thread = p->notify == SIGEV_THREAD_ID;
+	target = to_thread ? p->tid : p->tgid;
 	send = p->notify != SIGEV_NONE;
-	if (p->notify == SIGEV_THREAD_ID)
-		tid = p->tid;
 	info.signo = p->signo;
 	if (p->id >= 0) {
 		/* SI_TIMER: si_timerid and si_overrun sit where kill()'s
@@ -101,15 +93,28 @@ static void timer_fire(struct ktimer *kt)
 		info.code = SI_KERNEL;
 	}
 	pthread_mutex_unlock(&timers_lock);
-	if (!send)
-		return;
-	struct task *t = task_find(tid ? tid : tgid);
+
+	/* The owner may be gone (its timers were not released): stop. */
+	struct task *t = task_find(target);
+	pthread_mutex_lock(&timers_lock);
+	if (!t) {
+		p->deadline = 0;
+		p->interval = 0;
+	} else if (p->interval) {
+		p->deadline += n * p->interval;
+		ktimer_arm(&p->kt, p->deadline);
+	} else {
+		p->deadline = 0;
+	}
+	pthread_mutex_unlock(&timers_lock);
 	if (!t)
 		return;
-	if (tid)
-		kernel_send_signal_task(t, &info);
-	else
-		kernel_send_signal_tg(t->tg, &info);
+	if (send) {
+		if (to_thread)
+			kernel_send_signal_task(t, &info);
+		else
+			kernel_send_signal_tg(t->tg, &info);
+	}
 	task_put(t);
 }
 
