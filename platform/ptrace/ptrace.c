@@ -477,14 +477,14 @@ static void pt_spare_drop(struct pt_spare *sp)
 /* Every fork and exec needs a new stub: ~0.3-1 ms of ptrace round trips
  * and cross-CPU wake-ups (seize the factory, clone, set up, first
  * thread). A helper thread makes the next one ahead of time, while the app
- * runs, so that as_create is a hand-over. It is one spare: fork and exec
- * come one at a time in the common shell pattern, and each spare is two
- * idle host threads.
+ * runs, so that as_create is a hand-over. Two spares: a shell's fork is
+ * followed at once by the child's exec; each spare is two idle host
+ * threads and a few pages.
  *
  * The same thread waits for killed stubs to die (as_destroy): that takes
  * ~100-200 us of scheduling on a loaded host, which the exiting task and
  * its parent's waitpid need not see. */
-#define PT_POOL_MAX 1
+#define PT_POOL_MAX 2
 
 static pthread_mutex_t pt_pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pt_pool_cond = PTHREAD_COND_INITIALIZER;
@@ -858,13 +858,22 @@ static void pt_key_init(void)
 		rv_panic("ptrace: pthread_key_create failed");
 }
 
-/* Both ends of the round trip on one CPU; tasks spread round-robin. */
-static void pt_pin(struct pt_ctx *c)
+/* Both ends of the round trip on one CPU. A task stays on the CPU the
+ * host's scheduler first ran its thread on (it balances new threads);
+ * round-robin when that is not known. The stub thread is pinned before it
+ * is woken, so that it wakes there and not on a CPU busy with someone
+ * else (a wake-up there waits for that CPU: up to milliseconds). */
+static void pt_pin(struct pt_ctx *c, pid_t tid)
 {
 	cpu_set_t one;
 
 	if (pt_ncpus <= 0)
 		return;
+	if (c->cpu < 0) {
+		int cur = sched_getcpu();
+		if (cur >= 0 && cur < CPU_SETSIZE && CPU_ISSET(cur, &pt_cpus))
+			c->cpu = cur;
+	}
 	if (c->cpu < 0) {
 		unsigned k = atomic_fetch_add(&pt_next_cpu, 1) % pt_ncpus;
 		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
@@ -877,7 +886,7 @@ static void pt_pin(struct pt_ctx *c)
 	CPU_ZERO(&one);
 	CPU_SET(c->cpu, &one);
 	if (sched_setaffinity(0, sizeof(one), &one) < 0 ||
-	    sched_setaffinity(c->stub_tid, sizeof(one), &one) < 0)
+	    sched_setaffinity(tid, sizeof(one), &one) < 0)
 		rv_dbg("ptrace: cannot pin to cpu %d: %s", c->cpu,
 		       strerror(errno));
 }
@@ -908,6 +917,7 @@ static int pt_bind(struct pt_ctx *c, struct pt_as *as)
 		rc = tid;
 		goto out;
 	}
+	pt_pin(c, tid);
 	/* EXITKILL: if the sentry dies, nothing of the app runs on. */
 	if (ptrace(PTRACE_SEIZE, tid, 0,
 		   PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) < 0 ||
@@ -938,7 +948,6 @@ static int pt_bind(struct pt_ctx *c, struct pt_as *as)
 		pt_fp_init_image(c);
 	pt_self = c;
 	pthread_setspecific(pt_exit_key, c);
-	pt_pin(c);
 out:
 	pthread_mutex_unlock(&pt_bind_lock);
 	return rc;
