@@ -29,22 +29,38 @@
  *  - changes made to the lower tree behind the sandbox's back show through
  *    only where the upper layer does not hide them (undefined on Linux).
  *
- * Overlay dentries are not cached (sb->cache_dentries false), like the
- * host filesystem's: caching would pin a host fd per file ever walked.
- * Two walks to one file give two overlay inodes; they meet in the upper
- * layer: whoever finds no upper entry checks again when the upper tree has
- * changed since (ovl_refresh). */
+ * Overlay dentries are cached, at most ovl_dcache_max() of them unused
+ * (each pins a host fd through its lower dentry): a cached walk asks no
+ * layer.
+ * An evicted dentry still held (a cwd, an open directory) and a new one
+ * for the same file meet in the upper layer: whoever finds no upper entry
+ * checks again when the upper tree has changed since (ovl_refresh). */
 #include "sentry/fs/overlay/overlay_internal.h"
 
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/statfs.h>
 
 #include "sentry/fs/host/host.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/task.h"
 #include "sentry/util.h"
+
+/* Unused overlay dentries kept cached: as many as the host layer keeps,
+ * but each pins a host fd (its lower dentry's), so never more than a
+ * quarter of the sentry's fd limit. */
+#define OVL_DCACHE_MAX 4096
+#define OVL_DCACHE_MIN 256
+
+static size_t ovl_dcache_max(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return OVL_DCACHE_MAX;
+	return RV_MAX(RV_MIN(rl.rlim_cur / 4, OVL_DCACHE_MAX), OVL_DCACHE_MIN);
+}
 
 static const struct inode_operations ovl_dir_iops;
 static const struct inode_operations ovl_file_iops;
@@ -737,7 +753,8 @@ int overlay_new_sb(struct dentry *lower_root, uint64_t upper_max_bytes,
 	struct super_block *sb = rv_xcalloc(1, sizeof(*sb));
 	sb->fstype = "overlay";
 	sb->dev = vfs_alloc_dev();
-	sb->cache_dentries = false;
+	sb->cache_dentries = true;
+	sb->lru_max = ovl_dcache_max();
 	sb->magic = OVERLAYFS_MAGIC;
 	sb->blocks = ovs->upper_sb->blocks;
 	sb->bfree = ovs->upper_sb->bfree;
