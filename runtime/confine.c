@@ -166,6 +166,71 @@ static unsigned long locked_flags(const char *dir)
 	return f;
 }
 
+/* Undo mountinfo's octal escapes (\040 for a space...) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 |
+				      (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = 0;
+}
+
+/* Cover every mount below dir with an empty read-only tmpfs: what the
+ * kernel lets a user namespace do with mounts it may not unmount. Called
+ * with the cwd at the top of the new bind of dir: the paths are made
+ * relative to it, since "/x" would resolve in the old tree below it. Mounts
+ * of files (a container's /etc/hosts) cannot be covered by a directory
+ * and stay: they are plain read-only files of the host. Best effort: a
+ * mount below one already covered is out of reach anyway. */
+static void cover_submounts(const char *dir)
+{
+	char line[4096], mp[4096];
+	size_t dlen = strlen(dir);
+	while (dlen > 1 && dir[dlen - 1] == '/')
+		dlen--;
+	/* Read the list first: every cover is a new line in mountinfo. */
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return;
+	char **mps = NULL;
+	size_t n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		unescape(mp);
+		bool below = dlen == 1 ? mp[0] == '/' && mp[1]
+				       : !strncmp(mp, dir, dlen) &&
+						 mp[dlen] == '/';
+		if (!below)
+			continue;
+		mps = rv_xrealloc(mps, (n + 1) * sizeof(*mps));
+		mps[n++] = rv_xstrdup(mp);
+	}
+	fclose(f);
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		char rel[4096 + 2];
+		snprintf(rel, sizeof(rel), ".%s", mps[i] + (dlen == 1 ? 0 : dlen));
+		/* lstat never triggers an automount. */
+		if (lstat(rel, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    mount("ringvisor-cover", rel, "tmpfs",
+			  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=4k,nr_inodes=1,mode=0555") < 0)
+			rv_dbg("cover %s: %s", mps[i], strerror(errno));
+		free(mps[i]);
+	}
+	free(mps);
+}
+
 int confine_pivot_into(const char *dir, unsigned long flags)
 {
 	struct stat d, r;
@@ -173,9 +238,18 @@ int confine_pivot_into(const char *dir, unsigned long flags)
 		return -errno;
 	bool is_root = d.st_dev == r.st_dev && d.st_ino == r.st_ino;
 	/* Not MS_REC: the host's other mounts (/proc, /sys, /dev, /home...)
-	 * below dir stay out of sight. */
-	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0)
-		return -errno;
+	 * below dir stay out of sight. In a user namespace the kernel refuses
+	 * that (EINVAL) when dir has mounts below it that the namespace
+	 * inherited locked: dropping them would reveal what they cover. Then
+	 * the bind is recursive and each of those mounts is covered instead
+	 * (cover_submounts). */
+	bool rec = false;
+	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0) {
+		if (errno != EINVAL ||
+		    mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return -errno;
+		rec = true;
+	}
 	unsigned long f = locked_flags(dir) | flags;
 	if (f && mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | f, NULL) < 0)
 		return -errno;
@@ -184,6 +258,8 @@ int confine_pivot_into(const char *dir, unsigned long flags)
 	 * the root is the root, and mounts on it are then followed). */
 	if (chdir(is_root ? "/.." : dir) < 0)
 		return -errno;
+	if (rec)
+		cover_submounts(dir);
 	/* pivot_root(".", ".") stacks the old root on top of the new one;
 	 * detaching "." then drops it (pivot_root(2), NOTES). */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)

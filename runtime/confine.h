@@ -71,9 +71,10 @@ int confine_write_idmap(pid_t pid, uid_t uid, gid_t gid);
 int confine_unshare_mounts(void);
 
 /* Pivot the caller's mount namespace into dir (bind-mounted on itself,
- * not recursively: no other mount stays visible); flags are added to the
- * bind (MS_RDONLY, MS_NOSUID, MS_NODEV). The caller's cwd is "/" of the
- * new root afterwards. -errno. */
+ * not recursively: no other mount stays visible; recursively only where a
+ * user namespace forbids anything else, see confine.c); flags are added to
+ * the bind (MS_RDONLY, MS_NOSUID, MS_NODEV). The caller's cwd is "/" of
+ * the new root afterwards. -errno. */
 int confine_pivot_into(const char *dir, unsigned long flags);
 
 #endif

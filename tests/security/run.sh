@@ -1,0 +1,15 @@
+#!/bin/sh
+# Every security test: RV=build/ringvisor BUILD=build sh tests/security/run.sh
+# Ends with `N passed, N failed, N skipped` like tests/run.sh.
+dir=$(dirname "$0")
+p=0 f=0 s=0
+for t in forbidden_call confined escape; do
+	sh "$dir/$t.sh"
+	case $? in
+	0) p=$((p + 1)) ;;
+	77) s=$((s + 1)) ;;
+	*) f=$((f + 1)) ;;
+	esac
+done
+echo "$p passed, $f failed, $s skipped"
+[ "$f" = 0 ]
