@@ -8,7 +8,10 @@
 # --quick    fewer iterations and runs (a smoke test of the script)
 #
 # Environment: BUILD (build), RV ($BUILD/ringvisor), RV_BENCH_N (iteration
-# base of microbench, 20000), RV_BENCH_RUNS (runs per figure, median; 3).
+# base of microbench, 20000), RV_BENCH_RUNS (runs per figure, median; 3),
+# RV_BEFORE (another ringvisor binary, e.g. built from an older commit: an
+# extra ringvisor-before column on the ptrace platform, measured in the
+# same run), RV_BENCH_COLS (the columns to measure, default all).
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
@@ -64,6 +67,16 @@ COLS=(native ringvisor-ptrace ringvisor-kvm runsc proot bwrap)
 declare -A PFX NOTE V
 PFX[native]=""
 PFX[ringvisor-ptrace]="$RV run --platform=ptrace --"
+if [ -n "${RV_BEFORE:-}" ]; then
+	RV_BEFORE=$(readlink -f "$RV_BEFORE")
+	COLS=(native ringvisor-before ringvisor-ptrace ringvisor-kvm runsc proot
+	      bwrap)
+	PFX[ringvisor-before]="$RV_BEFORE run --platform=ptrace --"
+fi
+if [ -n "${RV_BENCH_COLS:-}" ]; then
+	# shellcheck disable=SC2206
+	COLS=($RV_BENCH_COLS)
+fi
 PFX[ringvisor-kvm]="$RV run --platform=kvm --"
 PFX[runsc]="runsc --platform=ptrace --network=none do"
 PFX[proot]="proot"
@@ -77,8 +90,13 @@ have() {
 # A column is usable when it runs the static `true` and exits 0.
 probe() {
 	local c=$1 tool=${PFX[$1]%% *}
-	if [ "$tool" = "$RV" ] && [ ! -x "$RV" ]; then
-		NOTE[$c]="$RV not built"
+	if [ -z "${PFX[$1]+x}" ]; then
+		NOTE[$c]="unknown column"
+		return 1
+	fi
+	if { [ "$tool" = "$RV" ] || [ "$tool" = "${RV_BEFORE:-}" ]; } &&
+		[ ! -x "$tool" ]; then
+		NOTE[$c]="$tool not built"
 		return 1
 	fi
 	if [ -n "$tool" ] && ! have "$tool"; then
@@ -163,7 +181,7 @@ cell() {
 floor_cell() {
 	local c=$1 fl g=${V[$1,getppid_ns]:-}
 	case $c in
-	ringvisor-ptrace | runsc) fl=${V[native,ptrace_floor_us]:-} ;;
+	ringvisor-ptrace | ringvisor-before | runsc) fl=${V[native,ptrace_floor_us]:-} ;;
 	ringvisor-kvm) fl=${V[native,kvm_floor_us]:-} ;;
 	*) fl= ;;
 	esac
