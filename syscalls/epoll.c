@@ -19,8 +19,6 @@
 
 /* Linux: maxevents above INT_MAX / sizeof(struct epoll_event) is EINVAL. */
 #define EP_MAX_EVENTS (INT_MAX / (int)sizeof(struct epoll_event))
-/* Events gathered per call in the sentry; fewer than asked is allowed. */
-#define EP_BATCH 1024
 
 static long install_file(struct task *t, struct file *f, bool cloexec)
 {
@@ -85,7 +83,10 @@ static long do_epoll_wait(struct task *t, int epfd, uint64_t uev, int max,
 		file_put(ep);
 		return -EINVAL;
 	}
-	int n = RV_MIN(max, EP_BATCH);
+	/* No more events than items can be ready: the sentry buffer is
+	 * bounded by what the app watches, not by what it asks. Items added
+	 * while waiting are reported at the next call. */
+	int n = RV_MAX(RV_MIN(max, epoll_nitems(ep)), 1);
 	struct epoll_event *ev = rv_xcalloc((size_t)n, sizeof(*ev));
 	long r = epoll_wait_file(t, ep, ev, n, dl);
 	file_put(ep);

@@ -50,6 +50,8 @@ bool file_is_epoll(struct file *);
 /* epoll_ctl on instance ep for file tf (open as fd). 0 or -errno. */
 int epoll_ctl_file(struct file *ep, int op, int fd, struct file *tf,
 		   const struct epoll_event *ev);
+/* How many items the instance watches (a bound on one wait's events). */
+int epoll_nitems(struct file *ep);
 /* Up to max ready events into out (sentry memory); waits until the
  * CLOCK_MONOTONIC deadline (NULL: forever; already passed: no wait).
  * Returns the count, 0 on timeout, -EINTR when a signal is pending. */

@@ -360,6 +360,17 @@ int epoll_wait_file(struct task *t, struct file *epf, struct epoll_event *out,
 	return n;
 }
 
+int epoll_nitems(struct file *epf)
+{
+	struct eventpoll *ep = epf->priv;
+	int n = 0;
+	pthread_mutex_lock(&ep->mtx);
+	for (struct epitem *it = ep->items; it; it = it->next)
+		n++;
+	pthread_mutex_unlock(&ep->mtx);
+	return n;
+}
+
 /* The epoll file is readable when some item is ready. */
 static unsigned int epoll_poll(struct file *f, struct poll_table *pt)
 {
