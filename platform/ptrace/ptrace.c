@@ -592,7 +592,10 @@ static void pt_pool_start(void)
 {
 	struct pt_spare sp;
 
-	/* The first spare now, so that the first fork finds it. */
+	if (pt_pool_on)
+		return;
+	/* The first spare now: the first as_create (the init task's) takes
+	 * it, as it would have made it anyway. */
 	if (pt_spare_make(&sp) == 0)
 		pt_pool[pt_npool++] = sp;
 	pt_pool_stop = false;
