@@ -645,6 +645,79 @@ static void kill_code_stub(int pid, void *arg)
 	fclose(f);
 }
 
+/* Find the stub mapping CODE_VA and signal its threads but the spawner:
+ * the stand-in for an interrupt that lost the race with a stop. */
+static void intr_code_stub_threads(int pid, void *arg)
+{
+	char path[64], line[256];
+	bool ours = false;
+	(void)arg;
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		ours |= strtoull(line, NULL, 16) == CODE_VA;
+	fclose(f);
+	if (!ours)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int tid = atoi(e->d_name);
+		if (tid > 0 && tid != pid)
+			syscall(SYS_tgkill, pid, tid, SIGUSR2);
+	}
+	if (d)
+		closedir(d);
+}
+
+struct leaver {
+	struct rig r;
+	int rc;
+	volatile int bound, go;
+};
+
+static void *bind_then_leave(void *arg)
+{
+	struct leaver *l = arg;
+	struct platform_event ev;
+	l->rc = sw(&l->r, &ev);
+	l->bound = 1;
+	while (!l->go)
+		sched_yield();
+	ops->ctx_destroy(l->r.ctx);
+	return NULL;
+}
+
+/* A task whose thread exits with the interrupt signal still pending
+ * (ctx_interrupt lost the race with a stop) must leave alone: the other
+ * tasks of its address space go on. */
+static void test_exit_with_pending_interrupt(void)
+{
+	struct rig a = rig_new(CODE(loop));
+	struct leaver b = {.r = {a.as, ops->ctx_create(plat)}};
+	struct platform_event ev;
+	pthread_t t;
+	int rc1, rc2;
+
+	b.r.ctx->regs.rip = CODE_VA;
+	rc1 = sw(&a, &ev);
+	pthread_create(&t, NULL, bind_then_leave, &b);
+	while (!b.bound)
+		sched_yield();
+	each_child(intr_code_stub_threads, NULL);
+	b.go = 1;
+	pthread_join(t, NULL);
+	nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+	rc2 = sw(&a, &ev);
+	CHECK(rc1 == 0 && b.rc == 0 && rc2 == 0 && ev.kind == PEV_SYSCALL,
+	      "a thread leaving with an interrupt pending leaves alone "
+	      "(%d %d %d kind %d)", rc1, b.rc, rc2, ev.kind);
+	rig_free(&a);
+}
+
 static void test_ptrace_only(void)
 {
 	struct rig r = rig_new(CODE(loop));
@@ -846,8 +919,10 @@ int main(int argc, char **argv)
 	test_no_host_syscalls();
 	test_interrupt_storm();
 	test_as_outlives_creator();
-	if (strcmp(ops->name, "ptrace") == 0)
+	if (strcmp(ops->name, "ptrace") == 0) {
 		test_ptrace_only();
+		test_exit_with_pending_interrupt();
+	}
 	test_cycles();
 	if (argc < 3 || strcmp(argv[2], "--no-bench"))
 		bench();
