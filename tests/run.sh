@@ -530,7 +530,8 @@ job_real() {
 	local tmp='d=$(mktemp -d); trap "rm -rf $d" EXIT; cd $d;'
 	if [ "$FORK" != ok ] || [ "$DYN" != ok ]; then
 		for t in ls-l cp-a sort find tar gzip xargs-P2 python3-threads \
-			 python3-subprocess gcc; do
+			 python3-subprocess python3-multiprocessing \
+			 python3-tcp-echo gcc; do
 			say "SKIP real:$t: ${FORK#ok}${DYN#ok}"
 		done
 		return
@@ -574,6 +575,10 @@ a.send(b"ping"); print(b.recv(4))
 r, w = os.pipe(); os.write(w, b"x")
 print(select.select([r], [], [], 1)[0] == [r])
 print(subprocess.call(["/bin/sh", "-c", "kill -TERM $$"]) == -signal.SIGTERM)'
+	compare_cmd real:python3-multiprocessing $n /usr/bin/python3 \
+		"$SRC/tests/real/py-multiprocessing.py"
+	compare_cmd real:python3-tcp-echo $n /usr/bin/python3 \
+		"$SRC/tests/real/py-tcp-echo.py"
 	if command -v gcc >/dev/null; then
 		compare_cmd real:gcc $n /bin/sh -c "$tmp printf '%s\n' \
 			'#include <stdio.h>' \
