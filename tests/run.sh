@@ -584,6 +584,8 @@ print(subprocess.call(["/bin/sh", "-c", "kill -TERM $$"]) == -signal.SIGTERM)'
 			'#include <stdio.h>' \
 			'int main(void) { printf(\"%d\\n\", 6 * 7); return 0; }' \
 			> t.c && gcc -O1 -o t t.c && ./t"
+		compare_cmd real:gcc-project $n /bin/sh \
+			"$SRC/tests/real/gcc-project.sh"
 	fi
 }
 
