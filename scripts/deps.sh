@@ -7,8 +7,10 @@ set -eu
 # build: compiler, headers and libraries the sentry links
 BUILD_PKGS="gcc make libc6-dev linux-libc-dev pkg-config libseccomp-dev
 libunwind-dev libxxhash-dev libbpf-dev libjansson-dev"
-# test: programs run natively and sandboxed and compared
-TEST_PKGS="busybox-static coreutils diffutils findutils procps"
+# test: programs run natively and sandboxed and compared (issue 4: shells,
+# coreutils, tar/gzip, python3 and Debian's Python test suite)
+TEST_PKGS="busybox-static coreutils diffutils findutils procps dash tar gzip
+python3 libpython3.11-testsuite"
 
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$want $TEST_PKGS"
