@@ -130,6 +130,7 @@ static void exec_kill_other_threads(struct task *t)
 		int others = tg->nr_threads - 1;
 		if (others > 0)
 			kernel_exec_zap_others_locked(t);
+		tg->execer = others > 0 ? t : NULL;
 		kernel_unlock();
 		if (others <= 0)
 			break;

@@ -362,6 +362,9 @@ void process_thread_exit(struct task *t)
 	kernel_lock();
 	nr_tasks_live--;
 	bool last = --tg->nr_threads == 0;
+	/* An execve(2) in another thread waits for this one to be gone. */
+	if (tg->execer && tg->execer != t)
+		task_wake(tg->execer);
 	/* exit(2) of the last thread ends the group with its status. */
 	if (last && !tg->exiting) {
 		tg->exiting = true;

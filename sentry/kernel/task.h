@@ -50,6 +50,9 @@ struct thread_group {
 	struct thread_group *next_all; /* kernel's list, until reaped */
 	int tgid;                 /* pid inside the sandbox */
 	struct task *leader;
+	/* The thread running execve(2) while it waits for the others to
+	 * exit (de_thread); each exiting thread wakes it. Kernel lock. */
+	struct task *execer;
 	struct thread_group *parent;
 	struct sighand *sighand;
 	struct rlimit rlim[RLIM_NLIMITS];
