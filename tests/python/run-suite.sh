@@ -31,11 +31,14 @@ mkdir -p "$OUT"
 # verbose log: unittest's FAIL/ERROR summary blocks, and the per-case result
 # lines (all that is left when the run was killed before its summary).
 failed_ids() {
-	{
+	if grep -aqE '^Ran [0-9]+ tests? in' "$1"; then
 		sed -n -E 's/^(FAIL|ERROR): (.*\))$/\2/p' "$1"
-		grep -aoE '[A-Za-z0-9_]+ \([A-Za-z0-9_.]+\) \.\.\. (FAIL|ERROR)' \
-			"$1" | sed -E 's/ \.\.\. (FAIL|ERROR)$//'
-	} | sort -u
+	else
+		# Threads' output can run into a result line: take the id
+		# from its start only when the line starts with it.
+		grep -aE '^[A-Za-z0-9_]+ \([A-Za-z0-9_.]+\) \.\.\. .*(FAIL|ERROR)$' \
+			"$1" | sed -E 's/ \.\.\. .*$//'
+	fi | sort -u
 }
 
 # A short list from a file of ids: "a, b, c (+N more)".
