@@ -11,9 +11,12 @@
  *    thread next enters the address space when nobody runs in it;
  *  - a task's host thread and its stub thread are pinned to one CPU: on
  *    these hosts a cross-CPU wake-up costs ~30 us, the whole round trip
- *    ~3 us when both stay on one CPU.
+ *    ~3 us when both stay on one CPU;
+ *  - fork and exec never wait for a stub to be made or to die: a helper
+ *    thread keeps spare stubs, each with its first thread, made ahead of
+ *    time, and reaps the stubs as_destroy killed.
  *
- * Lock order: pt_bind_lock, then pt_as.lock. */
+ * Lock order: pt_bind_lock, then pt_as.lock, then pt_pool_lock. */
 #include "platform/platform.h"
 
 #include <elf.h>
