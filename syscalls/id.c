@@ -9,6 +9,7 @@
 #include <linux/prctl.h>
 #include <sys/prctl.h>
 
+#include "sentry/kernel/kernel.h"
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/memfile.h"
@@ -105,9 +106,35 @@ long sys_getsid(struct task *t, const uint64_t a[6])
 long sys_uname(struct task *t, const uint64_t a[6])
 {
 	struct utsname u;
-	if (uname(&u) < 0)
-		return -errno;
+	kernel_uname(&u);
 	return mm_copy_out(t->mm, a[0], &u, sizeof(u));
+}
+
+/* sethostname(2)/setdomainname(2) change the sandbox's own UTS names (the
+ * host's are untouched): EINVAL beyond 64 bytes, EPERM without privilege
+ * (CAP_SYS_ADMIN: root of the sandbox), EFAULT for a bad name. */
+static long set_uts(struct task *t, int which, uint64_t uname_ptr,
+		    uint64_t len)
+{
+	char buf[64];
+	if ((int64_t)len < 0 || len > sizeof(buf))
+		return -EINVAL;
+	if (t->cred.euid != 0)
+		return -EPERM;
+	if (mm_copy_in(t->mm, buf, uname_ptr, len) < 0)
+		return -EFAULT;
+	kernel_set_uts_name(which, buf, len);
+	return 0;
+}
+
+long sys_sethostname(struct task *t, const uint64_t a[6])
+{
+	return set_uts(t, 0, a[0], a[1]);
+}
+
+long sys_setdomainname(struct task *t, const uint64_t a[6])
+{
+	return set_uts(t, 1, a[0], a[1]);
 }
 
 long sys_sysinfo(struct task *t, const uint64_t a[6])

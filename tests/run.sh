@@ -737,7 +737,7 @@ bb_inputs
 } | if [ -n "$FILTER" ]; then grep -F -- "$FILTER"; else cat; fi \
   > "$RESULTS.jobs"
 
-xargs -P "${JOBS:-2}" -L 1 bash "$0" --job < "$RESULTS.jobs" | tee "$RESULTS"
+xargs -r -P "${JOBS:-2}" -L 1 bash "$0" --job < "$RESULTS.jobs" | tee "$RESULTS"
 cp "$RESULTS" "$OUT/results"
 
 pass=$(grep -c '^PASS ' "$RESULTS")

@@ -3,6 +3,7 @@
 #ifndef RV_KERNEL_H
 #define RV_KERNEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sentry/kernel/task.h"
@@ -47,5 +48,14 @@ void kernel_wake_group(struct thread_group *tg);
 
 /* Terminate t's whole thread group with wait status `status`. */
 void task_exit_group(struct task *t, int status);
+
+/* The sandbox's UTS names (it has its own UTS namespace): the host's
+ * kernel name, release and version, with the host and domain names the
+ * app set with sethostname(2)/setdomainname(2), else the host's. For
+ * uname(2) and /proc/sys/kernel/{hostname,domainname}. */
+struct utsname;
+void kernel_uname(struct utsname *u);
+/* which: 0 host name, 1 domain name; len <= 64, name not NUL-terminated. */
+void kernel_set_uts_name(int which, const char *name, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -454,4 +455,33 @@ int kernel_start_task(struct task *t)
 	int r = pthread_create(&t->thread, &attr, task_thread, t);
 	pthread_attr_destroy(&attr);
 	return -r;
+}
+
+/* --- UTS names ------------------------------------------------------------ */
+
+static pthread_mutex_t uts_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool uts_set[2];
+static char uts_names[2][65];
+
+void kernel_uname(struct utsname *u)
+{
+	if (uname(u) < 0)
+		memset(u, 0, sizeof(*u));
+	pthread_mutex_lock(&uts_lock);
+	if (uts_set[0])
+		memcpy(u->nodename, uts_names[0], sizeof(uts_names[0]));
+	if (uts_set[1])
+		memcpy(u->domainname, uts_names[1], sizeof(uts_names[1]));
+	pthread_mutex_unlock(&uts_lock);
+}
+
+void kernel_set_uts_name(int which, const char *name, size_t len)
+{
+	if (which < 0 || which > 1 || len > 64)
+		return;
+	pthread_mutex_lock(&uts_lock);
+	memset(uts_names[which], 0, sizeof(uts_names[which]));
+	memcpy(uts_names[which], name, len);
+	uts_set[which] = true;
+	pthread_mutex_unlock(&uts_lock);
 }
