@@ -5,6 +5,7 @@
  * fds on the way out. */
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -90,7 +91,7 @@ static long install_sock(struct task *t, struct file *f, bool cloexec)
 	return fd;
 }
 
-/* --- creation ------------------------------------------------------------- */
+/* --- creation ------------------------------------------------------------ */
 
 long sys_socket(struct task *t, const uint64_t a[6])
 {
@@ -153,7 +154,7 @@ long sys_socketpair(struct task *t, const uint64_t a[6])
 	return 0;
 }
 
-/* --- connections -------------------------------------------------------- */
+/* --- connections --------------------------------------------------------- */
 
 static long bind_or_connect(struct task *t, const uint64_t a[6], bool bind)
 {
@@ -324,10 +325,27 @@ static int cmsg_parse(struct task *t, struct socket *s, const char *buf,
 			} else {
 				return -EINVAL;
 			}
-		} else if (h.cmsg_level == SOL_SOCKET &&
-			   s->family != AF_UNIX) {
-			return -EINVAL;
 		}
+		off += CMSG_ALIGN(h.cmsg_len);
+		if (off > len)
+			break;
+	}
+	return 0;
+}
+
+/* Control data for a host socket: well-formed headers of the IP and IPv6
+ * levels only. SOL_SOCKET is refused: SCM_RIGHTS there would name host
+ * descriptors. */
+static int cmsg_check_raw(const char *buf, size_t len)
+{
+	size_t off = 0;
+	while (len - off >= sizeof(struct cmsghdr)) {
+		struct cmsghdr h;
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.cmsg_len < sizeof(h) || h.cmsg_len > len - off)
+			return -EINVAL;
+		if (h.cmsg_level != IPPROTO_IP && h.cmsg_level != IPPROTO_IPV6)
+			return -EINVAL;
 		off += CMSG_ALIGN(h.cmsg_len);
 		if (off > len)
 			break;
@@ -384,7 +402,7 @@ static size_t cmsg_build(struct task *t, struct sock_cmsg *c, char *buf,
 	return off;
 }
 
-/* --- data ------------------------------------------------------------------ */
+/* --- data ---------------------------------------------------------------- */
 
 struct kmsg {
 	struct msghdr h;          /* the app's, pointers unchecked */
@@ -421,8 +439,15 @@ static long do_send(struct task *t, struct socket *s, struct iovec *app,
 	struct sock_cmsg *c = rv_xcalloc(1, sizeof(*c));
 	struct sock_msg m = {.addrlen = alen, .cmsg = c};
 	long r;
-	if (ctllen && (r = cmsg_parse(t, s, ctl, ctllen, c)))
+	if (ctllen && s->family == AF_UNIX &&
+	    (r = cmsg_parse(t, s, ctl, ctllen, c)))
 		goto out;
+	if (ctllen && s->family != AF_UNIX) {
+		if ((r = cmsg_check_raw(ctl, ctllen)))
+			goto out;
+		m.raw_ctl = (void *)ctl;
+		m.raw_ctllen = ctllen;
+	}
 	if (alen)
 		memcpy(&m.addr, addr, sizeof(m.addr));
 	if ((r = vfs_uiov_build(t, app, n, false, &u)))
@@ -472,9 +497,17 @@ static long do_recv(struct task *t, struct socket *s, struct iovec *app,
 	}
 	m.iov = u.iov;
 	m.iovcnt = (int)u.cnt;
+	if (ctl && s->family != AF_UNIX) {
+		m.raw_ctl = ctl;
+		m.raw_ctllen = *ctllen;
+	}
 	r = s->ops->recvmsg(s, &m, flags);
 	vfs_uiov_free(&u);
 	*msg_flags = m.msg_flags;
+	if (ctl && s->family != AF_UNIX) {
+		*ctllen = r >= 0 ? RV_MIN(m.raw_ctllen, *ctllen) : 0;
+		ctl = NULL;
+	}
 	if (addr) {
 		memcpy(addr, &m.addr, sizeof(*addr));
 		*alen = m.addrlen;
@@ -676,7 +709,7 @@ long sys_recvmmsg(struct task *t, const uint64_t a[6])
 	return mmsg(t, a, false);
 }
 
-/* --- options ---------------------------------------------------------------- */
+/* --- options ------------------------------------------------------------- */
 
 long sys_setsockopt(struct task *t, const uint64_t a[6])
 {

@@ -12,11 +12,14 @@
  * ignored instead of touching freed memory.
  *
  * Options pass only through an allowlist; everything else is ENOPROTOOPT.
- * Control messages (timestamps, IP_PKTINFO…) are not passed either way. */
+ * Control messages pass as bytes: the syscall layer lets only IP and IPv6
+ * levels go to the host, and what the host returns holds no descriptors. */
 #include "sentry/net/socket.h"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
@@ -142,7 +145,8 @@ int inet_create(int family, int type, int protocol, struct socket **out)
 	if (type != SOCK_STREAM && type != SOCK_DGRAM)
 		return type == SOCK_RAW ? -EPERM : -ESOCKTNOSUPPORT;
 	if (protocol && protocol != IPPROTO_TCP && protocol != IPPROTO_UDP &&
-	    protocol != IPPROTO_ICMP && protocol != IPPROTO_ICMPV6)
+	    protocol != IPPROTO_UDPLITE && protocol != IPPROTO_ICMP &&
+	    protocol != IPPROTO_ICMPV6)
 		return -EPROTONOSUPPORT;
 	int hfd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			 protocol);
@@ -293,6 +297,8 @@ static ssize_t in_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 			.msg_namelen = m->addrlen,
 			.msg_iov = iov + first,
 			.msg_iovlen = (size_t)(niov - first),
+			.msg_control = sent ? NULL : m->raw_ctl,
+			.msg_controllen = sent ? 0 : m->raw_ctllen,
 		};
 		ssize_t n = sendmsg(sk->hfd, &h, (flags & IN_SEND_FLAGS) |
 				    MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -350,12 +356,16 @@ static ssize_t in_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 			.msg_namelen = sizeof(m->addr),
 			.msg_iov = iov + first,
 			.msg_iovlen = (size_t)(niov - first),
+			.msg_control = got ? NULL : m->raw_ctl,
+			.msg_controllen = got ? 0 : m->raw_ctllen,
 		};
 		ssize_t n = recvmsg(sk->hfd, &h, (flags & IN_RECV_FLAGS) |
 				    MSG_DONTWAIT);
 		if (n >= 0) {
 			if (got == 0) {
 				m->addrlen = h.msg_namelen;
+				m->raw_ctllen = m->raw_ctl ? h.msg_controllen
+							   : 0;
 				m->msg_flags = h.msg_flags &
 					(MSG_TRUNC | MSG_CTRUNC | MSG_EOR |
 					 MSG_OOB);
@@ -432,6 +442,17 @@ static const struct {
 	{IPPROTO_IPV6, IPV6_V6ONLY, true},
 	{IPPROTO_IPV6, IPV6_UNICAST_HOPS, true},
 	{IPPROTO_IPV6, IPV6_TCLASS, true},
+	{IPPROTO_IPV6, IPV6_RECVHOPLIMIT, true},
+	{IPPROTO_IPV6, IPV6_RECVTCLASS, true},
+	{IPPROTO_IPV6, IPV6_RECVPKTINFO, true},
+	{IPPROTO_IPV6, IPV6_MULTICAST_HOPS, true},
+	{IPPROTO_IPV6, IPV6_MULTICAST_LOOP, true},
+	{IPPROTO_IP, IP_PKTINFO, true},
+	{IPPROTO_IP, IP_RECVTOS, true},     {IPPROTO_IP, IP_RECVTTL, true},
+	{SOL_SOCKET, SO_TIMESTAMP_OLD, true},
+	{SOL_SOCKET, SO_TIMESTAMPNS_OLD, true},
+	{SOL_SOCKET, SO_PRIORITY, true},
+	{SOL_UDP, UDP_CORK, true},
 };
 
 static int in_opt_find(int level, int name, bool set)
@@ -505,6 +526,18 @@ static long in_ioctl(struct socket *s, struct task *t, unsigned int cmd,
 {
 	struct inet_sock *sk = s->priv;
 	int v;
+	if (cmd == SIOCGIFINDEX || cmd == SIOCGIFNAME) {
+		/* Interface name <-> index (if_nametoindex(3)): a struct
+		 * ifreq in, the same out; the host checks the name. */
+		struct ifreq ifr;
+		if (mm_copy_in(t->mm, &ifr, arg, sizeof(ifr)) < 0)
+			return -EFAULT;
+		ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+		if (ioctl(sk->hfd, cmd, &ifr) < 0)
+			return -errno;
+		return mm_copy_out(t->mm, arg, &ifr, sizeof(ifr)) < 0 ? -EFAULT
+								      : 0;
+	}
 	if (cmd != FIONREAD && cmd != TIOCOUTQ && cmd != SIOCATMARK)
 		return -ENOTTY;
 	if (ioctl(sk->hfd, cmd, &v) < 0)

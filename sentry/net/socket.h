@@ -37,6 +37,10 @@ struct sock_msg {
 	struct sockaddr_storage addr; /* send: destination; recv: source */
 	socklen_t addrlen;         /* 0: none */
 	struct sock_cmsg *cmsg;    /* send: may be NULL; recv: filled if set */
+	/* Other families: control data as bytes (send: checked by the
+	 * syscall layer; recv: capacity in, length out). */
+	void *raw_ctl;
+	size_t raw_ctllen;
 	int msg_flags;             /* recv: MSG_TRUNC, MSG_CTRUNC, MSG_EOR */
 };
 

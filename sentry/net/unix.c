@@ -399,7 +399,7 @@ static int ux_getname(struct socket *s, struct sockaddr_storage *ss,
 	return err;
 }
 
-/* --- waiting ----------------------------------------------------------------- */
+/* --- waiting ------------------------------------------------------------- */
 
 static bool ts_zero(const struct timespec *ts)
 {
@@ -454,7 +454,7 @@ static int ux_wait(struct waitq *wq, struct ux_sock *u,
 	return 0;
 }
 
-/* --- connections ---------------------------------------------------------- */
+/* --- connections --------------------------------------------------------- */
 
 static int ux_listen(struct socket *s, int backlog)
 {
@@ -624,7 +624,7 @@ static int ux_accept(struct socket *s, int flags, struct file **out,
 	return 0;
 }
 
-/* --- data ------------------------------------------------------------------- */
+/* --- data ---------------------------------------------------------------- */
 
 struct ux_space {
 	size_t need;
@@ -1029,7 +1029,7 @@ static unsigned int ux_poll(struct socket *s, struct poll_table *pt)
 	return m;
 }
 
-/* --- options ---------------------------------------------------------------- */
+/* --- options ------------------------------------------------------------- */
 
 static int opt_int(const void *val, socklen_t len, int *out)
 {
