@@ -87,7 +87,7 @@ unsigned int poll_file(struct file *f, struct poll_table *pt)
 	return f->ops->poll(f, pt);
 }
 
-/* --- deadlines ------------------------------------------------------------ */
+/* --- deadlines ----------------------------------------------------------- */
 
 static void ts_add(struct timespec *a, const struct timespec *b)
 {
@@ -164,7 +164,7 @@ static uint64_t nofile_limit(struct task *t)
 	return lim;
 }
 
-/* --- poll ------------------------------------------------------------------ */
+/* --- poll ---------------------------------------------------------------- */
 
 static long do_poll(struct task *t, struct pollfd *fds, size_t nfds,
 		    const struct timespec *dl, bool *timed_out)
@@ -272,7 +272,7 @@ long sys_ppoll(struct task *t, const uint64_t a[6])
 	return r;
 }
 
-/* --- select ------------------------------------------------------------- */
+/* --- select -------------------------------------------------------------- */
 
 #define POLLIN_SET (EPOLLRDNORM | EPOLLRDBAND | EPOLLIN | EPOLLHUP | EPOLLERR)
 #define POLLOUT_SET (EPOLLWRBAND | EPOLLWRNORM | EPOLLOUT | EPOLLERR)

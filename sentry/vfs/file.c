@@ -39,6 +39,7 @@ void file_put(struct file *f)
 {
 	if (!f || atomic_fetch_sub(&f->refs, 1) != 1)
 		return;
+	epoll_file_released(f);
 	vfs_locks_release(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);

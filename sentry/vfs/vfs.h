@@ -83,6 +83,10 @@ struct file {
 
 struct file *file_get(struct file *);
 void file_put(struct file *);
+/* epoll (sentry/fs/anon/epoll.c): file_put() calls this when the last
+ * reference goes, before release, so that epoll sets (which hold no
+ * reference, as in Linux) forget the file. */
+void epoll_file_released(struct file *);
 
 /* Read/write a whole sentry buffer at an offset (loader, page-ins). */
 ssize_t vfs_pread(struct file *, void *buf, size_t len, uint64_t off);

@@ -11,10 +11,12 @@
  * taken by wake-up callbacks under the file's queue lock. Nobody takes a
  * queue lock or ep->mtx while holding ep->lock.
  *
- * Difference from Linux: an item holds a reference on its file. Linux drops
- * the item when the file description is finally released; here an item
- * whose file is referenced by nothing else is dropped at the next
- * epoll_ctl/epoll_wait of its instance (see ep_collect_closed). */
+ * As in Linux (epoll(7), Q6), an item holds no reference on its file:
+ * closing the last descriptor releases the file, and file_put() calls
+ * epoll_file_released() first, which drops the file's items from every
+ * set. A registry of watched files (file -> items) makes that cheap, and
+ * nothing when no file is watched at all. Order: ep->mtx, then
+ * ep_files_lock; the release hook takes them one at a time. */
 #include "sentry/fs/anon/anon.h"
 
 #include <fcntl.h>
@@ -46,9 +48,11 @@ struct epitem {
 	bool always;
 	struct epitem *rd_next;
 	struct epitem *next;
+	struct epitem *file_next;  /* the registry's chain for this file */
 };
 
 struct eventpoll {
+	_Atomic int refs;      /* the file's, and release hooks' */
 	pthread_mutex_t mtx;
 	pthread_mutex_t lock;
 	struct epitem *items;
@@ -58,6 +62,49 @@ struct eventpoll {
 };
 
 static pthread_mutex_t ep_nest_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The registry of watched files: hash of file pointer -> items. */
+#define EP_FILE_BUCKETS 1024
+static pthread_mutex_t ep_files_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct epitem *ep_files[EP_FILE_BUCKETS];
+static _Atomic long ep_files_count;
+
+static size_t ep_file_hash(struct file *f)
+{
+	return ((uintptr_t)f >> 4) % EP_FILE_BUCKETS;
+}
+
+static void ep_files_add(struct epitem *it)
+{
+	pthread_mutex_lock(&ep_files_lock);
+	size_t h = ep_file_hash(it->file);
+	it->file_next = ep_files[h];
+	ep_files[h] = it;
+	atomic_fetch_add(&ep_files_count, 1);
+	pthread_mutex_unlock(&ep_files_lock);
+}
+
+static void ep_files_del(struct epitem *it)
+{
+	pthread_mutex_lock(&ep_files_lock);
+	for (struct epitem **pp = &ep_files[ep_file_hash(it->file)]; *pp;
+	     pp = &(*pp)->file_next)
+		if (*pp == it) {
+			*pp = it->file_next;
+			atomic_fetch_sub(&ep_files_count, 1);
+			break;
+		}
+	pthread_mutex_unlock(&ep_files_lock);
+}
+
+static void ep_put(struct eventpoll *ep)
+{
+	if (atomic_fetch_sub(&ep->refs, 1) != 1)
+		return;
+	pthread_mutex_destroy(&ep->mtx);
+	pthread_mutex_destroy(&ep->lock);
+	free(ep);
+}
 static const struct file_operations epoll_fops;
 
 bool file_is_epoll(struct file *f)
@@ -149,19 +196,38 @@ static void ep_remove(struct eventpoll *ep, struct epitem *it)
 			break;
 		}
 	}
-	file_put(it->file);
+	ep_files_del(it);
 	free(it);
 }
 
-/* Items whose file nobody else references any more: Linux would have
- * removed them when the file was closed. Under ep->mtx. */
-static void ep_collect_closed(struct eventpoll *ep)
+void epoll_file_released(struct file *f)
 {
-	struct epitem *it = ep->items, *next;
-	for (; it; it = next) {
-		next = it->next;
-		if (atomic_load(&it->file->refs) == 1)
-			ep_remove(ep, it);
+	if (!atomic_load(&ep_files_count))
+		return;
+	for (;;) {
+		struct eventpoll *ep = NULL;
+		pthread_mutex_lock(&ep_files_lock);
+		for (struct epitem *it = ep_files[ep_file_hash(f)]; it;
+		     it = it->file_next)
+			if (it->file == f) {
+				ep = it->ep;
+				atomic_fetch_add(&ep->refs, 1);
+				break;
+			}
+		pthread_mutex_unlock(&ep_files_lock);
+		if (!ep)
+			return;
+		/* Under ep->mtx no scan is polling f; drop all of f's
+		 * items in this set. */
+		pthread_mutex_lock(&ep->mtx);
+		struct epitem *it = ep->items, *next;
+		for (; it; it = next) {
+			next = it->next;
+			if (it->file == f)
+				ep_remove(ep, it);
+		}
+		pthread_mutex_unlock(&ep->mtx);
+		ep_put(ep);
 	}
 }
 
@@ -225,7 +291,6 @@ int epoll_ctl_file(struct file *epf, int op, int fd, struct file *tf,
 		}
 	}
 	pthread_mutex_lock(&ep->mtx);
-	ep_collect_closed(ep);
 	struct epitem *it = ep_find(ep, tf, fd);
 	switch (op) {
 	case EPOLL_CTL_ADD:
@@ -235,13 +300,14 @@ int epoll_ctl_file(struct file *epf, int op, int fd, struct file *tf,
 		}
 		it = rv_xcalloc(1, sizeof(*it));
 		it->ep = ep;
-		it->file = file_get(tf);
+		it->file = tf; /* no reference: see epoll_file_released */
 		it->fd = fd;
 		it->events = ev->events | EPOLLERR | EPOLLHUP;
 		it->data = ev->data.u64;
 		it->next = ep->items;
 		it->always = file_is_signalfd(tf);
 		ep->items = it;
+		ep_files_add(it);
 		if (item_poll(it, true) || it->always) {
 			pthread_mutex_lock(&ep->lock);
 			ep_rd_add(ep, it);
@@ -341,7 +407,6 @@ int epoll_wait_file(struct task *t, struct file *epf, struct epoll_event *out,
 	for (;;) {
 		uint64_t seq = task_wait_prepare(t);
 		pthread_mutex_lock(&ep->mtx);
-		ep_collect_closed(ep);
 		n = ep_send_events(ep, out, max);
 		pthread_mutex_unlock(&ep->mtx);
 		if (n)
@@ -397,7 +462,7 @@ static void epoll_release(struct file *f)
 	while (ep->items)
 		ep_remove(ep, ep->items);
 	pthread_mutex_unlock(&ep->mtx);
-	free(ep);
+	ep_put(ep);
 }
 
 static const struct file_operations epoll_fops = {
@@ -408,6 +473,7 @@ static const struct file_operations epoll_fops = {
 struct file *epoll_create_file(int flags)
 {
 	struct eventpoll *ep = rv_xcalloc(1, sizeof(*ep));
+	atomic_init(&ep->refs, 1);
 	pthread_mutex_init(&ep->mtx, NULL);
 	pthread_mutex_init(&ep->lock, NULL);
 	waitq_init(&ep->wq);
