@@ -51,6 +51,19 @@ static struct {
 static uint32_t in_nslots;
 static pthread_t in_thread;
 
+static void in_dispatch(const struct epoll_event *ev, int n)
+{
+	pthread_mutex_lock(&in_lock);
+	for (int i = 0; i < n; i++) {
+		uint32_t slot = (uint32_t)ev[i].data.u64;
+		uint32_t gen = (uint32_t)(ev[i].data.u64 >> 32);
+		if (slot < in_nslots && in_slots[slot].sk &&
+		    in_slots[slot].gen == gen)
+			waitq_wake(&in_slots[slot].sk->wq, ev[i].events);
+	}
+	pthread_mutex_unlock(&in_lock);
+}
+
 static void *in_main(void *arg)
 {
 	struct epoll_event ev[64];
@@ -62,18 +75,25 @@ static void *in_main(void *arg)
 				continue;
 			rv_panic("hostinet: epoll_wait: %s", strerror(errno));
 		}
-		pthread_mutex_lock(&in_lock);
-		for (int i = 0; i < n; i++) {
-			uint32_t slot = (uint32_t)ev[i].data.u64;
-			uint32_t gen = (uint32_t)(ev[i].data.u64 >> 32);
-			if (slot < in_nslots && in_slots[slot].sk &&
-			    in_slots[slot].gen == gen)
-				waitq_wake(&in_slots[slot].sk->wq,
-					   ev[i].events);
-		}
-		pthread_mutex_unlock(&in_lock);
+		in_dispatch(ev, n);
 	}
 	return NULL;
+}
+
+/* After an operation that changes a peer's readiness on the host (a send
+ * over loopback makes the receiver readable within the send itself), take
+ * the host's events now on this thread instead of waiting for the
+ * readiness thread to be scheduled: a sandboxed peer then sees the data
+ * as soon as a native one would. Events are edge-triggered, so whichever
+ * thread takes one delivers it, once. */
+static void in_dispatch_now(void)
+{
+	struct epoll_event ev[64];
+	if (in_epfd < 0)
+		return;
+	int n = epoll_wait(in_epfd, ev, 64, 0);
+	if (n > 0)
+		in_dispatch(ev, n);
 }
 
 /* Register a host socket with the readiness thread. Under in_lock. */
@@ -224,10 +244,13 @@ static int in_connect(struct socket *s, const struct sockaddr *sa,
 	int err = in_check_addr(s, sa, len);
 	if (err)
 		return err;
-	if (connect(sk->hfd, sa, len) == 0)
+	if (connect(sk->hfd, sa, len) == 0) {
+		in_dispatch_now(); /* the listener's new connection */
 		return 0;
+	}
 	if (errno != EINPROGRESS)
 		return -errno;
+	in_dispatch_now();
 	if (sock_nonblock(s, 0))
 		return -EINPROGRESS;
 	/* A blocking connect waits for the handshake, then reports its
@@ -333,8 +356,10 @@ static ssize_t in_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 			break;
 	}
 	free(iov);
-	if (sent)
+	if (sent) {
+		in_dispatch_now();
 		return (ssize_t)sent;
+	}
 	if (err == -EPIPE)
 		sock_sigpipe(flags);
 	return err;
@@ -404,7 +429,9 @@ static ssize_t in_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 static int in_shutdown(struct socket *s, int how)
 {
 	struct inet_sock *sk = s->priv;
-	return shutdown(sk->hfd, how) < 0 ? -errno : 0;
+	int r = shutdown(sk->hfd, how) < 0 ? -errno : 0;
+	in_dispatch_now();
+	return r;
 }
 
 static int in_getname(struct socket *s, struct sockaddr_storage *ss,
@@ -555,6 +582,7 @@ static void in_release(struct socket *s)
 	pthread_mutex_unlock(&in_lock);
 	close(sk->hfd);
 	free(sk);
+	in_dispatch_now(); /* the peer's hang-up */
 }
 
 static const struct socket_ops inet_ops = {
