@@ -14,7 +14,7 @@
  *    not copied up and stays the same across copy-up; upper-only files get
  *    numbers with OVL_UPPER_INO_BIT, files of a second host filesystem
  *    below the lower root have their numbers folded with its device (like
- *    xino), so no two files share one;
+ *    xino), so no two files share one (but see hard links below);
  *  - unlink/rmdir of a lower entry leaves a whiteout; rmdir of a merged
  *    directory is ENOTEMPTY unless every lower entry is whited out;
  *  - rename of a directory that has a lower part is EXDEV (no
@@ -23,7 +23,8 @@
  *
  * Known differences, as in Linux without the matching feature:
  *  - hard links between lower files break on copy-up (no index=on): the
- *    copied-up name gets its own inode, the other names keep the lower one;
+ *    copied-up name gets its own inode, the other names keep the lower one,
+ *    and both still report the lower inode number;
  *  - a file opened read-only before another opening copied it up keeps
  *    reading the lower file (Linux before 4.19);
  *  - changes made to the lower tree behind the sandbox's back show through
@@ -31,10 +32,11 @@
  *
  * Overlay dentries are cached, at most ovl_dcache_max() of them unused
  * (each pins a host fd through its lower dentry): a cached walk asks no
- * layer.
- * An evicted dentry still held (a cwd, an open directory) and a new one
- * for the same file meet in the upper layer: whoever finds no upper entry
- * checks again when the upper tree has changed since (ovl_refresh). */
+ * layer, and a dentry in use is always the cached one. Nothing here relies
+ * on that: two overlay dentries of one file (a dentry dropped from the
+ * cache while held, or sb->cache_dentries turned off) meet in the upper
+ * layer, where whoever finds no upper entry checks again once the upper
+ * tree has changed (ovl_refresh). */
 #include "sentry/fs/overlay/overlay_internal.h"
 
 #include <fcntl.h>
