@@ -33,6 +33,9 @@ struct ksiginfo {
 };
 int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *);
 int kernel_send_signal_task(struct task *t, const struct ksiginfo *);
+/* A write of the current task found no reader: SIGPIPE to it, as pipes,
+ * sockets (without MSG_NOSIGNAL) and host pipes do on Linux. */
+void kernel_raise_sigpipe(void);
 /* Deliver pending, unblocked signals of t before it returns to the app:
  * run the default action or build a signal frame. */
 void task_deliver_signals(struct task *t);

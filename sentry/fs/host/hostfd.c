@@ -24,6 +24,7 @@
 #include "sentry/fs/host/hostwatch.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/kernel/kernel.h"
 #include "sentry/util.h"
 #include "syscalls/table.h"
 
@@ -161,6 +162,9 @@ static ssize_t hostfd_write(struct file *f, const struct iovec *iov,
 	free(block);
 	if (done)
 		return (ssize_t)done;
+	/* The sentry ignores SIGPIPE for itself; the app gets it. */
+	if (r == -EPIPE)
+		kernel_raise_sigpipe();
 	return r;
 }
 

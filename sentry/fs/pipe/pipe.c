@@ -3,7 +3,7 @@
  * Writes of at most PIPE_BUF bytes are atomic: they wait until the whole
  * write fits. Larger writes may be split and interleave with others. A
  * read returns what is there (at least one byte), 0 once every writer has
- * closed. A write with no reader left is EPIPE (the caller raises SIGPIPE).
+ * closed. A write with no reader left is EPIPE and raises SIGPIPE.
  *
  * Blocking: a task sleeps on the pipe's wait queue (kernel/waitq.h), so a
  * signal interrupts it (-ERESTARTSYS, or the bytes already moved) and
@@ -23,6 +23,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/waitq.h"
 #include "sentry/mm/mm.h"
+#include "sentry/kernel/kernel.h"
 #include "sentry/util.h"
 #include "syscalls/table.h"
 
@@ -245,6 +246,8 @@ out:
 		pipe_wake(p, EPOLLIN | EPOLLRDNORM);
 	if (done)
 		return (ssize_t)done;
+	if (err == -EPIPE)
+		kernel_raise_sigpipe();
 	return err;
 }
 
