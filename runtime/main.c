@@ -5,7 +5,10 @@
  *   ringvisor --help | --version
  *
  * Errors the user sees name what failed and why; usage errors exit 2. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +30,10 @@ static const char usage_text[] =
 	"  --platform=auto|kvm|ptrace      how system calls are caught (default auto)\n"
 	"  --network=none|host             sandbox network (default none)\n"
 	"  --root=DIR                      host directory the sandbox sees as / (default /)\n"
+	"  --overlay=tmpfs|none            root is an overlay with a private writable\n"
+	"                                  tmpfs layer (default), or the host tree itself\n"
+	"  --tmpfs-size=SIZE               limit of the overlay's writable layer\n"
+	"                                  (bytes, or with K/M/G; default 1G)\n"
 	"  --strace                        print every system call to stderr\n"
 	"  --debug                         print debugging messages\n"
 	"\n"
@@ -45,12 +52,15 @@ void runtime_usage_error(const char *fmt, ...)
 }
 
 enum { OPT_PLATFORM = 256, OPT_NETWORK, OPT_ROOT, OPT_STRACE, OPT_DEBUG,
-       OPT_HELP, OPT_VERSION, OPT_MARKDOWN, OPT_LOG, OPT_LOG_FORMAT };
+       OPT_HELP, OPT_VERSION, OPT_MARKDOWN, OPT_LOG, OPT_LOG_FORMAT,
+       OPT_OVERLAY, OPT_TMPFS_SIZE };
 
 static const struct option run_opts[] = {
 	{"platform", required_argument, NULL, OPT_PLATFORM},
 	{"network", required_argument, NULL, OPT_NETWORK},
 	{"root", required_argument, NULL, OPT_ROOT},
+	{"overlay", required_argument, NULL, OPT_OVERLAY},
+	{"tmpfs-size", required_argument, NULL, OPT_TMPFS_SIZE},
 	{"strace", no_argument, NULL, OPT_STRACE},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -58,6 +68,26 @@ static const struct option run_opts[] = {
 	{"markdown", no_argument, NULL, OPT_MARKDOWN},
 	{NULL, 0, NULL, 0},
 };
+
+/* "4096", "64K", "512M", "2G": bytes, at least one page. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -1;
+	unsigned shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || v == 0 || v > (~0ULL >> shift) || (v << shift) < 4096)
+		return -1;
+	*out = v << shift;
+	return 0;
+}
 
 /* Parse flags from argv[*i] on until a non-flag or "--". Returns false on
  * an unknown flag (usage error). */
@@ -83,6 +113,18 @@ static void parse_flags(int argc, char **argv, struct run_config *cfg,
 		case OPT_STRACE:
 			cfg->strace = true;
 			break;
+		case OPT_OVERLAY:
+			if (strcmp(optarg, "tmpfs") == 0)
+				cfg->overlay = true;
+			else if (strcmp(optarg, "none") == 0)
+				cfg->overlay = false;
+			else
+				runtime_usage_error("--overlay=%s: want tmpfs or none", optarg);
+			break;
+		case OPT_TMPFS_SIZE:
+			if (parse_size(optarg, &cfg->tmpfs_size) < 0)
+				runtime_usage_error("--tmpfs-size=%s: want a size like 512M", optarg);
+			break;
 		case OPT_DEBUG:
 			rv_debug = 1;
 			break;
@@ -106,7 +148,7 @@ static void parse_flags(int argc, char **argv, struct run_config *cfg,
 int main(int argc, char **argv)
 {
 	struct run_config cfg = {.platform = "auto", .network = "none",
-				 .root = "/"};
+				 .root = "/", .overlay = true};
 
 	if (argc < 2)
 		runtime_usage_error("missing command");

@@ -4,11 +4,13 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "platform/platform.h"
 #include "runtime/runtime.h"
+#include "sentry/fs/overlay/overlay.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/mm/memfile.h"
@@ -80,6 +82,14 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	sigaddset(&fwd, SIGQUIT);
 	pthread_sigmask(SIG_BLOCK, &fwd, NULL);
 
+	/* The sentry holds host fds for cached files and the app's open
+	 * files: give it the hard limit, and the app the limit the caller
+	 * had (set on the first task below). */
+	struct rlimit nofile;
+	getrlimit(RLIMIT_NOFILE, &nofile);
+	struct rlimit raised = {nofile.rlim_max, nofile.rlim_max};
+	setrlimit(RLIMIT_NOFILE, &raised);
+
 	const struct platform_ops *ops = platform_lookup(cfg->platform, &err);
 	if (!ops) {
 		rv_err("%s", err);
@@ -96,6 +106,13 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		return 1;
 	}
 	rv_dbg("platform %s started", ops->name);
+	/* The root the app sees: the host tree (read-only) under a private
+	 * tmpfs that takes every write, so nothing reaches the host. */
+	r = overlay_mount_root(NULL, cfg->root, !cfg->overlay, cfg->tmpfs_size);
+	if (r < 0) {
+		rv_err("root %s: %s", cfg->root, rv_errstr(-r));
+		return 1;
+	}
 	if ((r = vfs_init(cfg->root)) < 0) {
 		rv_err("root %s: %s", cfg->root, rv_errstr(-r));
 		return 1;
@@ -106,6 +123,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		rv_err("cannot create the first task: out of memory");
 		return 1;
 	}
+	init->tg->rlim[RLIMIT_NOFILE] = nofile;
 
 	/* The program starts in the caller's working directory when the
 	 * sandbox has it (as `runsc do` and bubblewrap do), else in /. */

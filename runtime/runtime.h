@@ -4,12 +4,15 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct run_config {
 	const char *platform; /* auto, kvm, ptrace */
 	const char *network;  /* none, host */
 	const char *root;     /* host directory seen as / */
 	bool strace;
+	bool overlay;         /* root is an overlay (default) or the host tree */
+	uint64_t tmpfs_size;  /* bytes of the overlay's upper layer; 0: default */
 };
 
 /* Print "ringvisor: <msg>", the usage text, and exit 2. */
