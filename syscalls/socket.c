@@ -110,6 +110,9 @@ long sys_socket(struct task *t, const uint64_t a[6])
 	case AF_INET6:
 		err = inet_create(family, type, proto, &s);
 		break;
+	case AF_NETLINK:
+		err = netlink_create(type, proto, &s);
+		break;
 	default:
 		return -EAFNOSUPPORT;
 	}

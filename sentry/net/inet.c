@@ -17,6 +17,8 @@
 #include "sentry/net/socket.h"
 
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -158,6 +160,73 @@ static int in_wrap(int hfd, int family, int type, int protocol,
 	s->priv = sk;
 	*out = s;
 	return 0;
+}
+
+/* NETLINK_ROUTE for reading the sandbox's interfaces, addresses and
+ * routes (if_nameindex(3), getifaddrs(3)): a host netlink socket in the
+ * sandbox's network namespace, to which only RTM_GET* requests may be
+ * sent (in_netlink_check), never a change. */
+int netlink_create(int type, int protocol, struct socket **out)
+{
+	if (type != SOCK_RAW && type != SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
+	if (protocol != NETLINK_ROUTE)
+		return -EPROTONOSUPPORT;
+	int hfd = socket(AF_NETLINK, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 protocol);
+	if (hfd < 0)
+		return -errno;
+	return in_wrap(hfd, AF_NETLINK, type, protocol, out);
+}
+
+/* Every netlink message of a send must be a routing read request. */
+static int in_netlink_check(const struct iovec *iov, int n)
+{
+	size_t len = vfs_iov_length(iov, n);
+	if (len > 65536)
+		return -EMSGSIZE;
+	char *buf = rv_xmalloc(len ? len : 1);
+	int err = 0;
+	if (vfs_iov_copy_in(buf, len, iov, n, 0) != (ssize_t)len) {
+		err = -EFAULT;
+		goto out;
+	}
+	for (size_t off = 0; off + sizeof(struct nlmsghdr) <= len;) {
+		struct nlmsghdr h;
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			break; /* the host rejects a malformed message */
+		bool get = h.nlmsg_type >= RTM_BASE && h.nlmsg_type < RTM_MAX &&
+			   (h.nlmsg_type & 3) == 2;
+		if (!get && h.nlmsg_type != NLMSG_NOOP) {
+			err = -EPERM;
+			goto out;
+		}
+		off += NLMSG_ALIGN(h.nlmsg_len);
+	}
+out:
+	free(buf);
+	return err;
+}
+
+long inet_ifreq_ioctl(struct task *t, unsigned int cmd, uint64_t arg)
+{
+	/* Interface name <-> index (if_nametoindex(3)) on any socket: a
+	 * struct ifreq in, the same out; the host checks the name. */
+	struct ifreq ifr;
+	if (cmd != SIOCGIFINDEX && cmd != SIOCGIFNAME)
+		return -ENOTTY;
+	if (mm_copy_in(t->mm, &ifr, arg, sizeof(ifr)) < 0)
+		return -EFAULT;
+	ifr.ifr_name[IFNAMSIZ - 1] = '\0';
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	int r = ioctl(fd, cmd, &ifr) < 0 ? -errno : 0;
+	close(fd);
+	if (r)
+		return r;
+	return mm_copy_out(t->mm, arg, &ifr, sizeof(ifr)) < 0 ? -EFAULT : 0;
 }
 
 int inet_create(int family, int type, int protocol, struct socket **out)
@@ -312,6 +381,11 @@ static ssize_t in_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 	size_t total = vfs_iov_length(m->iov, m->iovcnt), sent = 0;
 	struct iovec *iov = rv_xmalloc(((size_t)m->iovcnt + 1) * sizeof(*iov));
 	ssize_t err = 0;
+	if (s->family == AF_NETLINK &&
+	    (err = in_netlink_check(m->iov, m->iovcnt))) {
+		free(iov);
+		return err;
+	}
 	memcpy(iov, m->iov, (size_t)m->iovcnt * sizeof(*iov));
 	int niov = m->iovcnt, first = 0;
 	for (;;) {
@@ -553,18 +627,8 @@ static long in_ioctl(struct socket *s, struct task *t, unsigned int cmd,
 {
 	struct inet_sock *sk = s->priv;
 	int v;
-	if (cmd == SIOCGIFINDEX || cmd == SIOCGIFNAME) {
-		/* Interface name <-> index (if_nametoindex(3)): a struct
-		 * ifreq in, the same out; the host checks the name. */
-		struct ifreq ifr;
-		if (mm_copy_in(t->mm, &ifr, arg, sizeof(ifr)) < 0)
-			return -EFAULT;
-		ifr.ifr_name[IFNAMSIZ - 1] = '\0';
-		if (ioctl(sk->hfd, cmd, &ifr) < 0)
-			return -errno;
-		return mm_copy_out(t->mm, arg, &ifr, sizeof(ifr)) < 0 ? -EFAULT
-								      : 0;
-	}
+	if (cmd == SIOCGIFINDEX || cmd == SIOCGIFNAME)
+		return inet_ifreq_ioctl(t, cmd, arg);
 	if (cmd != FIONREAD && cmd != TIOCOUTQ && cmd != SIOCATMARK)
 		return -ENOTTY;
 	if (ioctl(sk->hfd, cmd, &v) < 0)

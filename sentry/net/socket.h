@@ -92,5 +92,9 @@ void sock_sigpipe(int msg_flags);
 int unix_create(int type, int protocol, struct socket **out);
 int unix_socketpair(int type, int protocol, struct socket *out[2]);
 int inet_create(int family, int type, int protocol, struct socket **out);
+/* AF_NETLINK, NETLINK_ROUTE only, read requests only (inet.c). */
+int netlink_create(int type, int protocol, struct socket **out);
+/* SIOCGIFINDEX / SIOCGIFNAME for sockets of any family (inet.c). */
+long inet_ifreq_ioctl(struct task *, unsigned int cmd, uint64_t arg);
 
 #endif

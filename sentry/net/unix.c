@@ -1179,6 +1179,10 @@ static long ux_ioctl(struct socket *s, struct task *t, unsigned int cmd,
 {
 	struct ux_sock *u = s->priv;
 	int n;
+	/* Linux answers interface ioctls on any socket (glibc's
+	 * if_nametoindex uses an AF_UNIX one). */
+	if (cmd == SIOCGIFINDEX || cmd == SIOCGIFNAME)
+		return inet_ifreq_ioctl(t, cmd, arg);
 	if (cmd != FIONREAD && cmd != TIOCOUTQ)
 		return -ENOTTY;
 	pthread_mutex_lock(&ux_lock);
