@@ -626,12 +626,26 @@ stdout '$(head -c 80 "$d/fork.out")': $(first_err "$d/fork.err")"
 	run_to "$d/thread" /dev/null "$RV" run --platform="$plat" -- \
 		/usr/bin/python3 "$SRC/tests/real/thread-bomb.py"
 	st=$(cat "$d/thread.st")
-	if [ "$st" != 0 ] || ! grep -qx alive "$d/thread.out"; then
+	if [ "$st" != 0 ] || ! grep -qx alive "$d/thread.out" ||
+	   ! grep -qx 'threads below the cap: True' "$d/thread.out"; then
 		say "FAIL storm:$plat:thread-bomb: $(describe_status "$st"): \
 $(first_err "$d/thread.err")
 $(detail "$d/thread.out" 4)"
 	else
 		say "PASS storm:$plat:thread-bomb"
+	fi
+	# Threads count against RLIMIT_NPROC too.
+	run_to "$d/thread-nproc" /dev/null "$RV" run --platform="$plat" -- \
+		/usr/bin/python3 "$SRC/tests/real/nproc-exec.py" 64 \
+		/usr/bin/python3 "$SRC/tests/real/thread-bomb.py" 64
+	st=$(cat "$d/thread-nproc.st")
+	if [ "$st" != 0 ] || ! grep -qx alive "$d/thread-nproc.out" ||
+	   ! grep -qx 'threads below the cap: True' "$d/thread-nproc.out"; then
+		say "FAIL storm:$plat:thread-bomb-nproc: $(describe_status \
+"$st"): $(first_err "$d/thread-nproc.err")
+$(detail "$d/thread-nproc.out" 4)"
+	else
+		say "PASS storm:$plat:thread-bomb-nproc"
 	fi
 }
 

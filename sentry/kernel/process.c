@@ -134,9 +134,10 @@ long process_clone(struct task *t, const struct clone_req *req)
 
 	struct task *c = task_alloc();
 	kernel_lock();
+	/* RLIMIT_NPROC counts threads too (copy_process()), and does not
+	 * bind root. */
 	if (nr_tasks_live >= MAX_TASKS ||
-	    (!(flags & CLONE_THREAD) &&
-	     (uint64_t)nr_tasks_live >= t->tg->rlim[RLIMIT_NPROC].rlim_cur &&
+	    ((uint64_t)nr_tasks_live >= t->tg->rlim[RLIMIT_NPROC].rlim_cur &&
 	     t->cred.euid != 0)) {
 		kernel_unlock();
 		task_put(c);

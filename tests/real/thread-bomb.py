@@ -1,6 +1,7 @@
 # Sandbox only: start threads until the sandbox refuses one. The refusal
 # must be an error to the program (EAGAIN: "can't start new thread"), below
-# the sandbox's cap of 4096 tasks, and the program must go on afterwards.
+# the sandbox's cap of 4096 tasks (or LIMIT, the first argument: the
+# RLIMIT_NPROC it runs under), and the program must go on afterwards.
 import os
 import sys
 import threading
@@ -18,7 +19,8 @@ try:
 except RuntimeError as e:
     print("stopped:", e)
 n = len(threads)
-print("threads below the sandbox's cap:", 0 < n < 4096)
+cap = int(sys.argv[1]) if len(sys.argv) > 1 else 4096
+print("threads below the cap:", 0 < n < cap)
 print("started", n, file=sys.stderr)
 stop.set()
 for t in threads:
