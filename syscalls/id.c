@@ -143,6 +143,19 @@ long sys_sysinfo(struct task *t, const uint64_t a[6])
 	if (sysinfo(&si) < 0)
 		return -errno;
 	si.procs = 1;
+	/* The sandbox's memory is its memory file's limit, not the host's
+	 * RAM: programs that size caches or worker pools by totalram must
+	 * see what they may really use before SIGKILL. */
+	uint64_t unit = si.mem_unit ? si.mem_unit : 1;
+	uint64_t limit = memfile_limit() / unit;
+	uint64_t used = memfile_used_bytes() / unit;
+	if (limit < si.totalram) {
+		si.totalram = limit;
+		uint64_t left = limit > used ? limit - used : 0;
+		si.freeram = RV_MIN((uint64_t)si.freeram, left);
+		si.bufferram = RV_MIN((uint64_t)si.bufferram, left);
+		si.sharedram = RV_MIN((uint64_t)si.sharedram, limit);
+	}
 	return mm_copy_out(t->mm, a[0], &si, sizeof(si));
 }
 
