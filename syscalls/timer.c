@@ -114,6 +114,8 @@ static void timer_fire(struct ktimer *kt)
 			kernel_send_signal_task(t, &info);
 		else
 			kernel_send_signal_tg(t->tg, &info);
+		/* A signalfd polled by another thread than the one woken. */
+		signalfd_notify();
 	}
 	task_put(t);
 }
