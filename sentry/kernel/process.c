@@ -18,6 +18,7 @@
 #include "sentry/vfs/namei.h"
 #include "sentry/vfs/vfs.h"
 #include "syscalls/table.h"
+#include "syscalls/timer.h"
 
 /* Tasks of the whole sandbox: a thread or fork bomb ends here, with EAGAIN,
  * not on the host. */
@@ -372,6 +373,7 @@ void process_thread_exit(struct task *t)
 		tg->exit_code = t->exit_code;
 	}
 	int status = tg->exit_code;
+	int tgid = tg->tgid;
 	bool is_init = tg == kernel_init_tg();
 	if (last) {
 		reparent_children_locked(tg);
@@ -388,6 +390,9 @@ void process_thread_exit(struct task *t)
 		}
 	}
 	kernel_unlock();
+	/* A dead process's alarm, itimers and POSIX timers go with it. */
+	if (last)
+		timers_release_tg(tgid);
 	if (last && is_init)
 		kernel_exit_sandbox(status);
 }

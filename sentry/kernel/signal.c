@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "sentry/fs/anon/anon.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
@@ -141,6 +142,8 @@ int kernel_send_signal_task(struct task *t, const struct ksiginfo *info)
 	atomic_fetch_or(&t->pending, sigbit(sig));
 	kernel_unlock();
 	signal_wake(t);
+	/* A signalfd polled by another thread must look again. */
+	signalfd_notify();
 	if (sig == SIGKILL || sig == SIGCONT)
 		kernel_wake_group(t->tg);
 	return 0;
@@ -175,6 +178,7 @@ int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
 	 * signal every thread must notice. */
 	target = kernel_pick_thread_locked(tg, sig);
 	kernel_unlock();
+	signalfd_notify();
 	if (sig == SIGKILL || sig == SIGCONT || (sig_stop & sigbit(sig)))
 		kernel_wake_group(tg);
 	else if (target)
