@@ -13,6 +13,7 @@
 
 #include "sentry/fs/anon/anon.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/process.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
 #include "syscalls/table.h"
@@ -119,6 +120,11 @@ static void prepare_signal_locked(struct thread_group *tg, int sig)
 			tg->stopped = false;
 			tg->wait_report = 0xffff; /* W_CONTINUED */
 			signal_notify_parent_locked(tg, CLD_CONTINUED, SIGCONT);
+			/* The stopped threads sleep in
+			 * signal_wait_while_stopped(): wake them here, as a
+			 * SIGCONT of default disposition is then dropped as
+			 * ignored and wakes no one itself. */
+			kernel_wake_group_locked(tg);
 		}
 	}
 }
