@@ -22,6 +22,8 @@
 #include <linux/capability.h>
 #include <linux/magic.h>
 #include <linux/securebits.h>
+#include <linux/netlink.h>
+#include <linux/sockios.h>
 #include <net/if.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -698,12 +700,18 @@ static int add_filtered_rules(scmp_filter_ctx ctx, const char *platform)
 	 * netlink, no packet sockets. */
 	ALLOW(socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_INET));
 	ALLOW(socket, 1, SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	/* Routing reads for getifaddrs(3) (sentry/net/inet.c passes only
+	 * RTM_GET* on); a change would need CAP_NET_ADMIN, which is gone. */
+	ALLOW(socket, 2, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK),
+	      SCMP_A2(SCMP_CMP_EQ, NETLINK_ROUTE));
 	/* Terminal requests (hostfd.c) — not TIOCSTI, which pushes input
 	 * into the host terminal, nor TIOCLINUX or TIOCSCTTY. */
 	static const unsigned long tty[] = {
 		TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCSWINSZ,
 		TIOCGPGRP, TIOCSPGRP, TIOCGSID, TCFLSH, TCXONC, TCSBRK,
 		TIOCOUTQ, TIOCINQ, FIONBIO, FIOCLEX, FIONCLEX,
+		/* and socket reads (sentry/net/inet.c) */
+		SIOCATMARK, SIOCGIFINDEX, SIOCGIFNAME,
 	};
 	for (size_t i = 0; i < RV_ARRAY_SIZE(tty); i++)
 		ALLOW(ioctl, 1, SCMP_A1(SCMP_CMP_EQ, tty[i]));
