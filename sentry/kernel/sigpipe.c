@@ -6,7 +6,9 @@
 void kernel_raise_sigpipe(void)
 {
 	struct task *t = current;
-	if (!t)
+	/* Not on a task thread (or a unit test's bare task): nobody to
+	 * signal. */
+	if (!t || !t->tg || !t->tg->sighand)
 		return;
 	/* Linux: send_sig(SIGPIPE, current, 0), SI_USER from itself. */
 	struct ksiginfo info = {.signo = SIGPIPE, .code = SI_USER,
