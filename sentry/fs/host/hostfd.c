@@ -361,6 +361,10 @@ static int hostfd_reopen(struct inode *i, struct file *f)
 	/* O_NONBLOCK: a FIFO open must not wait in the host for a peer. */
 	int fd = open(p, (int)(f->flags & (O_ACCMODE | O_APPEND)) |
 				 O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	/* A confined sentry has no /proc: share the description instead
+	 * (its offset and flags are then common, unlike Linux's re-open). */
+	if (fd < 0 && errno == ENOENT)
+		fd = fcntl(h->fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return -errno;
 	struct file *hf = wrap(fd, f->flags);
@@ -384,6 +388,8 @@ static int hostfd_setattr(struct dentry *d, const struct iattr *ia)
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", h->fd);
 	int fd = open(p, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT) /* confined: no /proc */
+		fd = fcntl(h->fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return -errno;
 	int r = ftruncate(fd, (off_t)ia->size) < 0 ? -errno : 0;

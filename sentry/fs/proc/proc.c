@@ -799,23 +799,35 @@ static int show_mounts(struct sbuf *s, struct task *t)
 
 /* --- top-level files ---------------------------------------------------------- */
 
-static int show_host_file(struct sbuf *s, const char *path)
+/* The host's /proc/cpuinfo, read once when proc is mounted: once the
+ * sentry has confined itself it can open no host path. */
+static char *host_cpuinfo;
+static size_t host_cpuinfo_len;
+
+static void snapshot_host_file(const char *path, char **out, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	char buf[4096];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sb_put(s, buf, (size_t)n);
+		return;
+	size_t cap = 16384, n = 0;
+	char *buf = rv_xmalloc(cap);
+	ssize_t r;
+	while ((r = read(fd, buf + n, cap - n)) > 0) {
+		n += (size_t)r;
+		if (n == cap)
+			buf = rv_xrealloc(buf, cap *= 2);
+	}
 	close(fd);
-	return 0;
+	*out = buf;
+	*len = n;
 }
 
 static int show_cpuinfo(struct sbuf *s, struct task *t)
 {
 	(void)t;
-	return show_host_file(s, "/proc/cpuinfo");
+	if (host_cpuinfo)
+		sb_put(s, host_cpuinfo, host_cpuinfo_len);
+	return 0;
 }
 
 static int show_meminfo(struct sbuf *s, struct task *t)
@@ -1147,6 +1159,9 @@ static const struct proc_ent proc_fd_link_ent = {
 
 int procfs_new_sb(struct super_block **sbp, struct dentry **rootp)
 {
+	if (!host_cpuinfo)
+		snapshot_host_file("/proc/cpuinfo", &host_cpuinfo,
+				   &host_cpuinfo_len);
 	struct super_block *sb = rv_xcalloc(1, sizeof(*sb));
 	sb->fstype = "proc";
 	sb->dev = vfs_alloc_dev();
