@@ -9,6 +9,10 @@
 #include <sys/wait.h>
 
 #include "platform/platform.h"
+#include "gofer/backend.h"
+#include "gofer/client.h"
+#include "gofer/gofer.h"
+#include "runtime/confine.h"
 #include "runtime/runtime.h"
 #include "sentry/fs/overlay/overlay.h"
 #include "sentry/kernel/exec.h"
@@ -96,6 +100,37 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		return 1;
 	}
 	rv_dbg("platform %s chosen", ops->name);
+
+	/* Host files come only through the gofer, confined to the root. It
+	 * and the sentry's namespaces are made while this process has one
+	 * thread; from here on this process is the monitor's child, the
+	 * sentry (pid 1 of its own namespaces), and the monitor only waits. */
+	struct gofer_opts gopts = {.root = cfg->root, .rdonly = cfg->overlay,
+				   .confine = true};
+	int gsock = -1;
+	pid_t gpid = gofer_spawn(&gopts, &gsock, errbuf, sizeof(errbuf));
+	if (gpid < 0) {
+		rv_err("gofer: %s", errbuf);
+		return 1;
+	}
+	struct confine_config ccfg = {
+		.network_none = strcmp(cfg->network, "host") != 0,
+		.platform = ops->name,
+		.gofer_sock = gsock,
+		.gofer_pid = gpid,
+	};
+	if ((r = confine_spawn_sentry(&ccfg, errbuf, sizeof(errbuf))) < 0) {
+		rv_err("%s", errbuf);
+		return 1;
+	}
+	struct gofer_client *gc = gofer_client_new(gsock);
+	if (!gc) {
+		rv_err("gofer: cannot start the client");
+		return 1;
+	}
+	gofer_backend_set_client(gc);
+	rv_dbg("gofer and namespaces ready");
+
 	if ((r = memfile_init()) < 0) {
 		rv_err("memory file: %s", rv_errstr(-r));
 		return 1;
@@ -108,7 +143,8 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	rv_dbg("platform %s started", ops->name);
 	/* The root the app sees: the host tree (read-only) under a private
 	 * tmpfs that takes every write, so nothing reaches the host. */
-	r = overlay_mount_root(NULL, cfg->root, !cfg->overlay, cfg->tmpfs_size);
+	r = overlay_mount_root(&hostfs_gofer_backend, cfg->root, !cfg->overlay,
+			       cfg->tmpfs_size);
 	if (r < 0) {
 		rv_err("root %s: %s", cfg->root, rv_errstr(-r));
 		return 1;
@@ -130,6 +166,14 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	char cwd[4096];
 	if (getcwd(cwd, sizeof(cwd)) && vfs_chdir(init, AT_FDCWD, cwd) < 0)
 		rv_dbg("cwd %s is not in the sandbox: starting in /", cwd);
+
+	/* Last step of start-up: an empty root and the seccomp allowlist.
+	 * Nothing of the app has run yet. */
+	if ((r = confine_sentry(&ccfg, errbuf, sizeof(errbuf))) < 0) {
+		rv_err("%s", errbuf);
+		return 1;
+	}
+	rv_dbg("sentry confined");
 
 	struct file *exe = NULL;
 	r = open_program(init, argv[0], path, sizeof(path), &exe);

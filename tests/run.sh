@@ -671,6 +671,28 @@ job_py() {
 	[ "$KVM" != ok ] && say "SKIP py:kvm:$m: $KVM"
 }
 
+# --- security: confinement, escapes, the host left unchanged ----------------
+# tests/security/*.sh print their own PASS/FAIL/SKIP lines (exit 77: skip).
+job_security() {
+	local sc=$1 log out st
+	log=$OUT/security/${sc%.sh}
+	mkdir -p "$log"
+	out=$(RV=$RV BUILD=$BUILD timeout -k 5 300 sh "$SRC/tests/security/$sc" 2>"$log/err")
+	st=$?
+	printf '%s\n' "$out" > "$log/out"
+	printf '%s\n' "$out" | grep -E '^(PASS|FAIL|SKIP) ' | while IFS= read -r l; do say "$l"; done
+	if ! printf '%s\n' "$out" | grep -qE '^(PASS|FAIL|SKIP) '; then
+		case $st in
+		0) say "PASS security:${sc%.sh}" ;;
+		77) say "SKIP security:${sc%.sh}: $(tail -1 "$log/err")" ;;
+		*) say "FAIL security:${sc%.sh}: exit $st ($(tail -1 "$log/err"))" ;;
+		esac
+	elif [ $st -ne 0 ] && [ $st -ne 77 ] &&
+	     ! printf '%s\n' "$out" | grep -q '^FAIL '; then
+		say "FAIL security:${sc%.sh}: exit $st"
+	fi
+}
+
 # --- dispatch ---------------------------------------------------------------
 if [ "${1:-}" = "--job" ]; then
 	shift
@@ -718,6 +740,9 @@ bb_inputs
 		echo "py $m"
 	done
 	for p in $PLATFORMS_ALL; do echo "storm $p"; done
+	for sc in forbidden_call.sh confined.sh escape.sh overlay_host_unchanged.sh; do
+		[ -f "$SRC/tests/security/$sc" ] && echo "security $sc"
+	done
 	echo bad
 	echo cli
 	for p in $PLATFORMS_ALL; do echo "strace $p"; done
