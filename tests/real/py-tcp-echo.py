@@ -69,7 +69,10 @@ s.sendall(b"nb")
 s.shutdown(socket.SHUT_WR)
 print(s.recv(10))
 s.close()
-threading.Thread(target=lambda: print(client(b"thread"))).start()
+# Joined before going on, so that its line always comes here.
+ct = threading.Thread(target=lambda: print(client(b"thread")))
+ct.start()
+ct.join()
 t.join()
 srv.close()
 # Connection refused on a closed port.
