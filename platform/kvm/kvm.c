@@ -35,7 +35,7 @@ static int kvm_probe(struct platform_probe *out)
 	if (fd < 0) {
 		/* "/dev/kvm: permission denied", as the CLI prints it. */
 		int n = snprintf(out->why, sizeof(out->why), "/dev/kvm: %s",
-				 strerror(errno));
+				 rv_errstr(errno));
 		if (n > 10 && (size_t)n < sizeof(out->why))
 			out->why[10] = (char)tolower((unsigned char)out->why[10]);
 		return 0;
@@ -263,17 +263,21 @@ static struct platform *kvm_create(const char **err)
 	}
 	p->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (p->kvm_fd < 0) {
-		snprintf(msg, sizeof(msg), "/dev/kvm: %s", strerror(errno));
+		snprintf(msg, sizeof(msg), "/dev/kvm: %s", rv_errstr(errno));
 		*err = msg;
 		goto fail;
 	}
 	p->vm_fd = ioctl(p->kvm_fd, KVM_CREATE_VM, 0);
 	if (p->vm_fd < 0) {
 		snprintf(msg, sizeof(msg), "KVM_CREATE_VM: %s",
-			 strerror(errno));
+			 rv_errstr(errno));
 		*err = msg;
 		goto fail;
 	}
+	int maxv = ioctl(p->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (maxv <= 0)
+		maxv = ioctl(p->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	p->max_ctx = maxv > 2 ? maxv - 2 : 1;
 	p->run_size = ioctl(p->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (p->run_size < (int)sizeof(struct kvm_run)) {
 		*err = "KVM_GET_VCPU_MMAP_SIZE failed";

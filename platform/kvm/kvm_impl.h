@@ -98,6 +98,11 @@ struct kvm_platform {
 	struct kvm_vcpu **vcpus; /* every vCPU (busy or pooled) */
 	size_t nvcpus;
 	int next_vcpu_id;
+	/* Contexts alive and the most the VM can back with vCPUs
+	 * (KVM_CAP_MAX_VCPUS less the probe's spare): one more is refused
+	 * at ctx_create, so clone fails with EAGAIN instead of the task
+	 * dying at its first switch. */
+	int nctx, max_ctx;
 	bool syscall_ring0;   /* probe: `syscall` reaches guest ring 0 */
 	bool lstar_user;      /* LSTAR is the user stub (PVM-like host) */
 	struct kvm_cpuid2 *cpuid; /* what the app sees */

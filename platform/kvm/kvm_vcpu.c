@@ -502,6 +502,16 @@ struct platform_ctx *kvm_ctx_create(struct platform *pl)
 
 	if (!ctx)
 		return NULL;
+	pthread_mutex_lock(&p->lock);
+	bool full = p->nctx >= p->max_ctx;
+	if (!full)
+		p->nctx++;
+	pthread_mutex_unlock(&p->lock);
+	if (full) {
+		free(ctx);
+		errno = EAGAIN;
+		return NULL;
+	}
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->base.platform = pl;
 	ctx->base.regs.cs = KVM_SEL_UCODE;
@@ -529,13 +539,14 @@ void kvm_ctx_destroy(struct platform_ctx *pc)
 	if (!ctx)
 		return;
 	struct kvm_vcpu *v = ctx->vcpu;
+	struct kvm_platform *p = kvm_of(ctx->base.platform);
+	pthread_mutex_lock(&p->lock);
 	if (v) {
-		struct kvm_platform *p = v->p;
-		pthread_mutex_lock(&p->lock);
 		v->as = NULL;
 		v->owner = NULL;
-		pthread_mutex_unlock(&p->lock);
 	}
+	p->nctx--;
+	pthread_mutex_unlock(&p->lock);
 	free(ctx);
 }
 
