@@ -204,6 +204,20 @@ $(detail "$d/native.out")"
 	run_prog "$name" "$plat" "$d/sandbox"
 	nst=$(cat "$d/native.st")
 	sst=$(cat "$d/sandbox.st")
+	# A run that hung (timeout, or the program's own alarm) on this shared,
+	# noisy machine gets one more try; the first run is kept and the PASS
+	# line says so, so a race stays visible. A wrong output never retries.
+	local retried=
+	case $sst in
+	124|137|142)
+		if [ "$sst" != "$nst" ]; then
+			for f in out err st; do mv "$d/sandbox.$f" "$d/first.$f"; done
+			run_prog "$name" "$plat" "$d/sandbox"
+			sst=$(cat "$d/sandbox.st")
+			retried=" (passed on a second run; the first $(describe_status "$(cat "$d/first.st")"), kept in ${d#"$BUILD"/}/first.*)"
+		fi
+		;;
+	esac
 	# A sandbox-only program exits 77 when what it checks does not apply
 	# to this sandbox; its last line says why.
 	if [ "$base" != "${base#sb-}" ] && [ "$sst" = 77 ] && [ "$nst" != 77 ]
@@ -214,7 +228,7 @@ $(detail "$d/native.out")"
 	diff -u "$d/native.out" "$d/sandbox.out" > "$d/diff" 2>&1
 	local same=$?
 	if [ "$sst" = "$nst" ] && [ $same = 0 ]; then
-		say "PASS $tname"
+		say "PASS $tname$retried"
 	elif [ "$sst" != "$nst" ]; then
 		say "FAIL $tname: $(describe_status "$sst") (native: exit $nst): \
 $(first_err "$d/sandbox.err")
@@ -286,6 +300,12 @@ job_bad() {
 
 job_cli() {
 	local d
+	# docs/syscalls.md is generated from the table: stale docs fail here.
+	if "$RV" syscalls --markdown | cmp -s - "$SRC/docs/syscalls.md"; then
+		say "PASS cli:syscalls-doc-current"
+	else
+		say "FAIL cli:syscalls-doc-current: docs/syscalls.md differs from \`ringvisor syscalls --markdown\` (run make docs)"
+	fi
 	NEED=usage expect_cli cli:unknown-flag 2 '' run --no-such-flag -- \
 		"$BUILD/tests/hello"
 	NEED=usage expect_cli cli:missing-dashdash 2 '' run \
