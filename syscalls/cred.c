@@ -14,153 +14,121 @@
 
 static bool capable(struct task *t) { return t->cred.euid == 0; }
 
+/* The four ids of one kind (user or group) of a cred: the set*uid and
+ * set*gid calls follow the same rules on either. */
+struct idset {
+	uint32_t *r, *e, *s, *fs;
+};
+
+static struct idset uids(struct task *t)
+{
+	struct cred *c = &t->cred;
+	return (struct idset){&c->uid, &c->euid, &c->suid, &c->fsuid};
+}
+
+static struct idset gids(struct task *t)
+{
+	struct cred *c = &t->cred;
+	return (struct idset){&c->gid, &c->egid, &c->sgid, &c->fsgid};
+}
+
 /* Any of the three ids may be set to one of the current real, effective
  * or saved ids without privilege. */
-static bool id_allowed(uint32_t id, uint32_t r, uint32_t e, uint32_t s)
+static bool id_allowed(struct idset ids, uint32_t id)
 {
-	return id == r || id == e || id == s;
+	return id == *ids.r || id == *ids.e || id == *ids.s;
 }
 
-static long do_setresuid(struct task *t, uint32_t r, uint32_t e, uint32_t s)
+/* setresuid(2)/setresgid(2). */
+static long do_setres(struct task *t, struct idset ids, uint32_t r,
+		      uint32_t e, uint32_t s)
 {
-	struct cred *c = &t->cred;
 	if (!capable(t)) {
-		if ((r != ID_KEEP && !id_allowed(r, c->uid, c->euid, c->suid)) ||
-		    (e != ID_KEEP && !id_allowed(e, c->uid, c->euid, c->suid)) ||
-		    (s != ID_KEEP && !id_allowed(s, c->uid, c->euid, c->suid)))
+		if ((r != ID_KEEP && !id_allowed(ids, r)) ||
+		    (e != ID_KEEP && !id_allowed(ids, e)) ||
+		    (s != ID_KEEP && !id_allowed(ids, s)))
 			return -EPERM;
 	}
 	if (r != ID_KEEP)
-		c->uid = r;
+		*ids.r = r;
 	if (e != ID_KEEP)
-		c->euid = e;
+		*ids.e = e;
 	if (s != ID_KEEP)
-		c->suid = s;
-	c->fsuid = c->euid;
+		*ids.s = s;
+	*ids.fs = *ids.e;
 	return 0;
 }
 
-static long do_setresgid(struct task *t, uint32_t r, uint32_t e, uint32_t s)
+/* setuid(2)/setgid(2): privileged sets all three; otherwise only the
+ * effective id, to the real or saved one. */
+static long do_set(struct task *t, struct idset ids, uint32_t id)
 {
-	struct cred *c = &t->cred;
+	if (id == ID_KEEP)
+		return -EINVAL;
+	if (capable(t))
+		return do_setres(t, ids, id, id, id);
+	if (id != *ids.r && id != *ids.s)
+		return -EPERM;
+	return do_setres(t, ids, ID_KEEP, id, ID_KEEP);
+}
+
+/* setreuid(2)/setregid(2): the saved id follows the new effective id when
+ * the real id is set or the effective id changes to something other than
+ * the old real id. */
+static long do_setre(struct task *t, struct idset ids, uint32_t r, uint32_t e)
+{
 	if (!capable(t)) {
-		if ((r != ID_KEEP && !id_allowed(r, c->gid, c->egid, c->sgid)) ||
-		    (e != ID_KEEP && !id_allowed(e, c->gid, c->egid, c->sgid)) ||
-		    (s != ID_KEEP && !id_allowed(s, c->gid, c->egid, c->sgid)))
+		if (r != ID_KEEP && r != *ids.r && r != *ids.e)
+			return -EPERM;
+		if (e != ID_KEEP && !id_allowed(ids, e))
 			return -EPERM;
 	}
+	uint32_t old_r = *ids.r;
 	if (r != ID_KEEP)
-		c->gid = r;
+		*ids.r = r;
 	if (e != ID_KEEP)
-		c->egid = e;
-	if (s != ID_KEEP)
-		c->sgid = s;
-	c->fsgid = c->egid;
+		*ids.e = e;
+	if (r != ID_KEEP || (e != ID_KEEP && e != old_r))
+		*ids.s = *ids.e;
+	*ids.fs = *ids.e;
 	return 0;
+}
+
+/* setfsuid(2)/setfsgid(2): returns the old value whether or not it
+ * changed. */
+static long do_setfs(struct task *t, struct idset ids, uint32_t id)
+{
+	uint32_t old = *ids.fs;
+	if (id != ID_KEEP && (capable(t) || id_allowed(ids, id) || id == *ids.fs))
+		*ids.fs = id;
+	return old;
 }
 
 long sys_setresuid(struct task *t, const uint64_t a[6])
 {
-	return do_setresuid(t, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+	return do_setres(t, uids(t), (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
 }
 
 long sys_setresgid(struct task *t, const uint64_t a[6])
 {
-	return do_setresgid(t, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
+	return do_setres(t, gids(t), (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2]);
 }
 
-/* setuid(2): privileged sets all three; otherwise only the effective id,
- * to the real or saved one. */
-long sys_setuid(struct task *t, const uint64_t a[6])
-{
-	uint32_t id = (uint32_t)a[0];
-	if (id == ID_KEEP)
-		return -EINVAL;
-	if (capable(t))
-		return do_setresuid(t, id, id, id);
-	if (id != t->cred.uid && id != t->cred.suid)
-		return -EPERM;
-	return do_setresuid(t, ID_KEEP, id, ID_KEEP);
-}
+long sys_setuid(struct task *t, const uint64_t a[6]) { return do_set(t, uids(t), (uint32_t)a[0]); }
+long sys_setgid(struct task *t, const uint64_t a[6]) { return do_set(t, gids(t), (uint32_t)a[0]); }
 
-long sys_setgid(struct task *t, const uint64_t a[6])
-{
-	uint32_t id = (uint32_t)a[0];
-	if (id == ID_KEEP)
-		return -EINVAL;
-	if (capable(t))
-		return do_setresgid(t, id, id, id);
-	if (id != t->cred.gid && id != t->cred.sgid)
-		return -EPERM;
-	return do_setresgid(t, ID_KEEP, id, ID_KEEP);
-}
-
-/* setreuid(2): the saved id follows the new effective id when the real id
- * is set or the effective id changes to something other than the old real
- * id. */
 long sys_setreuid(struct task *t, const uint64_t a[6])
 {
-	uint32_t r = (uint32_t)a[0], e = (uint32_t)a[1];
-	struct cred *c = &t->cred;
-	if (!capable(t)) {
-		if (r != ID_KEEP && r != c->uid && r != c->euid)
-			return -EPERM;
-		if (e != ID_KEEP && !id_allowed(e, c->uid, c->euid, c->suid))
-			return -EPERM;
-	}
-	uint32_t old_r = c->uid;
-	if (r != ID_KEEP)
-		c->uid = r;
-	if (e != ID_KEEP)
-		c->euid = e;
-	if (r != ID_KEEP || (e != ID_KEEP && e != old_r))
-		c->suid = c->euid;
-	c->fsuid = c->euid;
-	return 0;
+	return do_setre(t, uids(t), (uint32_t)a[0], (uint32_t)a[1]);
 }
 
 long sys_setregid(struct task *t, const uint64_t a[6])
 {
-	uint32_t r = (uint32_t)a[0], e = (uint32_t)a[1];
-	struct cred *c = &t->cred;
-	if (!capable(t)) {
-		if (r != ID_KEEP && r != c->gid && r != c->egid)
-			return -EPERM;
-		if (e != ID_KEEP && !id_allowed(e, c->gid, c->egid, c->sgid))
-			return -EPERM;
-	}
-	uint32_t old_r = c->gid;
-	if (r != ID_KEEP)
-		c->gid = r;
-	if (e != ID_KEEP)
-		c->egid = e;
-	if (r != ID_KEEP || (e != ID_KEEP && e != old_r))
-		c->sgid = c->egid;
-	c->fsgid = c->egid;
-	return 0;
+	return do_setre(t, gids(t), (uint32_t)a[0], (uint32_t)a[1]);
 }
 
-long sys_setfsuid(struct task *t, const uint64_t a[6])
-{
-	uint32_t old = t->cred.fsuid, id = (uint32_t)a[0];
-	struct cred *c = &t->cred;
-	if (capable(t) || id == c->uid || id == c->euid || id == c->suid ||
-	    id == c->fsuid)
-		if (id != ID_KEEP)
-			c->fsuid = id;
-	return old;
-}
-
-long sys_setfsgid(struct task *t, const uint64_t a[6])
-{
-	uint32_t old = t->cred.fsgid, id = (uint32_t)a[0];
-	struct cred *c = &t->cred;
-	if (capable(t) || id == c->gid || id == c->egid || id == c->sgid ||
-	    id == c->fsgid)
-		if (id != ID_KEEP)
-			c->fsgid = id;
-	return old;
-}
+long sys_setfsuid(struct task *t, const uint64_t a[6]) { return do_setfs(t, uids(t), (uint32_t)a[0]); }
+long sys_setfsgid(struct task *t, const uint64_t a[6]) { return do_setfs(t, gids(t), (uint32_t)a[0]); }
 
 long sys_setgroups(struct task *t, const uint64_t a[6])
 {
