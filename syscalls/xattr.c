@@ -62,16 +62,21 @@ static long xattr_name(struct task *t, uint64_t uname)
 	return 0;
 }
 
+/* The target (a[0]) and the attribute name (a[1]) of the get, set and
+ * remove calls, checked in Linux's order. */
+static long xattr_target_name(struct task *t, const uint64_t a[6],
+			      bool is_fd, bool follow, bool *ro)
+{
+	long r = xattr_target(t, is_fd, a[0], follow, ro);
+	return r < 0 ? r : xattr_name(t, a[1]);
+}
+
 static long do_getxattr(struct task *t, const uint64_t a[6], bool is_fd,
 			bool follow)
 {
 	bool ro;
-	long r = xattr_target(t, is_fd, a[0], follow, &ro);
-	if (r < 0)
-		return r;
-	if ((r = xattr_name(t, a[1])) < 0)
-		return r;
-	return -ENODATA;
+	long r = xattr_target_name(t, a, is_fd, follow, &ro);
+	return r < 0 ? r : -ENODATA;
 }
 
 static long do_listxattr(struct task *t, const uint64_t a[6], bool is_fd,
@@ -86,10 +91,8 @@ static long do_setxattr(struct task *t, const uint64_t a[6], bool is_fd,
 			bool follow)
 {
 	bool ro;
-	long r = xattr_target(t, is_fd, a[0], follow, &ro);
+	long r = xattr_target_name(t, a, is_fd, follow, &ro);
 	if (r < 0)
-		return r;
-	if ((r = xattr_name(t, a[1])) < 0)
 		return r;
 	int flags = (int)a[4];
 	if (flags & ~(XATTR_CREATE | XATTR_REPLACE))
@@ -107,10 +110,8 @@ static long do_removexattr(struct task *t, const uint64_t a[6], bool is_fd,
 			   bool follow)
 {
 	bool ro;
-	long r = xattr_target(t, is_fd, a[0], follow, &ro);
+	long r = xattr_target_name(t, a, is_fd, follow, &ro);
 	if (r < 0)
-		return r;
-	if ((r = xattr_name(t, a[1])) < 0)
 		return r;
 	return ro ? -EROFS : -ENODATA;
 }
