@@ -345,6 +345,126 @@ static long futex_wake_op(struct task *t, uint64_t uaddr, bool private,
 	return woken;
 }
 
+/* Priority-inheritance futexes (futex(2) "Priority-inheritance futexes").
+ * The word holds the owner's tid, FUTEX_WAITERS when someone sleeps in the
+ * kernel for it, FUTEX_OWNER_DIED after a robust-list cleanup. Ownership
+ * is taken in the kernel by the woken waiter itself; the host schedules
+ * the sentry's threads, so there is no priority to lend: what the app can
+ * observe (mutual exclusion, EDEADLK, EPERM, owner-died, timeouts) is
+ * Linux's. */
+static bool waiters_left(struct bucket *b, const struct futex_key *k)
+{
+	for (struct futex_waiter *w = b->head; w; w = w->next)
+		if (key_eq(&w->key, k))
+			return true;
+	return false;
+}
+
+static long futex_lock_pi(struct task *t, uint64_t uaddr, bool private,
+			  bool trylock, const struct timespec *deadline)
+{
+	struct futex_waiter w;
+	uint32_t *word;
+	uint32_t tid = (uint32_t)t->tid;
+
+	memset(&w, 0, sizeof(w));
+	int r = futex_key_get(t->mm, uaddr, private, &w.key, &word);
+	if (r < 0)
+		return r;
+	w.bitset = FUTEX_BITSET_MATCH_ANY;
+	w.task = t;
+	struct bucket *b = bucket_of(&w.key);
+	for (;;) {
+		pthread_mutex_lock(&b->lock);
+		uint32_t old = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+		uint32_t owner = old & FUTEX_TID_MASK;
+		if (owner == tid) {
+			pthread_mutex_unlock(&b->lock);
+			return -EDEADLK;
+		}
+		/* Free, or its owner died: take it, telling later lockers to
+		 * come here while others still wait. */
+		if (owner == 0) {
+			uint32_t nv = tid | (old & FUTEX_OWNER_DIED) |
+				      (waiters_left(b, &w.key) ? FUTEX_WAITERS : 0);
+			if (__atomic_compare_exchange_n(word, &old, nv, false,
+							__ATOMIC_SEQ_CST,
+							__ATOMIC_SEQ_CST)) {
+				pthread_mutex_unlock(&b->lock);
+				return 0;
+			}
+			pthread_mutex_unlock(&b->lock);
+			continue;
+		}
+		struct task *o = task_find((int)owner);
+		if (!o) {
+			pthread_mutex_unlock(&b->lock);
+			return -ESRCH; /* no such owner (and no robust cleanup) */
+		}
+		task_put(o);
+		if (trylock) {
+			pthread_mutex_unlock(&b->lock);
+			return -EWOULDBLOCK;
+		}
+		if (!(old & FUTEX_WAITERS) &&
+		    !__atomic_compare_exchange_n(word, &old, old | FUTEX_WAITERS,
+						 false, __ATOMIC_SEQ_CST,
+						 __ATOMIC_SEQ_CST)) {
+			pthread_mutex_unlock(&b->lock);
+			continue;
+		}
+		atomic_store(&w.woken, 0);
+		waiter_add(b, &w);
+		pthread_mutex_unlock(&b->lock);
+		for (;;) {
+			uint64_t seq = task_wait_prepare(t);
+			if (atomic_load(&w.woken))
+				break;
+			r = task_wait_commit(t, seq, deadline);
+			if (r == 0)
+				continue;
+			struct bucket *lb = lock_waiter_bucket(&w);
+			bool woken = atomic_load(&w.woken);
+			if (!woken)
+				waiter_del(&w);
+			pthread_mutex_unlock(&lb->lock);
+			if (!woken)
+				return r == -ETIMEDOUT ? -ETIMEDOUT : -RV_ERESTARTNOINTR;
+			break;
+		}
+		/* Woken by an unlock: try to take it again. */
+	}
+}
+
+static long futex_unlock_pi(struct task *t, uint64_t uaddr, bool private)
+{
+	struct futex_key k;
+	uint32_t *word;
+	int r = futex_key_get(t->mm, uaddr, private, &k, &word);
+	if (r < 0)
+		return r;
+	struct bucket *b = bucket_of(&k);
+	pthread_mutex_lock(&b->lock);
+	uint32_t old = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+	if ((old & FUTEX_TID_MASK) != (uint32_t)t->tid) {
+		pthread_mutex_unlock(&b->lock);
+		return -EPERM;
+	}
+	/* Released to nobody: the first waiter woken takes it in its own
+	 * futex_lock_pi loop (and a locker in user space may win first, as
+	 * with a non-PI futex). */
+	__atomic_store_n(word, 0, __ATOMIC_SEQ_CST);
+	for (struct futex_waiter *w = b->head, *next; w; w = next) {
+		next = w->next;
+		if (key_eq(&w->key, &k)) {
+			waiter_wake(w);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
 /* A timeout: relative for FUTEX_WAIT, absolute for WAIT_BITSET (on
  * CLOCK_REALTIME with FUTEX_CLOCK_REALTIME). Converted to an absolute
  * CLOCK_MONOTONIC deadline. */
@@ -413,8 +533,24 @@ long futex_syscall(struct task *t, uint64_t uaddr, int op, uint32_t val,
 	case FUTEX_WAKE_OP:
 		return futex_wake_op(t, uaddr, private, (int)val,
 				     (int)(uint32_t)utime, uaddr2, val3);
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+	case FUTEX_TRYLOCK_PI:
+		if (utime && cmd != FUTEX_TRYLOCK_PI) {
+			/* LOCK_PI's timeout is absolute, on CLOCK_REALTIME
+			 * (LOCK_PI2: CLOCK_MONOTONIC unless asked). */
+			r = get_deadline(t, utime, true,
+					 cmd == FUTEX_LOCK_PI || realtime, &dl);
+			if (r < 0)
+				return r;
+		}
+		return futex_lock_pi(t, uaddr, private,
+				     cmd == FUTEX_TRYLOCK_PI, utime ? &dl : NULL);
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(t, uaddr, private);
 	default:
-		/* Priority-inheritance futexes are not offered yet. */
+		/* Requeueing onto PI futexes (condition variables with PI
+		 * mutexes) is not offered. */
 		return -ENOSYS;
 	}
 }
