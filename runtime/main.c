@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"                                  tmpfs layer (default), or the host tree itself\n"
 	"  --tmpfs-size=SIZE               limit of the overlay's writable layer\n"
 	"                                  (bytes, or with K/M/G; default 1G)\n"
+	"  --total-memory=SIZE             memory the sandbox's programs may use\n"
+	"                                  (default 3/4 of the host's RAM)\n"
 	"  --strace                        print every system call to stderr\n"
 	"  --debug                         print debugging messages\n"
 	"\n"
@@ -53,7 +55,7 @@ void runtime_usage_error(const char *fmt, ...)
 
 enum { OPT_PLATFORM = 256, OPT_NETWORK, OPT_ROOT, OPT_STRACE, OPT_DEBUG,
        OPT_HELP, OPT_VERSION, OPT_MARKDOWN, OPT_LOG, OPT_LOG_FORMAT,
-       OPT_OVERLAY, OPT_TMPFS_SIZE };
+       OPT_OVERLAY, OPT_TMPFS_SIZE, OPT_TOTAL_MEMORY };
 
 static const struct option run_opts[] = {
 	{"platform", required_argument, NULL, OPT_PLATFORM},
@@ -61,6 +63,7 @@ static const struct option run_opts[] = {
 	{"root", required_argument, NULL, OPT_ROOT},
 	{"overlay", required_argument, NULL, OPT_OVERLAY},
 	{"tmpfs-size", required_argument, NULL, OPT_TMPFS_SIZE},
+	{"total-memory", required_argument, NULL, OPT_TOTAL_MEMORY},
 	{"strace", no_argument, NULL, OPT_STRACE},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -124,6 +127,11 @@ static void parse_flags(int argc, char **argv, struct run_config *cfg,
 		case OPT_TMPFS_SIZE:
 			if (parse_size(optarg, &cfg->tmpfs_size) < 0)
 				runtime_usage_error("--tmpfs-size=%s: want a size like 512M", optarg);
+			break;
+		case OPT_TOTAL_MEMORY:
+			if (parse_size(optarg, &cfg->total_memory) < 0 ||
+			    cfg->total_memory < (16ULL << 20))
+				runtime_usage_error("--total-memory=%s: want a size of at least 16M", optarg);
 			break;
 		case OPT_DEBUG:
 			rv_debug = 1;

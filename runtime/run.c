@@ -135,6 +135,10 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		rv_err("memory file: %s", rv_errstr(-r));
 		return 1;
 	}
+	/* Past the limit the allocating process is killed inside the
+	 * sandbox (or gets ENOMEM), never the sentry by the host. */
+	if (cfg->total_memory)
+		memfile_set_limit(cfg->total_memory);
 	rv_platform = ops->create(&err);
 	if (!rv_platform) {
 		rv_err("platform %s: %s", ops->name, err ? err : "cannot start");

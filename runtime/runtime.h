@@ -13,6 +13,7 @@ struct run_config {
 	bool strace;
 	bool overlay;         /* root is an overlay (default) or the host tree */
 	uint64_t tmpfs_size;  /* bytes of the overlay's upper layer; 0: default */
+	uint64_t total_memory; /* --total-memory: app memory limit; 0: default */
 };
 
 /* Print "ringvisor: <msg>", the usage text, and exit 2. */

@@ -641,6 +641,18 @@ stdout '$(head -c 80 "$d/fork.out")': $(first_err "$d/fork.err")"
 	else
 		say "PASS storm:$plat:fork-bomb"
 	fi
+	# A memory hog past --total-memory is killed inside the sandbox
+	# (SIGKILL, as the OOM killer would), its parent shell lives on.
+	run_to "$d/mem" /dev/null "$RV" run --platform="$plat" \
+		--total-memory=64M -- /bin/sh -c \
+		'/usr/bin/python3 -c "x = bytearray(300 << 20); print(len(x))"; echo "hog status $?"'
+	st=$(cat "$d/mem.st")
+	if [ "$st" != 0 ] || [ "$(cat "$d/mem.out")" != "hog status 137" ]; then
+		say "FAIL storm:$plat:memory-hog: $(describe_status "$st"), \
+stdout '$(head -c 80 "$d/mem.out")': $(first_err "$d/mem.err")"
+	else
+		say "PASS storm:$plat:memory-hog"
+	fi
 	# Threads until clone fails: the sandbox's task limit (or the
 	# platform's) stops them with EAGAIN, not a crash or a kill.
 	run_to "$d/thread" /dev/null "$RV" run --platform="$plat" -- \
