@@ -49,6 +49,10 @@ struct task *kernel_pick_thread_locked(struct thread_group *tg, int sig);
 /* Wake every thread of tg from sleeps and from app code. */
 void kernel_wake_group(struct thread_group *tg);
 
+/* Out of memory at a fault of t: kill the biggest other process instead
+ * (true), or let t's own process die (false). */
+bool kernel_oom_kill_other(struct task *t);
+
 /* Terminate t's whole thread group with wait status `status`. */
 void task_exit_group(struct task *t, int status);
 

@@ -6,6 +6,7 @@
  * delivers pending signals before going back. */
 #include "sentry/kernel/kernel.h"
 
+#include <sched.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -229,6 +230,46 @@ void kernel_exec_become_leader_locked(struct task *t)
 		free(old);
 }
 
+/* Out of sandbox memory: like Linux's OOM killer, kill the process using
+ * the most memory rather than whichever one faulted (an idle shell
+ * touching a stack page must not die for its child's hog). Returns true
+ * when another process was chosen (and killed or already dying), false
+ * when the faulting task's own process is the biggest. */
+bool kernel_oom_kill_other(struct task *t)
+{
+	struct thread_group *victim = NULL;
+	uint64_t most = 0;
+
+	kernel_lock();
+	for (struct task *o = all_tasks; o; o = o->next_all) {
+		if (o->tg->leader != o || o->exited || !o->mm)
+			continue;
+		uint64_t rss = mm_rss_bytes(o->mm);
+		if (rss > most) {
+			most = rss;
+			victim = o->tg;
+		}
+	}
+	if (!victim || victim == t->tg) {
+		kernel_unlock();
+		return false;
+	}
+	atomic_fetch_add(&victim->refs, 1);
+	bool dying = victim->exiting;
+	kernel_unlock();
+	if (!dying) {
+		rv_dbg("out of memory: killing process %d (%llu KiB) for %d",
+		       victim->tgid, (unsigned long long)(most >> 10),
+		       t->tg->tgid);
+		struct ksiginfo info = {.signo = SIGKILL, .code = SI_KERNEL};
+		kernel_send_signal_tg(victim, &info);
+	}
+	kernel_tg_put(victim);
+	/* Let the victim run and free its memory before re-faulting. */
+	sched_yield();
+	return true;
+}
+
 /* A zeroed task with its wait queue ready. */
 struct task *task_alloc(void)
 {
@@ -411,6 +452,8 @@ static void task_loop(struct task *t)
 		case PEV_FAULT: {
 			int sig = mm_handle_fault(t->mm, ev.addr, ev.access,
 						  ev.present, &code);
+			if (sig == SIGKILL && kernel_oom_kill_other(t))
+				break; /* the app re-faults once memory is back */
 			if (sig)
 				task_force_signal(t, sig, code, ev.addr);
 			break;
