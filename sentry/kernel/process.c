@@ -353,13 +353,16 @@ static void tg_release_locked(struct thread_group *tg)
 	kernel_tg_put(tg);
 }
 
-void process_thread_exit(struct task *t)
+void process_exit_mm_release(struct task *t)
 {
-	struct thread_group *tg = t->tg;
-
 	clear_child_tid(t);
 	process_vfork_release(t);
 	futex_exit_robust_list(t);
+}
+
+void process_thread_exit(struct task *t)
+{
+	struct thread_group *tg = t->tg;
 
 	kernel_lock();
 	nr_tasks_live--;

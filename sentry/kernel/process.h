@@ -18,7 +18,14 @@ struct clone_req {
 long process_clone(struct task *t, const struct clone_req *req);
 /* The vfork parent may continue (child execs or exits). */
 void process_vfork_release(struct task *t);
-/* The thread's last steps: clear_child_tid, robust futexes, zombie. */
+/* A dying thread's last use of its memory: clear_child_tid, the vfork
+ * parent, robust futexes (Linux's mm_release). */
+void process_exit_mm_release(struct task *t);
+/* The thread is gone: counts, and for the last thread of its group the
+ * zombie and the parent's SIGCHLD. Called after the thread's files, fs
+ * and memory are released, as Linux's exit_notify comes after
+ * exit_files: a parent woken by wait4 must find the child's pipe ends
+ * closed. */
 void process_thread_exit(struct task *t);
 
 long process_wait4(struct task *t, int pid, uint64_t status, int options,

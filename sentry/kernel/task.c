@@ -387,7 +387,7 @@ void task_exit_group(struct task *t, int status)
  * group turns it into a zombie for its parent (process.c). */
 static void task_exit(struct task *t)
 {
-	process_thread_exit(t);
+	process_exit_mm_release(t);
 	if (t->files)
 		fdtable_put(t->files);
 	if (t->fs)
@@ -400,6 +400,7 @@ static void task_exit(struct task *t)
 	if (t->mm)
 		mm_put(t->mm);
 	t->mm = NULL;
+	process_thread_exit(t);
 
 	kernel_lock();
 	tasks_remove_locked(t);
