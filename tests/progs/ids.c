@@ -19,8 +19,10 @@ int main(void)
 	tl_yes("resuid consistent", r == getuid() && e == geteuid() && s == e);
 	tl_err("getresgid", getresgid(&rg, &eg, &sg), 0);
 	tl_yes("resgid consistent", rg == getgid() && eg == getegid());
-	tl_yes("pgid > 0", getpgid(0) > 0);
-	tl_yes("sid > 0", getsid(0) > 0);
+	/* A session or group led from outside our pid namespace reads as 0
+	 * (as under a CI runner's container), so only >= 0 holds everywhere. */
+	tl_yes("pgid >= 0", getpgid(0) >= 0);
+	tl_yes("sid >= 0", getsid(0) >= 0);
 	tl_err("getresuid bad ptr", syscall(SYS_getresuid, TL_BAD1, &e, &s),
 	       EFAULT);
 	int n = getgroups(0, NULL);
