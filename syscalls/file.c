@@ -719,3 +719,317 @@ long sys_memfd_create(struct task *t, const uint64_t a[6])
 		return err;
 	return install(t, f, 0, flags & MFD_CLOEXEC);
 }
+
+/* --- splice(2), tee(2), vmsplice(2) ----------------------------------------
+ * Copies through a sentry buffer (Linux moves page references; the app
+ * cannot tell, except that a spliced page is not shared afterwards). */
+
+#define SPLICE_F_ALL (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | \
+		      SPLICE_F_GIFT)
+
+/* One splice moves at most this much (Linux: what one pipe holds). */
+#define SPLICE_CHUNK (1UL << 20)
+
+/* Input read n bytes the output did not take: put a file position back
+ * (sendfile's rule); a positioned read has nothing to undo. */
+static void unread(struct file *in, int64_t off, ssize_t n)
+{
+	if (off < 0 && n > 0)
+		vfs_llseek(in, -n, SEEK_CUR);
+}
+
+/* splice from a file (or socket) into a pipe: wait_for_space(), then one
+ * read of at most the room there is. */
+static long splice_to_pipe(struct file *in, int64_t *off, struct file *out,
+			   size_t len, bool nonblock)
+{
+	ssize_t room = pipe_splice_space(out, nonblock);
+	if (room < 0)
+		return room;
+	size_t n = RV_MIN(len, (size_t)room);
+	char *buf = rv_xmalloc(n);
+	struct iovec iov = {buf, n};
+	ssize_t r = vfs_readv(in, &iov, 1, off ? *off : -1);
+	/* No splice_read: directories, and positioned reads of streams
+	 * (no FMODE_PREAD) are EINVAL in do_splice(). */
+	if (r == -EISDIR || (r == -ESPIPE && off))
+		r = -EINVAL;
+	size_t done = 0;
+	while (r > 0 && done < (size_t)r) {
+		/* Room was there; only a racing writer can take it, so the
+		 * rest waits rather than losing bytes already read. */
+		struct iovec w = {buf + done, (size_t)r - done};
+		ssize_t m = pipe_splice_write(out, &w, 1, false);
+		if (m < 0)
+			break;
+		done += (size_t)m;
+	}
+	if (r > 0) {
+		unread(in, off ? *off : -1, r - (ssize_t)done);
+		r = done ? (ssize_t)done : -EPIPE;
+		if (off && done)
+			*off += (int64_t)done;
+	}
+	free(buf);
+	return r;
+}
+
+/* splice from a pipe into a file or socket: what the pipe holds (up to
+ * len), leaving in the pipe whatever the output refused. */
+static long splice_from_pipe(struct file *in, struct file *out, int64_t *off,
+			     size_t len, bool nonblock)
+{
+	size_t n = RV_MIN(len, (size_t)pipe_get_size(in));
+	char *buf = rv_xmalloc(n);
+	struct iovec iov = {buf, n};
+	ssize_t r = pipe_splice_read(in, &iov, 1, nonblock, false);
+	if (r > 0) {
+		struct iovec w = {buf, (size_t)r};
+		r = vfs_writev(out, &w, 1, off ? *off : -1);
+		if (r == -ESPIPE && off)
+			r = -EINVAL;
+		if (r > 0) {
+			pipe_splice_drop(in, (size_t)r);
+			if (off)
+				*off += r;
+		}
+	}
+	free(buf);
+	return r;
+}
+
+/* Pipe to pipe: splice consumes, tee (consume false) leaves the input's
+ * data in place. Input data is waited for first, then output room. */
+static long pipe_to_pipe(struct file *in, struct file *out, size_t len,
+			 bool nonblock, bool consume)
+{
+	size_t n = RV_MIN(len, (size_t)pipe_get_size(in));
+	char *buf = rv_xmalloc(n);
+	struct iovec iov = {buf, n};
+	ssize_t r = pipe_splice_read(in, &iov, 1, nonblock, false);
+	if (r > 0) {
+		struct iovec w = {buf, (size_t)r};
+		r = pipe_splice_write(out, &w, 1, nonblock);
+		if (r > 0 && consume)
+			pipe_splice_drop(in, (size_t)r);
+	}
+	free(buf);
+	return r;
+}
+
+static bool can_rd(struct file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+	return !(f->flags & O_PATH) && (acc == O_RDONLY || acc == O_RDWR);
+}
+
+static bool can_wr(struct file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
+}
+
+long sys_splice(struct task *t, const uint64_t a[6])
+{
+	int in_fd = (int)a[0], out_fd = (int)a[2];
+	uint64_t uoff_in = a[1], uoff_out = a[3];
+	size_t len = RV_MIN((size_t)a[4], SPLICE_CHUNK);
+	unsigned int flags = (unsigned int)a[5];
+	int64_t off_in = 0, off_out = 0;
+	long r;
+	/* sys_splice(): a zero length is done before anything is checked. */
+	if (a[4] == 0)
+		return 0;
+	if (flags & ~(unsigned)SPLICE_F_ALL)
+		return -EINVAL;
+	struct file *in = fd_get(t->files, in_fd);
+	struct file *out = in ? fd_get(t->files, out_fd) : NULL;
+	if (!in || !out) {
+		r = -EBADF;
+		goto out;
+	}
+	bool ip = pipe_is_pipe(in), op = pipe_is_pipe(out);
+	bool nonblock = flags & SPLICE_F_NONBLOCK;
+	/* __do_splice(): an offset for a pipe end is ESPIPE, before the
+	 * offsets are read and before the modes are checked. */
+	if ((ip && uoff_in) || (op && uoff_out)) {
+		r = -ESPIPE;
+		goto out;
+	}
+	if ((uoff_in && mm_copy_in(t->mm, &off_in, uoff_in, 8)) ||
+	    (uoff_out && mm_copy_in(t->mm, &off_out, uoff_out, 8))) {
+		r = -EFAULT;
+		goto out;
+	}
+	if (!can_rd(in) || !can_wr(out)) {
+		r = -EBADF;
+		goto out;
+	}
+	if (ip && op) {
+		if (pipe_same(in, out)) {
+			r = -EINVAL;
+			goto out;
+		}
+		if ((in->flags | out->flags) & O_NONBLOCK)
+			nonblock = true;
+		r = pipe_to_pipe(in, out, len, nonblock, true);
+	} else if (ip) {
+		if ((out->flags & O_APPEND) || (uoff_out && off_out < 0)) {
+			r = -EINVAL;
+			goto out;
+		}
+		if (in->flags & O_NONBLOCK)
+			nonblock = true;
+		r = splice_from_pipe(in, out, uoff_out ? &off_out : NULL, len,
+				     nonblock);
+		if (r >= 0 && uoff_out &&
+		    mm_copy_out(t->mm, uoff_out, &off_out, 8))
+			r = -EFAULT;
+	} else if (op) {
+		if (uoff_in && off_in < 0) {
+			r = -EINVAL;
+			goto out;
+		}
+		if (out->flags & O_NONBLOCK)
+			nonblock = true;
+		r = splice_to_pipe(in, uoff_in ? &off_in : NULL, out, len,
+				   nonblock);
+		if (r >= 0 && uoff_in &&
+		    mm_copy_out(t->mm, uoff_in, &off_in, 8))
+			r = -EFAULT;
+	} else {
+		/* Neither end is a pipe. */
+		r = -EINVAL;
+	}
+out:
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
+}
+
+long sys_tee(struct task *t, const uint64_t a[6])
+{
+	unsigned int flags = (unsigned int)a[3];
+	size_t len = RV_MIN((size_t)a[2], SPLICE_CHUNK);
+	/* sys_tee(): flags first, then a zero length. */
+	if (flags & ~(unsigned)SPLICE_F_ALL)
+		return -EINVAL;
+	if (a[2] == 0)
+		return 0;
+	struct file *in = fd_get(t->files, (int)a[0]);
+	struct file *out = in ? fd_get(t->files, (int)a[1]) : NULL;
+	long r = -EBADF;
+	if (!in || !out)
+		goto out;
+	if (!can_rd(in) || !can_wr(out))
+		goto out;
+	r = -EINVAL;
+	if (!pipe_is_pipe(in) || !pipe_is_pipe(out) || pipe_same(in, out))
+		goto out;
+	bool nonblock = (flags & SPLICE_F_NONBLOCK) ||
+			((in->flags | out->flags) & O_NONBLOCK);
+	r = pipe_to_pipe(in, out, len, nonblock, false);
+out:
+	if (in)
+		file_put(in);
+	if (out)
+		file_put(out);
+	return r;
+}
+
+/* vmsplice(2): app memory into a pipe's write end, or out of its read
+ * end; only SPLICE_F_NONBLOCK makes it non-blocking (the file's
+ * O_NONBLOCK is not looked at, as in Linux). */
+long sys_vmsplice(struct task *t, const uint64_t a[6])
+{
+	unsigned int flags = (unsigned int)a[3];
+	uint64_t nr = a[2];
+	if (flags & ~(unsigned)SPLICE_F_ALL)
+		return -EINVAL;
+	struct file *f = fd_get(t->files, (int)a[0]);
+	if (!f)
+		return -EBADF;
+	long r = -EBADF;
+	bool wr = can_wr(f);
+	struct iovec *app = NULL;
+	if (!pipe_is_pipe(f) || (!wr && !can_rd(f)))
+		goto out;
+	r = -EINVAL;
+	if (nr > UIO_MAXIOV)
+		goto out;
+	r = 0;
+	if (nr == 0)
+		goto out;
+	app = rv_xmalloc(nr * sizeof(*app));
+	if (mm_copy_in(t->mm, app, a[1], nr * sizeof(*app))) {
+		r = -EFAULT;
+		goto out;
+	}
+	size_t total = 0;
+	for (uint64_t i = 0; i < nr; i++) {
+		if ((ssize_t)app[i].iov_len < 0 ||
+		    __builtin_add_overflow(total, app[i].iov_len, &total) ||
+		    total > (size_t)SSIZE_MAX) {
+			r = -EINVAL;
+			goto out;
+		}
+	}
+	if (total == 0)
+		goto out;
+	struct vfs_uiov u;
+	r = vfs_uiov_build(t, app, (int)nr, !wr, &u);
+	if (r)
+		goto out;
+	bool nonblock = flags & SPLICE_F_NONBLOCK;
+	if (wr)
+		r = pipe_splice_write(f, u.iov, (int)u.cnt, nonblock);
+	else
+		r = pipe_splice_read(f, u.iov, (int)u.cnt, nonblock, true);
+	vfs_uiov_free(&u);
+out:
+	free(app);
+	file_put(f);
+	return r;
+}
+
+/* sync_file_range(2): Linux's checks (flags, then offsets, then the file
+ * type); tmpfs and overlay data is already where it will stay, host
+ * files get an fsync when a write-out is asked for. */
+long sys_sync_file_range(struct task *t, const uint64_t a[6])
+{
+	int64_t off = (int64_t)a[1], nbytes = (int64_t)a[2], end;
+	unsigned int flags = (unsigned int)a[3];
+	struct file *f = fd_get(t->files, (int)a[0]);
+	if (!f)
+		return -EBADF;
+	long r = -EBADF;
+	if (f->flags & O_PATH)
+		goto out;
+	r = -EINVAL;
+	if (flags & ~(unsigned)(SYNC_FILE_RANGE_WAIT_BEFORE |
+				SYNC_FILE_RANGE_WRITE |
+				SYNC_FILE_RANGE_WAIT_AFTER))
+		goto out;
+	if (off < 0 || nbytes < 0 ||
+	    __builtin_add_overflow(off, nbytes, &end))
+		goto out;
+	struct kstat st;
+	r = vfs_fstat(f, &st);
+	if (r)
+		goto out;
+	r = -ESPIPE;
+	if (!S_ISREG(st.mode) && !S_ISBLK(st.mode) && !S_ISDIR(st.mode) &&
+	    !S_ISLNK(st.mode))
+		goto out;
+	r = 0;
+	if (flags & SYNC_FILE_RANGE_WRITE) {
+		r = vfs_fsync(f);
+		if (r == -EINVAL || r == -EROFS)
+			r = 0;
+	}
+out:
+	file_put(f);
+	return r;
+}

@@ -94,10 +94,12 @@ static bool pipe_cond_locked(struct pipe_waiter *w)
 		return p->len > 0 || p->writers == 0;
 	case PC_WRITE:
 		return p->readers == 0 || p->cap - p->len >= w->need;
+	/* wait_for_partner() in Linux: the other side's open count moved
+	 * (a partner came, even if it has left again since). */
 	case PC_OPEN_R:
-		return p->writers > 0 || p->wr_opens != w->seen;
+		return p->wr_opens != w->seen;
 	case PC_OPEN_W:
-		return p->readers > 0 || p->rd_opens != w->seen;
+		return p->rd_opens != w->seen;
 	}
 	return true;
 }
@@ -370,11 +372,18 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 		p->readers++;
 		p->rd_opens++;
 		pthread_cond_broadcast(&p->open_wait);
+		/* Decide now, under the lock that counted us, as Linux's
+		 * fifo_open() does: a writer present at this moment is our
+		 * partner even if it writes, closes and is gone before we
+		 * look again after the wake-up below (that lost partner
+		 * hung fifo_open under load). Afterwards only a new open
+		 * (the counter moving) ends the wait. */
+		bool wait = !(f->flags & O_NONBLOCK) && p->writers == 0;
 		struct pipe_waiter w = {p, PC_OPEN_R, 0, p->wr_opens};
 		pthread_mutex_unlock(&p->lock);
 		pipe_wake(p, EPOLLIN);
 		pthread_mutex_lock(&p->lock);
-		while (!(f->flags & O_NONBLOCK) && !pipe_cond_locked(&w)) {
+		while (wait && !pipe_cond_locked(&w)) {
 			if (pipe_wait(&w, &p->open_wait)) {
 				err = -RV_ERESTARTSYS;
 				break;
@@ -389,11 +398,14 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 			p->writers++;
 			p->wr_opens++;
 			pthread_cond_broadcast(&p->open_wait);
+			/* As for readers: a reader present now counts even
+			 * if it closes before we recheck. */
+			bool wait = p->readers == 0;
 			struct pipe_waiter w = {p, PC_OPEN_W, 0, p->rd_opens};
 			pthread_mutex_unlock(&p->lock);
 			pipe_wake(p, EPOLLIN);
 			pthread_mutex_lock(&p->lock);
-			while (!pipe_cond_locked(&w)) {
+			while (wait && !pipe_cond_locked(&w)) {
 				if (pipe_wait(&w, &p->open_wait)) {
 					err = -RV_ERESTARTSYS;
 					break;
@@ -476,4 +488,136 @@ void pipe_inode_release(struct inode *i)
 {
 	pipe_put(i->pipe);
 	i->pipe = NULL;
+}
+
+/* --- splice(2), tee(2), vmsplice(2) ---------------------------------------
+ * Data moves through sentry buffers (no page stealing); the waits and
+ * errors are Linux's fs/splice.c ones: splice_from_pipe_next() for the
+ * reading side, wait_for_space() for the writing side, both governed by
+ * the caller's SPLICE_F_NONBLOCK rather than the file's O_NONBLOCK. */
+
+bool pipe_is_pipe(struct file *f)
+{
+	return f && f->ops == &pipe_fops;
+}
+
+bool pipe_same(struct file *a, struct file *b)
+{
+	return pipe_is_pipe(a) && pipe_is_pipe(b) && a->priv == b->priv;
+}
+
+/* Copy n bytes starting skip bytes after the ring's head into iov. */
+static void pipe_peek_bytes(struct pipe *p, size_t skip,
+			    const struct iovec *iov, int iovcnt, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		size_t at = (p->head + skip + done) % p->cap;
+		size_t chunk = RV_MIN(n - done, p->cap - at);
+		vfs_iov_copy_out(iov, iovcnt, done, p->buf + at, chunk);
+		done += chunk;
+	}
+}
+
+ssize_t pipe_splice_read(struct file *f, const struct iovec *iov,
+			 int iovcnt, bool nonblock, bool consume)
+{
+	struct pipe *p = f->priv;
+	size_t want = vfs_iov_length(iov, iovcnt);
+	struct pipe_waiter w = {p, PC_READ, 0, 0};
+	ssize_t r;
+	if (want == 0)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	while (p->len == 0) {
+		if (p->writers == 0) {
+			r = 0;
+			goto out;
+		}
+		if (nonblock) {
+			r = -EAGAIN;
+			goto out;
+		}
+		if (pipe_wait(&w, &p->rd_wait)) {
+			r = -RV_ERESTARTSYS;
+			goto out;
+		}
+	}
+	size_t n = RV_MIN(want, p->len);
+	pipe_peek_bytes(p, 0, iov, iovcnt, n);
+	if (consume) {
+		p->head = (p->head + n) % p->cap;
+		p->len -= n;
+		if (p->len == 0)
+			p->head = 0;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (consume)
+		pipe_wake(p, EPOLLOUT | EPOLLWRNORM);
+	return (ssize_t)n;
+out:
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+void pipe_splice_drop(struct file *f, size_t n)
+{
+	struct pipe *p = f->priv;
+	pthread_mutex_lock(&p->lock);
+	n = RV_MIN(n, p->len);
+	p->head = (p->head + n) % p->cap;
+	p->len -= n;
+	if (p->len == 0)
+		p->head = 0;
+	pthread_mutex_unlock(&p->lock);
+	if (n)
+		pipe_wake(p, EPOLLOUT | EPOLLWRNORM);
+}
+
+/* wait_for_space(): no reader is EPIPE with SIGPIPE; a full pipe waits
+ * or is EAGAIN. Called and returns with p->lock held. */
+static ssize_t pipe_splice_wait_space(struct pipe *p, bool nonblock)
+{
+	struct pipe_waiter w = {p, PC_WRITE, 1, 0};
+	for (;;) {
+		if (p->readers == 0)
+			return -EPIPE;
+		if (p->len < p->cap)
+			return (ssize_t)(p->cap - p->len);
+		if (nonblock)
+			return -EAGAIN;
+		if (pipe_wait(&w, &p->wr_wait))
+			return -RV_ERESTARTSYS;
+	}
+}
+
+ssize_t pipe_splice_space(struct file *f, bool nonblock)
+{
+	struct pipe *p = f->priv;
+	pthread_mutex_lock(&p->lock);
+	ssize_t r = pipe_splice_wait_space(p, nonblock);
+	pthread_mutex_unlock(&p->lock);
+	if (r == -EPIPE)
+		kernel_raise_sigpipe();
+	return r;
+}
+
+ssize_t pipe_splice_write(struct file *f, const struct iovec *iov,
+			  int iovcnt, bool nonblock)
+{
+	struct pipe *p = f->priv;
+	size_t len = vfs_iov_length(iov, iovcnt);
+	pthread_mutex_lock(&p->lock);
+	ssize_t r = pipe_splice_wait_space(p, nonblock);
+	if (r > 0) {
+		size_t n = RV_MIN(len, (size_t)r);
+		pipe_put_bytes(p, iov, iovcnt, 0, n);
+		r = (ssize_t)n;
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (r > 0)
+		pipe_wake(p, EPOLLIN | EPOLLRDNORM);
+	if (r == -EPIPE)
+		kernel_raise_sigpipe();
+	return r;
 }

@@ -18,4 +18,20 @@ long pipe_get_size(struct file *f);
 /* Called by a filesystem's put_inode for inodes that had a FIFO. */
 void pipe_inode_release(struct inode *);
 
+/* splice(2), tee(2), vmsplice(2) (fs/splice.c's waits; nonblock is
+ * SPLICE_F_NONBLOCK or the O_NONBLOCK Linux folds into it). */
+bool pipe_is_pipe(struct file *f);
+bool pipe_same(struct file *a, struct file *b); /* ends of one pipe */
+/* Wait for data (0: empty, no writer left), then copy out what is there
+ * up to iov's length; consume false leaves it in the pipe (tee, or a
+ * splice that drops what the output took with pipe_splice_drop()). */
+ssize_t pipe_splice_read(struct file *f, const struct iovec *iov,
+			 int iovcnt, bool nonblock, bool consume);
+void pipe_splice_drop(struct file *f, size_t n);
+/* Wait for room (EPIPE and SIGPIPE with no reader); bytes free. */
+ssize_t pipe_splice_space(struct file *f, bool nonblock);
+/* Wait for room, then put in what fits (a partial write). */
+ssize_t pipe_splice_write(struct file *f, const struct iovec *iov,
+			  int iovcnt, bool nonblock);
+
 #endif
