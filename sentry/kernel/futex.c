@@ -28,8 +28,14 @@ struct futex_waiter {
 	uint32_t bitset;
 	struct task *task;
 	_Atomic int woken;
+	/* FUTEX_WAIT_REQUEUE_PI: the PI futex it may only be requeued to,
+	 * and where it stands (set under the bucket locks, read once woken). */
+	bool requeue_pi;
+	struct futex_key pi_key;
+	int rq_state;
 	struct futex_waiter *next, **pprev;
 };
+enum { RQ_WAITING, RQ_REQUEUED, RQ_OWNER };
 
 #define NBUCKETS 256
 static struct bucket {
@@ -133,7 +139,15 @@ static int wake_key(const struct futex_key *k, int n, uint32_t bitset)
 	pthread_mutex_lock(&b->lock);
 	for (struct futex_waiter *w = b->head, *next; w && woken < n; w = next) {
 		next = w->next;
-		if (key_eq(&w->key, k) && (w->bitset & bitset)) {
+		if (!key_eq(&w->key, k))
+			continue;
+		/* A waiter of a PI condvar leaves its condvar word only by
+		 * a requeue (Linux's futex_wake: EINVAL). */
+		if (w->requeue_pi && w->rq_state == RQ_WAITING) {
+			woken = -EINVAL;
+			break;
+		}
+		if (w->bitset & bitset) {
 			waiter_wake(w);
 			woken++;
 		}
@@ -146,11 +160,11 @@ int futex_wake_addr(struct mm *mm, uint64_t addr, int n)
 {
 	pthread_once(&buckets_once, buckets_init);
 	struct futex_key k = {(uint64_t)(uintptr_t)mm, addr};
-	int r = wake_key(&k, n, FUTEX_BITSET_MATCH_ANY);
+	int r = RV_MAX(wake_key(&k, n, FUTEX_BITSET_MATCH_ANY), 0);
 	/* The word may also be waited on as a shared futex. */
 	uint32_t *word;
 	if (futex_key_get(mm, addr, false, &k, &word) == 0)
-		r += wake_key(&k, n - r, FUTEX_BITSET_MATCH_ANY);
+		r += RV_MAX(wake_key(&k, n - r, FUTEX_BITSET_MATCH_ANY), 0);
 	return r;
 }
 
@@ -256,6 +270,12 @@ static long futex_requeue(struct task *t, uint64_t uaddr, bool private,
 		next = w->next;
 		if (!key_eq(&w->key, &k1))
 			continue;
+		/* A waiter meant for a PI futex only moves by
+		 * FUTEX_CMP_REQUEUE_PI (Linux: EINVAL). */
+		if (w->requeue_pi) {
+			unlock_two(b1, b2);
+			return -EINVAL;
+		}
 		if (woken < nr_wake) {
 			waiter_wake(w);
 			woken++;
@@ -465,6 +485,162 @@ static long futex_unlock_pi(struct task *t, uint64_t uaddr, bool private)
 	return 0;
 }
 
+/* Condition variables over PI mutexes (futex(2) FUTEX_WAIT_REQUEUE_PI,
+ * FUTEX_CMP_REQUEUE_PI). The waiter sleeps on the non-PI futex uaddr; the
+ * requeuer moves it to the PI futex uaddr2, first taking uaddr2 for the
+ * top waiter if it is free. The waiter returns 0 only owning uaddr2. */
+static long futex_wait_requeue_pi(struct task *t, uint64_t uaddr,
+				  bool private, uint32_t val,
+				  const struct timespec *deadline,
+				  uint64_t uaddr2)
+{
+	struct futex_waiter w;
+	uint32_t *word, *word2;
+
+	memset(&w, 0, sizeof(w));
+	int r = futex_key_get(t->mm, uaddr, private, &w.key, &word);
+	if (r < 0)
+		return r;
+	if ((r = futex_key_get(t->mm, uaddr2, private, &w.pi_key, &word2)) < 0)
+		return r;
+	if (key_eq(&w.key, &w.pi_key))
+		return -EINVAL;
+	w.bitset = FUTEX_BITSET_MATCH_ANY;
+	w.task = t;
+	w.requeue_pi = true;
+	w.rq_state = RQ_WAITING;
+	struct bucket *b = bucket_of(&w.key);
+	pthread_mutex_lock(&b->lock);
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
+		pthread_mutex_unlock(&b->lock);
+		return -EAGAIN;
+	}
+	waiter_add(b, &w);
+	pthread_mutex_unlock(&b->lock);
+
+	for (;;) {
+		uint64_t seq = task_wait_prepare(t);
+		if (atomic_load(&w.woken))
+			break;
+		r = task_wait_commit(t, seq, deadline);
+		if (r == 0)
+			continue;
+		b = lock_waiter_bucket(&w);
+		bool woken = atomic_load(&w.woken);
+		if (!woken)
+			waiter_del(&w);
+		int state = w.rq_state;
+		pthread_mutex_unlock(&b->lock);
+		if (woken)
+			break;
+		if (r == -ETIMEDOUT)
+			return -ETIMEDOUT;
+		/* Interrupted before the requeue: restart (the word has
+		 * changed by then and the restart says EAGAIN, as in
+		 * Linux); after it, Linux returns EWOULDBLOCK directly and
+		 * glibc relocks the mutex itself. */
+		return state == RQ_WAITING ? -RV_ERESTARTNOINTR : -EWOULDBLOCK;
+	}
+	switch (w.rq_state) {
+	case RQ_OWNER:
+		return 0;
+	case RQ_WAITING:
+		/* A FUTEX_WAKE on uaddr, not a requeue. */
+		return -EWOULDBLOCK;
+	default:
+		/* Requeued, then woken by an unlock of uaddr2: take it. */
+		r = (int)futex_lock_pi(t, uaddr2, private, false, deadline);
+		if (r == -RV_ERESTARTNOINTR)
+			r = -EWOULDBLOCK;
+		return r;
+	}
+}
+
+/* Mark the PI futex word as having kernel waiters, as long as someone
+ * owns it (a free word is taken by the first waiter that wakes). */
+static void pi_set_waiters(uint32_t *word)
+{
+	uint32_t old = __atomic_load_n(word, __ATOMIC_SEQ_CST);
+	while ((old & FUTEX_TID_MASK) && !(old & FUTEX_WAITERS) &&
+	       !__atomic_compare_exchange_n(word, &old, old | FUTEX_WAITERS,
+					    false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST))
+		;
+}
+
+static long futex_cmp_requeue_pi(struct task *t, uint64_t uaddr, bool private,
+				 int nr_wake, int nr_requeue, uint64_t uaddr2,
+				 uint32_t cmpval)
+{
+	struct futex_key k1, k2;
+	uint32_t *w1, *w2;
+	int r;
+
+	/* Linux: exactly one waiter may be woken, owning uaddr2. */
+	if (nr_wake != 1 || nr_requeue < 0)
+		return -EINVAL;
+	if ((r = futex_key_get(t->mm, uaddr, private, &k1, &w1)) < 0)
+		return r;
+	if ((r = futex_key_get(t->mm, uaddr2, private, &k2, &w2)) < 0)
+		return r;
+	if (key_eq(&k1, &k2))
+		return -EINVAL;
+	struct bucket *b1 = bucket_of(&k1), *b2 = bucket_of(&k2);
+	lock_two(b1, b2);
+	if (__atomic_load_n(w1, __ATOMIC_SEQ_CST) != cmpval) {
+		unlock_two(b1, b2);
+		return -EAGAIN;
+	}
+	int count = 0, moved = 0;
+	bool tried = false;
+	r = 0;
+	for (struct futex_waiter *w = b1->head, *next; w; w = next) {
+		next = w->next;
+		if (!key_eq(&w->key, &k1))
+			continue;
+		if (!w->requeue_pi || !key_eq(&w->pi_key, &k2)) {
+			r = -EINVAL;
+			break;
+		}
+		if (!tried) {
+			/* The top waiter takes uaddr2 now if it is free. */
+			tried = true;
+			uint32_t old = __atomic_load_n(w2, __ATOMIC_SEQ_CST);
+			uint32_t tid = (uint32_t)w->task->tid;
+			if ((old & FUTEX_TID_MASK) == tid) {
+				r = -EDEADLK;
+				break;
+			}
+			if (!(old & FUTEX_TID_MASK)) {
+				bool more = waiters_left(b2, &k2) ||
+					    (next && nr_requeue > 0);
+				uint32_t nv = tid | (old & FUTEX_OWNER_DIED) |
+					      (more ? FUTEX_WAITERS : 0);
+				if (__atomic_compare_exchange_n(
+					    w2, &old, nv, false,
+					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+					w->rq_state = RQ_OWNER;
+					waiter_wake(w);
+					count++;
+					continue;
+				}
+			}
+		}
+		if (moved >= nr_requeue)
+			break;
+		waiter_del(w);
+		w->key = k2;
+		w->rq_state = RQ_REQUEUED;
+		waiter_add(b2, w);
+		moved++;
+		count++;
+	}
+	if (moved)
+		pi_set_waiters(w2);
+	unlock_two(b1, b2);
+	return r ? r : count;
+}
+
 /* A timeout: relative for FUTEX_WAIT, absolute for WAIT_BITSET (on
  * CLOCK_REALTIME with FUTEX_CLOCK_REALTIME). Converted to an absolute
  * CLOCK_MONOTONIC deadline. */
@@ -548,9 +724,19 @@ long futex_syscall(struct task *t, uint64_t uaddr, int op, uint32_t val,
 				     cmd == FUTEX_TRYLOCK_PI, utime ? &dl : NULL);
 	case FUTEX_UNLOCK_PI:
 		return futex_unlock_pi(t, uaddr, private);
+	case FUTEX_WAIT_REQUEUE_PI:
+		if (utime) {
+			/* Absolute, on CLOCK_MONOTONIC unless asked. */
+			r = get_deadline(t, utime, true, realtime, &dl);
+			if (r < 0)
+				return r;
+		}
+		return futex_wait_requeue_pi(t, uaddr, private, val,
+					     utime ? &dl : NULL, uaddr2);
+	case FUTEX_CMP_REQUEUE_PI:
+		return futex_cmp_requeue_pi(t, uaddr, private, (int)val,
+					    (int)(uint32_t)utime, uaddr2, val3);
 	default:
-		/* Requeueing onto PI futexes (condition variables with PI
-		 * mutexes) is not offered. */
 		return -ENOSYS;
 	}
 }
