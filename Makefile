@@ -43,7 +43,23 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP) $(BUILD)/gen/sysnames.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(BUILD)/ringvisor: $(OBJS)
+# The seccomp filters, compiled by libseccomp at build time rather than at
+# every start (runtime/bpf.h): a generator linked like a unit test prints
+# them as C, linked into build/ringvisor only.
+BPF_OBJ := $(BUILD)/obj/gen/bpf.o
+
+$(BUILD)/gen/bpf-gen: scripts/gen-bpf.c $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LDLIBS)
+
+$(BUILD)/gen/bpf.c: $(BUILD)/gen/bpf-gen
+	$< > $@.tmp && mv $@.tmp $@
+
+$(BPF_OBJ): $(BUILD)/gen/bpf.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/ringvisor: $(OBJS) $(BPF_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- tests ----------------------------------------------------------------

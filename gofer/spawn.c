@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "runtime/bpf.h"
 #include "runtime/confine.h"
 #include "sentry/util.h"
 
@@ -51,10 +52,11 @@ static const char *const gofer_allow[] = {
 	"exit", "exit_group",
 };
 
-static int gofer_seccomp(void)
+int gofer_filter_build(const char *arg, scmp_filter_ctx *out)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int r = 0;
+	(void)arg;
 	if (!ctx)
 		return -ENOMEM;
 	for (size_t i = 0; i < RV_ARRAY_SIZE(gofer_allow); i++) {
@@ -73,13 +75,23 @@ static int gofer_seccomp(void)
 					  S_IFSOCK))) < 0)
 		goto out;
 	/* Error messages on stderr only. */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-				  SCMP_A0(SCMP_CMP_EQ, 2))) < 0)
-		goto out;
-	r = seccomp_load(ctx);
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
+			     SCMP_A0(SCMP_CMP_EQ, 2));
 out:
-	seccomp_release(ctx);
-	return r;
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	*out = ctx;
+	return 0;
+}
+
+/* The program the build compiled from gofer_filter_build (runtime/bpf.h). */
+static int gofer_seccomp(void)
+{
+	struct sock_fprog prog;
+	int r = rv_bpf_get("gofer", &prog);
+	return r < 0 ? r : rv_bpf_load(&prog, 0);
 }
 
 static int gofer_confine(const struct gofer_opts *o, int *rootfd,

@@ -20,6 +20,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/seccomp.h>
 #include <linux/magic.h>
 #include <linux/securebits.h>
 #include <linux/netlink.h>
@@ -42,6 +43,7 @@
 #include <sys/wait.h>
 #include <ucontext.h>
 
+#include "runtime/bpf.h"
 #include "sentry/util.h"
 
 extern char **environ;
@@ -809,6 +811,37 @@ static void sigsys_handler(int sig, siginfo_t *si, void *ucv)
 	syscall(SYS_exit_group, 128 + sig);
 }
 
+int confine_sentry_filter_build(const char *platform, scmp_filter_ctx *out)
+{
+	/* SCMP_ACT_TRAP rather than KILL_PROCESS: the sentry says which call
+	 * was refused before it dies. The trade-off: the handler runs in the
+	 * (possibly compromised) sentry, which could catch SIGSYS itself and
+	 * carry on — but the refused call still never ran, which is what
+	 * the filter is for. */
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx)
+		return -ENOMEM;
+	int r = 0;
+	for (size_t i = 0; i < RV_ARRAY_SIZE(sentry_allow); i++) {
+		int nr = seccomp_syscall_resolve_name(sentry_allow[i].name);
+		if (nr == __NR_SCMP_ERROR) {
+			rv_dbg("seccomp: libseccomp does not know %s",
+			       sentry_allow[i].name);
+			continue;
+		}
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0)
+			goto out;
+	}
+	r = add_filtered_rules(ctx, platform);
+out:
+	if (r < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+	*out = ctx;
+	return 0;
+}
+
 static int install_seccomp(const char *platform, char *err, size_t errlen)
 {
 	struct sigaction sa;
@@ -821,35 +854,26 @@ static int install_seccomp(const char *platform, char *err, size_t errlen)
 		return -errno;
 	}
 
-	/* SCMP_ACT_TRAP rather than KILL_PROCESS: the sentry says which call
-	 * was refused before it dies. The trade-off: the handler runs in the
-	 * (possibly compromised) sentry, which could catch SIGSYS itself and
-	 * carry on — but the refused call still never ran, which is what
-	 * the filter is for. */
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx) {
-		set_err(err, errlen, "seccomp_init", ENOMEM);
-		return -ENOMEM;
-	}
-	int r = 0;
-	/* Every thread, at once: the platform's threads already run. */
-	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0)
-		goto out;
-	for (size_t i = 0; i < RV_ARRAY_SIZE(sentry_allow); i++) {
-		int nr = seccomp_syscall_resolve_name(sentry_allow[i].name);
-		if (nr == __NR_SCMP_ERROR) {
-			rv_dbg("seccomp: libseccomp does not know %s",
-			       sentry_allow[i].name);
-			continue;
+	/* The program the build compiled from confine_sentry_filter_build
+	 * (runtime/bpf.h): libseccomp's work is not redone at every start. */
+	char name[64];
+	struct sock_fprog prog;
+	snprintf(name, sizeof(name), "sentry-%s", platform ? platform : "");
+	int r = rv_bpf_get(name, &prog);
+	if (r == 0) {
+		/* Every thread, at once: the platform's threads already
+		 * run. */
+		r = rv_bpf_load(&prog, SECCOMP_FILTER_FLAG_TSYNC);
+	} else if (r == -ENOENT) {
+		/* A platform with no program of its own: compiled now. */
+		scmp_filter_ctx ctx;
+		if ((r = confine_sentry_filter_build(platform, &ctx)) == 0) {
+			r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+			if (r == 0)
+				r = seccomp_load(ctx);
+			seccomp_release(ctx);
 		}
-		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0)) < 0)
-			goto out;
 	}
-	if ((r = add_filtered_rules(ctx, platform)) < 0)
-		goto out;
-	r = seccomp_load(ctx);
-out:
-	seccomp_release(ctx);
 	if (r < 0)
 		set_err(err, errlen, "seccomp filter", -r);
 	return r;

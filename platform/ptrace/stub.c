@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "runtime/bpf.h"
 #include "sentry/mm/memfile.h"
 #include "sentry/util.h"
 
@@ -129,12 +130,12 @@ static pid_t sentry_pid;
 
 /* What the stub may do on the host. Everything else kills the stub
  * process: a stub that tries anything else has been subverted. */
-static int stub_filter_build(void)
+int pt_stub_filter_build(const char *arg, scmp_filter_ctx *out)
 {
 	scmp_filter_ctx sc = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int rc = -ENOMEM, fd = -1;
-	off_t len;
+	int rc;
 
+	(void)arg;
 	if (!sc)
 		return -ENOMEM;
 	/* Mappings only of the memory file, only shared and fixed: the stub
@@ -181,34 +182,19 @@ static int stub_filter_build(void)
 	if (!rc)
 		rc = seccomp_rule_add(sc, SCMP_ACT_ERRNO(ENOSYS),
 				      SCMP_SYS(getcpu), 0);
-	if (rc)
-		goto out;
+	if (rc) {
+		seccomp_release(sc);
+		return rc;
+	}
+	*out = sc;
+	return 0;
+}
 
-	fd = memfd_create("ringvisor-stub-bpf", MFD_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		goto out;
-	}
-	rc = seccomp_export_bpf(sc, fd);
-	if (rc)
-		goto out;
-	len = lseek(fd, 0, SEEK_END);
-	if (len <= 0 || len % sizeof(struct sock_filter)) {
-		rc = -EINVAL;
-		goto out;
-	}
-	stub_prog.filter = rv_xmalloc(len);
-	stub_prog.len = len / sizeof(struct sock_filter);
-	if (pread(fd, stub_prog.filter, len, 0) != len) {
-		rc = -EIO;
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	seccomp_release(sc);
-	return rc;
+/* The program the build compiled from pt_stub_filter_build
+ * (runtime/bpf.h). */
+static int stub_filter_build(void)
+{
+	return rv_bpf_get("ptrace-stub", &stub_prog);
 }
 
 static __attribute__((noreturn)) void child_die(void)

@@ -1,0 +1,95 @@
+/* Seccomp filters compiled at build time (runtime/bpf.h). */
+#include "runtime/bpf.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sentry/util.h"
+
+/* The sentry's filter differs by platform (ptrace(2) only for ptrace, KVM
+ * ioctls only for kvm): one program per platform that has a builder
+ * here. */
+const struct rv_bpf_builder rv_bpf_builders[] = {
+	{"sentry-ptrace", confine_sentry_filter_build, "ptrace"},
+	{"sentry-kvm", confine_sentry_filter_build, "kvm"},
+	{"gofer", gofer_filter_build, NULL},
+	{"ptrace-stub", pt_stub_filter_build, NULL},
+};
+const size_t rv_bpf_nbuilders = RV_ARRAY_SIZE(rv_bpf_builders);
+
+int rv_bpf_compile(const char *name, struct sock_fprog *out)
+{
+	const struct rv_bpf_builder *b = NULL;
+	for (size_t i = 0; i < rv_bpf_nbuilders; i++)
+		if (!strcmp(rv_bpf_builders[i].name, name))
+			b = &rv_bpf_builders[i];
+	if (!b)
+		return -ENOENT;
+	scmp_filter_ctx ctx = NULL;
+	int r = b->build(b->arg, &ctx);
+	if (r < 0)
+		return r;
+	/* seccomp_export_bpf writes to an fd; a memfd keeps it off any
+	 * path. */
+	int fd = memfd_create("ringvisor-bpf", MFD_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((r = seccomp_export_bpf(ctx, fd)) < 0)
+		goto out;
+	off_t len = lseek(fd, 0, SEEK_END);
+	if (len <= 0 || len % sizeof(struct sock_filter) ||
+	    len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		r = -EINVAL;
+		goto out;
+	}
+	struct sock_filter *insns = rv_xmalloc((size_t)len);
+	if (pread(fd, insns, (size_t)len, 0) != len) {
+		free(insns);
+		r = -EIO;
+		goto out;
+	}
+	out->filter = insns;
+	out->len = (unsigned short)(len / sizeof(struct sock_filter));
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	seccomp_release(ctx);
+	return r;
+}
+
+int rv_bpf_get(const char *name, struct sock_fprog *out)
+{
+	if (&rv_bpf_nprecompiled && &rv_bpf_precompiled) {
+		for (size_t i = 0; i < rv_bpf_nprecompiled; i++) {
+			const struct rv_bpf_precompiled *p =
+				&rv_bpf_precompiled[i];
+			if (strcmp(p->name, name))
+				continue;
+			/* The kernel copies the program and never writes
+			 * it. */
+			out->filter = (struct sock_filter *)p->insns;
+			out->len = p->len;
+			return 0;
+		}
+	}
+	return rv_bpf_compile(name, out);
+}
+
+int rv_bpf_load(const struct sock_fprog *prog, unsigned flags)
+{
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+	if (r < 0)
+		return -errno;
+	/* With TSYNC, a positive result names a thread that could not take
+	 * the filter (seccomp(2)): then no thread has it. */
+	if (r > 0)
+		return -EAGAIN;
+	return 0;
+}
