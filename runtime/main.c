@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "runtime/runtime.h"
+#include "runtime/volume.h"
 #include "sentry/util.h"
 
 #define RV_VERSION "0.1.0"
@@ -36,6 +37,9 @@ static const char usage_text[] =
 	"                                  (bytes, or with K/M/G; default 1G)\n"
 	"  --total-memory=SIZE             memory the sandbox's programs may use\n"
 	"                                  (default 3/4 of the host's RAM)\n"
+	"  --volume=HOST:SANDBOX[:ro]      show host directory HOST at SANDBOX, through\n"
+	"                                  a gofer of its own (repeatable); :ro makes it\n"
+	"                                  read-only\n"
 	"  --strace                        print every system call to stderr\n"
 	"  --debug                         print debugging messages\n"
 	"\n"
@@ -55,7 +59,7 @@ void runtime_usage_error(const char *fmt, ...)
 
 enum { OPT_PLATFORM = 256, OPT_NETWORK, OPT_ROOT, OPT_STRACE, OPT_DEBUG,
        OPT_HELP, OPT_VERSION, OPT_MARKDOWN, OPT_LOG, OPT_LOG_FORMAT,
-       OPT_OVERLAY, OPT_TMPFS_SIZE, OPT_TOTAL_MEMORY };
+       OPT_OVERLAY, OPT_TMPFS_SIZE, OPT_TOTAL_MEMORY, OPT_VOLUME };
 
 static const struct option run_opts[] = {
 	{"platform", required_argument, NULL, OPT_PLATFORM},
@@ -64,6 +68,7 @@ static const struct option run_opts[] = {
 	{"overlay", required_argument, NULL, OPT_OVERLAY},
 	{"tmpfs-size", required_argument, NULL, OPT_TMPFS_SIZE},
 	{"total-memory", required_argument, NULL, OPT_TOTAL_MEMORY},
+	{"volume", required_argument, NULL, OPT_VOLUME},
 	{"strace", no_argument, NULL, OPT_STRACE},
 	{"debug", no_argument, NULL, OPT_DEBUG},
 	{"help", no_argument, NULL, OPT_HELP},
@@ -133,6 +138,22 @@ static void parse_flags(int argc, char **argv, struct run_config *cfg,
 			    cfg->total_memory < (16ULL << 20))
 				runtime_usage_error("--total-memory=%s: want a size of at least 16M", optarg);
 			break;
+		case OPT_VOLUME: {
+			char err[512];
+			struct run_volume v;
+			/* Bad volumes are errors of the user's setup, not of
+			 * the command line: one line, exit 1 (as runsc). */
+			if (runtime_volume_parse(optarg, &v, err,
+						 sizeof(err)) < 0) {
+				rv_err("%s", err);
+				exit(1);
+			}
+			cfg->volumes = rv_xrealloc(cfg->volumes,
+						   (cfg->nvolumes + 1) *
+						   sizeof(v));
+			cfg->volumes[cfg->nvolumes++] = v;
+			break;
+		}
 		case OPT_DEBUG:
 			rv_debug = 1;
 			break;

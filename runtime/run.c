@@ -14,6 +14,7 @@
 #include "gofer/gofer.h"
 #include "runtime/confine.h"
 #include "runtime/runtime.h"
+#include "runtime/volume.h"
 #include "sentry/fs/overlay/overlay.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/kernel.h"
@@ -113,6 +114,12 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		rv_err("gofer: %s", errbuf);
 		return 1;
 	}
+	/* One more confined gofer per --volume, each on its directory. */
+	if (runtime_volumes_spawn(cfg->volumes, cfg->nvolumes, errbuf,
+				  sizeof(errbuf)) < 0) {
+		rv_err("%s", errbuf);
+		return 1;
+	}
 	struct confine_config ccfg = {
 		.network_none = strcmp(cfg->network, "host") != 0,
 		.platform = ops->name,
@@ -164,6 +171,11 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		return 1;
 	}
 	init->tg->rlim[RLIMIT_NOFILE] = nofile;
+	if (runtime_volumes_mount(init, cfg->volumes, cfg->nvolumes, errbuf,
+				  sizeof(errbuf)) < 0) {
+		rv_err("%s", errbuf);
+		return 1;
+	}
 
 	/* The program starts in the caller's working directory when the
 	 * sandbox has it (as `runsc do` and bubblewrap do), else in /. */

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct run_volume;
+
 struct run_config {
 	const char *platform; /* auto, kvm, ptrace */
 	const char *network;  /* none, host */
@@ -14,6 +16,8 @@ struct run_config {
 	bool overlay;         /* root is an overlay (default) or the host tree */
 	uint64_t tmpfs_size;  /* bytes of the overlay's upper layer; 0: default */
 	uint64_t total_memory; /* --total-memory: app memory limit; 0: default */
+	struct run_volume *volumes; /* --volume, in command-line order */
+	size_t nvolumes;
 };
 
 /* Print "ringvisor: <msg>", the usage text, and exit 2. */

@@ -231,6 +231,17 @@ struct mount *vfs_root_mount(void);
 /* The mount of anonymous objects re-opened through /proc (see mount.c). */
 #define VFS_MNT_ANON 0x40000000u
 struct mount *vfs_anon_mount(void);
+/* Internal mount flags beside the MS_* ones: read-only for good (the
+ * runtime's :ro volumes; MS_REMOUNT cannot lift it), taken out of the tree
+ * by umount2(2), marked by a first MNT_EXPIRE. */
+#define VFS_MNT_LOCK_RO 0x20000000u
+#define VFS_MNT_DETACHED 0x10000000u
+#define VFS_MNT_EXPIRE 0x08000000u
+/* Mount sb/root on path as t resolves it (symlinks followed, inside the
+ * sandbox). 0 or -errno. */
+int vfs_mount_path(struct task *t, const char *path, struct super_block *sb,
+		   struct dentry *root, const char *source,
+		   unsigned int flags);
 
 /* Drop the locks taken through f (its last reference is going). */
 void vfs_locks_release(struct file *f);

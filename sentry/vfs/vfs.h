@@ -169,6 +169,15 @@ int vfs_utimensat(struct task *, int dirfd, const char *path,
 		  const struct timespec times[2], int at_flags);
 int vfs_statfsat(struct task *, int dirfd, const char *path, int at_flags,
 		 struct statfs *);
+/* mount(2) and umount2(2) inside the sandbox: tmpfs, proc, MS_BIND,
+ * MS_REMOUNT, propagation changes (no-ops). source, fstype, data may be
+ * NULL. */
+int vfs_do_mount(struct task *, const char *source, const char *target,
+		 const char *fstype, unsigned long flags, const char *data);
+int vfs_umount(struct task *, const char *target, int flags);
+/* The file lives on a noexec mount (execve(2): EACCES; mmap(2) with
+ * PROT_EXEC: EPERM). */
+bool vfs_file_noexec(const struct file *);
 /* Copy a path from app memory: a malloc'ed string (free it), -EFAULT or
  * -ENAMETOOLONG (PATH_MAX including the NUL). */
 int vfs_getname(struct task *, uint64_t uaddr, char **out);
