@@ -12,7 +12,7 @@
  * (gofer_opts.root), so pass the same --root to both. */
 extern const struct hostfs_backend hostfs_gofer_backend;
 
-/* The client every hostfs_gofer_backend call uses. */
+/* The client every hostfs_gofer_backend call uses (the root's gofer). */
 void gofer_backend_set_client(struct gofer_client *c);
 
 #endif

@@ -1,17 +1,27 @@
-/* The host filesystem, read-only: every inode keeps a backend handle (an
- * O_PATH|O_NOFOLLOW host fd) and lookups walk one component at a time with
- * the backend, so the host never follows a symlink for the sandbox: the
- * sentry's path walk does, against the sandbox's root.
+/* The host filesystem: every inode keeps a backend handle (an
+ * O_PATH|O_NOFOLLOW host fd, or a gofer fid) and lookups walk one
+ * component at a time with the backend, so the host never follows a
+ * symlink for the sandbox: the sentry's path walk does, against the
+ * sandbox's root.
  *
  * By default dentries are not cached: each walk asks the backend again and
  * no host fd outlives its use. hostfs_enable_dcache() keeps up to a bound
  * of unused ones (least recently used evicted first): repeated walks then
  * cost no host call. Names missing on the host are never cached, so files
- * created on the host show at once. Every write-like operation is EROFS (the VFS checks
- * sb->rdonly before asking the filesystem).
+ * created on the host show at once.
+ *
+ * Read-only unless made with hostfs_new_sb_writable() over a backend that
+ * has the change operations (the gofer's): then create, mkdir, mknod
+ * (fifos and sockets), symlink, link, unlink, rmdir, rename and setattr go
+ * to the backend one request each, and file data is written straight to
+ * the donated host fd. The sentry keeps no copy of host file data, so
+ * read(2) after write(2) sees it without any write-back.
  *
  * Device nodes of the host are not opened (EACCES, as on a nodev mount): a
- * host /dev/sda seen through --root must not become the sandbox's disk. */
+ * host /dev/sda seen through --root must not become the sandbox's disk.
+ * Fifos are the sentry's own pipes (pipe_fifo_open), never opened on the
+ * host: a host fifo would block the sentry, and the app's two ends are
+ * both inside the sandbox anyway. */
 #include "sentry/fs/host/host.h"
 
 #include <dirent.h>
@@ -21,10 +31,21 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "sentry/fs/pipe/pipe.h"
+#include "sentry/kernel/task.h"
 #include "sentry/util.h"
 
 struct host_sb {
 	const struct hostfs_backend *be;
+};
+
+/* inode->priv. */
+struct host_inode {
+	int h;        /* backend handle */
+	/* The fd create() got (O_RDWR), kept for the open that follows:
+	 * Linux lets the creating open write a file whose new mode denies
+	 * it, which a re-open by handle would not. -1 when none. */
+	int cfd;
 };
 
 struct host_file {
@@ -45,9 +66,14 @@ static const struct hostfs_backend *BE(struct inode *i)
 	return ((struct host_sb *)i->sb->priv)->be;
 }
 
+static struct host_inode *HI(struct inode *i)
+{
+	return i->priv;
+}
+
 static int HFD(struct inode *i)
 {
-	return (int)(intptr_t)i->priv;
+	return HI(i)->h;
 }
 
 static void stat_to_inode(struct inode *i, const struct stat *st)
@@ -69,7 +95,10 @@ static struct inode *host_inode(struct super_block *sb, int h,
 {
 	struct inode *i = inode_alloc(sb, st->st_mode);
 	stat_to_inode(i, st);
-	i->priv = (void *)(intptr_t)h;
+	struct host_inode *hi = rv_xmalloc(sizeof(*hi));
+	hi->h = h;
+	hi->cfd = -1;
+	i->priv = hi;
 	i->iops = &host_iops;
 	if (S_ISDIR(st->st_mode))
 		i->fops = &host_dir_fops;
@@ -80,7 +109,11 @@ static struct inode *host_inode(struct super_block *sb, int h,
 
 static void host_put_inode(struct inode *i)
 {
-	BE(i)->close(HFD(i));
+	struct host_inode *hi = HI(i);
+	BE(i)->close(hi->h);
+	if (hi->cfd >= 0)
+		close(hi->cfd);
+	free(hi);
 }
 
 static int host_lookup(struct inode *dir, struct dentry *parent,
@@ -132,11 +165,216 @@ static int host_getattr(struct dentry *d, struct kstat *k)
 	return 0;
 }
 
+/* The directory's own attributes after a change in it (mtime, nlink):
+ * cached inodes are used for permission checks and by stat through a
+ * cached dentry. */
+static void host_refresh(struct inode *i)
+{
+	struct stat st;
+	if (BE(i)->stat(HFD(i), &st) == 0) {
+		pthread_mutex_lock(&i->lock);
+		stat_to_inode(i, &st);
+		pthread_mutex_unlock(&i->lock);
+	}
+}
+
+/* A new object made by the backend, attached to the negative dentry d. */
+static struct inode *host_made(struct inode *dir, struct dentry *d, int h,
+			       const struct stat *st)
+{
+	struct inode *i = host_inode(dir->sb, h, st);
+	d_instantiate(d, i);
+	inode_put(i);
+	host_refresh(dir);
+	return i;
+}
+
+/* The backend's change operations are optional: a backend without them
+ * serves a read-only tree (the superblock is read-only too, so the VFS
+ * says EROFS first; this is the second line). */
+#define HOST_OP(i, op) (BE(i)->op ? 0 : -EROFS)
+
+static int host_create(struct inode *dir, struct dentry *d, uint32_t mode,
+		       const struct cred *c)
+{
+	int h, fd, err;
+	struct stat st;
+	(void)c;
+	if ((err = HOST_OP(dir, create)))
+		return err;
+	err = BE(dir)->create(HFD(dir), d->name, O_RDWR, mode & 07777, &h,
+			      &st, &fd);
+	if (err)
+		return err;
+	struct inode *i = host_made(dir, d, h, &st);
+	HI(i)->cfd = fd;
+	return 0;
+}
+
+static int host_mkdir(struct inode *dir, struct dentry *d, uint32_t mode,
+		      const struct cred *c)
+{
+	int h, err;
+	struct stat st;
+	(void)c;
+	if ((err = HOST_OP(dir, mkdir)))
+		return err;
+	err = BE(dir)->mkdir(HFD(dir), d->name, mode & 07777, &h, &st);
+	if (err)
+		return err;
+	host_made(dir, d, h, &st);
+	return 0;
+}
+
+static int host_mknod(struct inode *dir, struct dentry *d, uint32_t mode,
+		      dev_t rdev, const struct cred *c)
+{
+	int h, err;
+	struct stat st;
+	(void)c;
+	(void)rdev;
+	/* The VFS lets only fifos and sockets through; a device node on the
+	 * host would be a hole in the host whatever the sandbox believes. */
+	if (!S_ISFIFO(mode) && !S_ISSOCK(mode))
+		return -EPERM;
+	if ((err = HOST_OP(dir, mknod)))
+		return err;
+	err = BE(dir)->mknod(HFD(dir), d->name, mode & (S_IFMT | 07777), &h,
+			     &st);
+	if (err)
+		return err;
+	host_made(dir, d, h, &st);
+	return 0;
+}
+
+static int host_symlink(struct inode *dir, struct dentry *d,
+			const char *target, const struct cred *c)
+{
+	int h, err;
+	struct stat st;
+	(void)c;
+	if (strlen(target) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if ((err = HOST_OP(dir, symlink)))
+		return err;
+	err = BE(dir)->symlink(HFD(dir), d->name, target, &h, &st);
+	if (err)
+		return err;
+	host_made(dir, d, h, &st);
+	return 0;
+}
+
+static int host_link(struct dentry *old, struct inode *dir, struct dentry *d)
+{
+	int h, err;
+	struct stat st;
+	/* The VFS refuses links across mounts; across superblocks would
+	 * mix handles of two backends. */
+	if (old->inode->sb != dir->sb)
+		return -EXDEV;
+	if ((err = HOST_OP(dir, link)))
+		return err;
+	err = BE(dir)->link(HFD(dir), d->name, HFD(old->inode), &h, &st);
+	if (err)
+		return err;
+	host_made(dir, d, h, &st);
+	host_refresh(old->inode);
+	return 0;
+}
+
+static int host_remove(struct inode *dir, struct dentry *d, int at_flags)
+{
+	int err;
+	if ((err = HOST_OP(dir, unlink)))
+		return err;
+	err = BE(dir)->unlink(HFD(dir), d->name, at_flags);
+	if (err)
+		return err;
+	host_refresh(dir);
+	/* Open descriptions and other links keep the inode: its link count
+	 * (fstat of an unlinked file shows 0) comes from the host. */
+	host_refresh(d->inode);
+	if (at_flags & AT_REMOVEDIR) {
+		pthread_mutex_lock(&d->inode->lock);
+		d->inode->nlink = 0;
+		pthread_mutex_unlock(&d->inode->lock);
+	}
+	return 0;
+}
+
+static int host_unlink(struct inode *dir, struct dentry *d)
+{
+	return host_remove(dir, d, 0);
+}
+
+static int host_rmdir(struct inode *dir, struct dentry *d)
+{
+	return host_remove(dir, d, AT_REMOVEDIR);
+}
+
+static int host_rename(struct inode *odir, struct dentry *od,
+		       struct inode *ndir, struct dentry *nd,
+		       unsigned int flags)
+{
+	int err;
+	if (odir->sb != ndir->sb)
+		return -EXDEV;
+	if ((err = HOST_OP(odir, rename)))
+		return err;
+	/* A target the VFS found missing must still be missing on the host:
+	 * NOREPLACE makes the check and the move one step, so a name made
+	 * meanwhile on the host is not silently replaced. */
+	if (!nd->inode)
+		flags |= RENAME_NOREPLACE;
+	err = BE(odir)->rename(HFD(odir), od->name, HFD(ndir), nd->name,
+			       flags);
+	if (err)
+		return err;
+	host_refresh(odir);
+	if (ndir != odir)
+		host_refresh(ndir);
+	host_refresh(od->inode);
+	if (nd->inode)
+		host_refresh(nd->inode);
+	return 0;
+}
+
 static int host_setattr(struct dentry *d, const struct iattr *ia)
 {
-	(void)d;
-	(void)ia;
-	return -EROFS;
+	struct inode *i = d->inode;
+	const struct hostfs_backend *be = BE(i);
+	int err = 0;
+	if (!be->chmod || !be->chown || !be->utimens || !be->truncate)
+		return -EROFS;
+	if (ia->valid & ATTR_SIZE) {
+		if (S_ISDIR(i->mode))
+			return -EISDIR;
+		if (!S_ISREG(i->mode))
+			return -EINVAL;
+		if (ia->size > (uint64_t)INT64_MAX)
+			return -EFBIG;
+		err = be->truncate(HFD(i), ia->size);
+	}
+	if (!err && (ia->valid & (ATTR_UID | ATTR_GID)))
+		err = be->chown(HFD(i),
+				(ia->valid & ATTR_UID) ? ia->uid : (uid_t)-1,
+				(ia->valid & ATTR_GID) ? ia->gid : (gid_t)-1);
+	/* After chown: the host clears set-id bits on chown, and a chmod
+	 * asked for together is the final word, as in Linux's notify_change.
+	 */
+	if (!err && (ia->valid & ATTR_MODE))
+		err = be->chmod(HFD(i), ia->mode & 07777);
+	if (!err && (ia->valid & (ATTR_ATIME | ATTR_MTIME))) {
+		struct timespec ts[2] = {
+			{.tv_nsec = UTIME_OMIT}, {.tv_nsec = UTIME_OMIT}};
+		if (ia->valid & ATTR_ATIME)
+			ts[0] = ia->atime;
+		if (ia->valid & ATTR_MTIME)
+			ts[1] = ia->mtime;
+		err = be->utimens(HFD(i), ts);
+	}
+	host_refresh(i);
+	return err;
 }
 
 static int host_open(struct inode *i, struct file *f)
@@ -144,12 +382,27 @@ static int host_open(struct inode *i, struct file *f)
 	if (S_ISCHR(i->mode) || S_ISBLK(i->mode))
 		return -EACCES;
 	if (S_ISFIFO(i->mode))
-		return -ENXIO; /* a host fifo would block the sentry */
+		return pipe_fifo_open(i, f);
 	if (!S_ISREG(i->mode) && !S_ISDIR(i->mode))
 		return -ENXIO;
-	int fd = BE(i)->open(HFD(i), S_ISDIR(i->mode) ? O_DIRECTORY : 0);
-	if (fd < 0)
-		return fd;
+	int acc = f->flags & O_ACCMODE;
+	int fd = -1;
+	pthread_mutex_lock(&i->lock);
+	if (HI(i)->cfd >= 0) {
+		/* The open of the create that made it. */
+		fd = HI(i)->cfd;
+		HI(i)->cfd = -1;
+	}
+	pthread_mutex_unlock(&i->lock);
+	if (fd < 0) {
+		/* The access mode only: O_APPEND stays with the sentry's
+		 * description (fcntl may change it), which host_write
+		 * honours. */
+		int fl = S_ISDIR(i->mode) ? O_DIRECTORY : acc;
+		fd = BE(i)->open(HFD(i), fl);
+		if (fd < 0)
+			return fd;
+	}
 	struct host_file *hf = rv_xcalloc(1, sizeof(*hf));
 	hf->fd = fd;
 	hf->dpos = 2;
@@ -163,6 +416,14 @@ static const struct inode_operations host_iops = {
 	.getattr = host_getattr,
 	.setattr = host_setattr,
 	.open = host_open,
+	.create = host_create,
+	.mkdir = host_mkdir,
+	.mknod = host_mknod,
+	.symlink = host_symlink,
+	.link = host_link,
+	.unlink = host_unlink,
+	.rmdir = host_rmdir,
+	.rename = host_rename,
 };
 
 static struct host_file *HF(struct file *f)
@@ -180,6 +441,44 @@ static ssize_t host_read(struct file *f, const struct iovec *iov, int iovcnt,
 	return n;
 }
 
+static ssize_t host_write(struct file *f, const struct iovec *iov,
+			  int iovcnt, int64_t *pos)
+{
+	struct inode *i = f->inode;
+	struct host_file *hf = HF(f);
+	ssize_t n;
+	/* O_APPEND: the end as the host knows it, under the inode lock so
+	 * that two appenders in the sandbox do not overwrite each other
+	 * (pwrite included, as Linux's O_APPEND). */
+	if (f->flags & O_APPEND) {
+		struct stat st;
+		pthread_mutex_lock(&i->lock);
+		if (fstat(hf->fd, &st) < 0) {
+			n = -errno;
+		} else {
+			n = pwritev(hf->fd, iov, iovcnt, st.st_size);
+			if (n < 0)
+				n = -errno;
+			else
+				*pos = st.st_size + n;
+		}
+	} else {
+		n = pwritev(hf->fd, iov, iovcnt, *pos);
+		if (n < 0)
+			n = -errno;
+		else
+			*pos += n;
+		pthread_mutex_lock(&i->lock);
+	}
+	if (n > 0) {
+		if ((uint64_t)*pos > i->size)
+			i->size = (uint64_t)*pos;
+		i->mtime = i->ctime = vfs_now();
+	}
+	pthread_mutex_unlock(&i->lock);
+	return n;
+}
+
 static int64_t host_llseek(struct file *f, int64_t off, int whence)
 {
 	if (whence == SEEK_DATA || whence == SEEK_HOLE || whence == SEEK_END) {
@@ -194,8 +493,11 @@ static int64_t host_llseek(struct file *f, int64_t off, int whence)
 
 static int host_fsync(struct file *f)
 {
-	(void)f;
-	return 0; /* read-only: nothing to write back */
+	/* The host holds the data: its fsync is the one that counts. A
+	 * read-only descriptor may be synced too, as on Linux. */
+	if (HF(f) && fsync(HF(f)->fd) < 0 && errno != EINVAL)
+		return -errno;
+	return 0;
 }
 
 static void host_release(struct file *f)
@@ -210,6 +512,7 @@ static void host_release(struct file *f)
 
 static const struct file_operations host_file_fops = {
 	.read = host_read,
+	.write = host_write,
 	.llseek = host_llseek,
 	.fsync = host_fsync,
 	.release = host_release,
@@ -298,6 +601,18 @@ static int host_statfs(struct super_block *sb, struct dentry *d,
 int hostfs_new_sb(const struct hostfs_backend *be, const char *root,
 		  struct super_block **sbp, struct dentry **droot)
 {
+	return hostfs_new_sb_writable(be, root, false, sbp, droot);
+}
+
+int hostfs_new_sb_writable(const struct hostfs_backend *be, const char *root,
+			   bool writable, struct super_block **sbp,
+			   struct dentry **droot)
+{
+	if (writable && (!be->create || !be->mkdir || !be->mknod ||
+			 !be->symlink || !be->link || !be->unlink ||
+			 !be->rename || !be->chmod || !be->chown ||
+			 !be->utimens || !be->truncate))
+		return -EROFS;
 	int h;
 	struct stat st;
 	int err = be->attach(root, &h, &st);
@@ -312,7 +627,7 @@ int hostfs_new_sb(const struct hostfs_backend *be, const char *root,
 	hs->be = be;
 	sb->fstype = "hostfs";
 	sb->dev = st.st_dev;
-	sb->rdonly = true;
+	sb->rdonly = !writable;
 	sb->cache_dentries = false;
 	sb->put_inode = host_put_inode;
 	sb->statfs = host_statfs;

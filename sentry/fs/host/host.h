@@ -1,5 +1,5 @@
-/* The host filesystem: a read-only view of a host directory tree (the
- * host's / or --root). */
+/* The host filesystem: a view of a host directory tree (the host's / or
+ * --root, a --volume), read-only or writable through its backend. */
 #ifndef RV_FS_HOST_H
 #define RV_FS_HOST_H
 
@@ -10,6 +10,12 @@
  * dentry (reference for the caller). -errno when root cannot be opened. */
 int hostfs_new_sb(const struct hostfs_backend *backend, const char *root,
 		  struct super_block **sb, struct dentry **droot);
+/* The same, writable when writable is true: every change goes to the
+ * backend (which must have all the change operations: EROFS otherwise).
+ * hostfs_new_sb() is this with writable false. */
+int hostfs_new_sb_writable(const struct hostfs_backend *backend,
+			   const char *root, bool writable,
+			   struct super_block **sb, struct dentry **droot);
 
 /* Keep up to max_unused unused dentries of sb cached (each holds one host
  * O_PATH fd); call before the tree is used. 0: no caching (the default). */

@@ -780,11 +780,20 @@ int overlay_mount_root(const struct hostfs_backend *backend,
 {
 	struct super_block *lsb, *sb;
 	struct dentry *lroot, *root;
-	int err = hostfs_new_sb(backend ? backend : &hostfs_direct_backend,
-				host_root, &lsb, &lroot);
+	if (!backend)
+		backend = &hostfs_direct_backend;
+	/* A backend without changes (the direct one) gives a read-only
+	 * root, as before the gofer had them. */
+	int err = hostfs_new_sb_writable(backend, host_root,
+					 writable_lower && backend->create,
+					 &lsb, &lroot);
 	if (err)
 		return err;
 	if (writable_lower) {
+		/* Repeated walks of the root cost no gofer request; names
+		 * the sandbox removes are dropped from the cache as it
+		 * removes them. */
+		hostfs_enable_dcache(lsb, HOSTFS_DCACHE_DEFAULT);
 		err = vfs_mount(NULL, lsb, lroot, "none", 0, NULL);
 		dput(lroot);
 		return err;

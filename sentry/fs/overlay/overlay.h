@@ -29,8 +29,10 @@ int overlay_new_sb(struct dentry *lower_root, uint64_t upper_max_bytes,
  * default; a write or copy-up beyond it is ENOSPC).
  *
  * writable_lower (--overlay=none): no overlay, the lower tree itself is
- * mounted read-write, so writes reach it (they get EROFS until the lower
- * filesystem implements them: the gofer's job). 0 or -errno. */
+ * mounted read-write, so writes reach it through the backend (which must
+ * have the change operations, as the gofer's has; one without them, like
+ * the direct backend, gives a read-only root).
+ * 0 or -errno. */
 int overlay_mount_root(const struct hostfs_backend *backend,
 		       const char *host_root, bool writable_lower,
 		       uint64_t upper_max_bytes);
