@@ -1,0 +1,63 @@
+#!/bin/sh
+# --overlay=none: the root is the host tree itself, written through the
+# gofer. tests/progs/fswrite.c makes every kind of change (create, append,
+# truncate, mkdir/rmdir, fifo, socket, symlink, link, rename, chmod,
+# utimens, unlink of an open file) in a directory; it runs natively on one
+# fresh directory and sandboxed, with `--root` a fresh host directory and
+# `--overlay=none`, on another. Its outputs and the two host trees it leaves
+# must be the same; and the sandbox must not have changed anything of the
+# root but the directory it was told to work in, nor escaped it through a
+# symlink that names a host directory outside the root.
+#
+# Output: one PASS/FAIL/SKIP line; exit 0, 1, or 77 (skip).
+set -u
+RV=${RV:-build/ringvisor}
+BUILD=${BUILD:-build}
+TMO=${RV_TEST_TIMEOUT:-60}
+name=security:overlay_none_writes
+
+skip() { echo "SKIP $name: $*"; exit 77; }
+fail() { echo "FAIL $name: $*"; exit 1; }
+
+prog=$BUILD/tests/fswrite
+[ -x "$RV" ] || skip "$RV not built"
+[ -x "$prog" ] || skip "$prog not built"
+
+top=$(mktemp -d) || fail "mktemp"
+trap 'rm -rf "$top"' EXIT
+mkdir -p "$top/native" "$top/root/w" "$top/root/bin" "$top/outside"
+cp "$prog" "$top/root/bin/fswrite" || fail "cp"
+echo secret > "$top/outside/file"
+# A way out the sandbox must not take: a symlink inside its root that
+# points to the host's directory next to it.
+ln -s "$top/outside" "$top/root/out"
+
+tree() {
+	(cd "$1" && find . -printf '%p %y %s %m %n %l\n' | sort)
+}
+
+"$prog" "$top/native" > "$top/native.out" 2>&1
+nst=$?
+timeout -k 5 "$TMO" "$RV" run --root="$top/root" --overlay=none -- \
+	/bin/fswrite /w > "$top/sb.out" 2> "$top/sb.err"
+sst=$?
+[ "$nst" = 0 ] || fail "native run failed ($nst): $(grep -v ' = ok\| yes$' "$top/native.out" | head -3)"
+[ "$sst" = 0 ] || fail "sandboxed run failed ($sst): $(diff "$top/native.out" "$top/sb.out" | head -5) $(head -2 "$top/sb.err")"
+cmp -s "$top/native.out" "$top/sb.out" ||
+	fail "outputs differ: $(diff "$top/native.out" "$top/sb.out" | head -5)"
+tree "$top/native" > "$top/native.tree"
+tree "$top/root/w" > "$top/sb.tree"
+cmp -s "$top/native.tree" "$top/sb.tree" ||
+	fail "host trees differ: $(diff "$top/native.tree" "$top/sb.tree" | head -5)"
+
+# Writes that would leave the root: the symlink is resolved inside the
+# sandbox (where that path is not the host's), nothing made on the host.
+before=$(tree "$top/outside")
+timeout -k 5 "$TMO" "$RV" run --root="$top/root" --overlay=none -- \
+	/bin/fswrite /out >/dev/null 2>&1
+[ "$(tree "$top/outside")" = "$before" ] ||
+	fail "a write through a symlink reached $top/outside"
+[ "$(cat "$top/outside/file")" = secret ] || fail "outside file changed"
+ls "$top/root" | sort | tr '\n' ' ' | grep -qx 'bin out w ' ||
+	fail "unexpected names at the root: $(ls "$top/root")"
+echo "PASS $name"
