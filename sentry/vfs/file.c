@@ -137,6 +137,9 @@ int vfs_mmap_check(struct file *f, int prot, int flags)
 	 * PROT_WRITE on an append-only file. */
 	if ((f->flags & O_ACCMODE) == O_WRONLY)
 		return -EACCES;
+	/* mmap(2): EPERM for PROT_EXEC of a file on a noexec mount. */
+	if ((prot & PROT_EXEC) && vfs_file_noexec(f))
+		return -EPERM;
 	int type = flags & MAP_TYPE;
 	if (type == MAP_SHARED || type == MAP_SHARED_VALIDATE) {
 		/* memfd_create(2): F_SEAL_WRITE forbids shared writable

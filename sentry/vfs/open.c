@@ -67,6 +67,11 @@ static int open_path(const struct cred *cred, const struct path *p,
 		return -EROFS;
 	if (S_ISSOCK(i->mode))
 		return -ENXIO;
+	/* A device node on a nodev mount (mount(2) MS_NODEV) cannot be
+	 * opened: EACCES, as Linux's may_open(). */
+	if ((S_ISCHR(i->mode) || S_ISBLK(i->mode)) &&
+	    (p->mnt->flags & MS_NODEV))
+		return -EACCES;
 	if (!created) {
 		int mask = 0;
 		if (acc == O_RDONLY || acc == O_RDWR)
