@@ -33,6 +33,13 @@ int runtime_volume_parse(const char *arg, struct run_volume *out, char *err,
 		s[n - 3] = 0;
 	}
 	char *colon = strchr(s, ':');
+	if (colon && strchr(colon + 1, ':')) {
+		/* HOST:SANDBOX:MODE with a mode we do not know (docker
+		 * refuses these too, rather than mount something else). */
+		snprintf(err, errlen, "--volume %s: unknown mode %s (want ro "
+			 "or rw)", arg, strrchr(s, ':') + 1);
+		goto fail;
+	}
 	if (!colon || colon == s || !colon[1]) {
 		snprintf(err, errlen, "--volume %s: want HOST:SANDBOX[:ro]",
 			 arg);

@@ -305,6 +305,16 @@ job_bad() {
 	expect_exec_err bad:absurd-phnum 126 "$f/phnum"
 	expect_exec_err bad:phoff-past-eof 126 "$f/phoff"
 	expect_exec_err bad:directory 126 "$f/adir"
+	# --volume HOST:SANDBOX[:ro] that cannot be mounted: one line, exit 1.
+	local hello=$BUILD/tests/hello v
+	for v in "no-colon:/tmp" "relative:/tmp:rel" \
+		 "missing-host:/nonexistent-rv:/x" \
+		 "host-not-dir:/etc/passwd:/x" "on-root:/tmp:/" \
+		 "bad-mode:/tmp:/x:rx"; do
+		ONE_LINE=1 expect_cli "bad:volume-${v%%:*}" 1 \
+			'^ringvisor: --volume ' run --volume="${v#*:}" -- \
+			"$hello"
+	done
 }
 
 job_cli() {
