@@ -495,6 +495,8 @@ static struct pt_spare pt_pool[PT_POOL_MAX];
 static int pt_npool;
 static bool pt_pool_stop, pt_pool_on;
 static bool pt_pool_want; /* a spare was taken (or failed): make one */
+static bool pt_pool_busy; /* the thread is making one now */
+static pthread_cond_t pt_pool_made = PTHREAD_COND_INITIALIZER;
 static pthread_t pt_pool_thread;
 static pid_t *pt_reapq; /* killed stub threads to wait for, in order */
 static size_t pt_nreap, pt_capreap;
@@ -551,9 +553,12 @@ static void *pt_pool_main(void *arg)
 			break;
 		if (!pt_pool_want || pt_npool == PT_POOL_MAX)
 			continue;
+		pt_pool_busy = true;
 		pthread_mutex_unlock(&pt_pool_lock);
 		rc = pt_spare_make(&sp);
 		pthread_mutex_lock(&pt_pool_lock);
+		pt_pool_busy = false;
+		pthread_cond_broadcast(&pt_pool_made);
 		if (rc) {
 			/* Retried at the next as_create, not in a loop. */
 			rv_dbg("ptrace: no spare stub: %s", strerror(-rc));
@@ -573,6 +578,10 @@ static int pt_spare_get(struct pt_spare *sp)
 	bool have = false;
 
 	pthread_mutex_lock(&pt_pool_lock);
+	/* One the thread is making is ready sooner than a new one (the first
+	 * of all is made while the sentry starts). */
+	while (pt_npool == 0 && pt_pool_busy)
+		pthread_cond_wait(&pt_pool_made, &pt_pool_lock);
 	if (pt_npool > 0) {
 		*sp = pt_pool[--pt_npool];
 		have = true;
@@ -593,16 +602,14 @@ static int pt_spare_get(struct pt_spare *sp)
 
 static void pt_pool_start(void)
 {
-	struct pt_spare sp;
-
 	if (pt_pool_on)
 		return;
-	/* The first spare now: the first as_create (the init task's) takes
-	 * it, as it would have made it anyway. */
-	if (pt_spare_make(&sp) == 0)
-		pt_pool[pt_npool++] = sp;
+	/* The first spare is made by the thread while the sentry goes on
+	 * starting (file systems, confinement, loading the program): the
+	 * first as_create, the init task's, takes it or waits for it. */
 	pt_pool_stop = false;
-	pt_pool_want = pt_npool < PT_POOL_MAX;
+	pt_pool_want = true;
+	pt_pool_busy = false;
 	if (pthread_create(&pt_pool_thread, NULL, pt_pool_main, NULL)) {
 		rv_dbg("ptrace: no pool thread, stubs made on demand");
 		return;

@@ -363,6 +363,8 @@ pid_t pt_stub_factory(void)
 	pid_t pid;
 
 	pthread_mutex_lock(&fac_lock);
+	while (fac_running && !fac_started)
+		pthread_cond_wait(&fac_cond, &fac_lock);
 	pid = fac_pid;
 	pthread_mutex_unlock(&fac_lock);
 	return pid;
@@ -415,15 +417,12 @@ int pt_stub_init(void)
 		pthread_mutex_unlock(&fac_lock);
 		return rc;
 	}
-	while (!fac_started)
-		pthread_cond_wait(&fac_cond, &fac_lock);
+	/* Not waited for here: the fork of the factory (~0.5 ms) overlaps
+	 * the rest of start-up, and its first user (pt_stub_factory) waits.
+	 * A factory that could not start is seen there, as the first stub
+	 * failing. */
 	fac_running = true;
 	pthread_mutex_unlock(&fac_lock);
-	if (fac_pid < 0) {
-		rc = fac_pid;
-		pt_stub_fini();
-		return rc;
-	}
 	return 0;
 }
 
