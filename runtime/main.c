@@ -26,6 +26,8 @@ static const char usage_text[] =
 	"commands:\n"
 	"  run [FLAGS] -- PROG [ARGS...]   run PROG in a new sandbox\n"
 	"  syscalls [--markdown]           list the system calls and their support\n"
+	"  debug --stacks PID              the sandbox of `ringvisor run` PID prints\n"
+	"                                  every task's state and backtrace\n"
 	"\n"
 	"run flags (also accepted as global flags):\n"
 	"  --platform=auto|kvm|ptrace      how system calls are caught (default auto)\n"
@@ -189,6 +191,8 @@ int main(int argc, char **argv)
 	int sub_argc = argc - optind;
 	char **sub_argv = argv + optind;
 
+	if (strcmp(cmd, "debug") == 0)
+		return runtime_debug(sub_argc, sub_argv);
 	if (strcmp(cmd, "syscalls") == 0) {
 		bool md = false;
 		optind = 1;

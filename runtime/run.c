@@ -56,13 +56,18 @@ static int open_program(struct task *t, const char *prog, char *path,
 }
 
 /* Host signals a user sends ringvisor (Ctrl-C, kill) go to the sandbox's
- * init, as runsc forwards them. */
+ * init, as runsc forwards them; SIGUSR1 (`ringvisor debug --stacks`)
+ * prints the stack dump of every task instead. */
 static void *signal_forwarder(void *arg)
 {
 	sigset_t *set = arg;
 	for (;;) {
 		int sig;
-		if (sigwait(set, &sig) == 0)
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGUSR1)
+			kernel_dump_tasks(2);
+		else
 			kernel_forward_signal(sig);
 	}
 	return NULL;
@@ -85,7 +90,9 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	sigaddset(&fwd, SIGTERM);
 	sigaddset(&fwd, SIGHUP);
 	sigaddset(&fwd, SIGQUIT);
+	sigaddset(&fwd, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &fwd, NULL);
+	kernel_dump_init();
 
 	/* The sentry holds host fds for cached files and the app's open
 	 * files: give it the hard limit, and the app the limit the caller

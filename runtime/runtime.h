@@ -31,4 +31,8 @@ int runtime_run(const struct run_config *cfg, char **argv);
 /* ringvisor syscalls [--markdown]: the table, for docs/syscalls.md. */
 int runtime_syscalls_doc(bool markdown);
 
+/* ringvisor debug --stacks PID: the running sandbox PID prints the state
+ * and backtrace of every task on its standard error. */
+int runtime_debug(int argc, char **argv);
+
 #endif

@@ -2,6 +2,7 @@
 #ifndef RV_PROCESS_H
 #define RV_PROCESS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sentry/kernel/task.h"
@@ -52,6 +53,11 @@ extern struct thread_group *kernel_all_tgs;
  * exec'ing thread take over the leader's id. */
 void kernel_exec_zap_others_locked(struct task *t);
 void kernel_exec_become_leader_locked(struct task *t);
+/* For the stack dump (debug.c): the tid-sorted list of all tasks, and the
+ * kernel lock taken within ms milliseconds (false: still held, likely by
+ * the stuck thread the dump is looking for). */
+struct task *kernel_all_tasks_locked(void);
+bool kernel_lock_within(int ms);
 #define kernel_for_each_tg_locked(tg, body)                                  \
 	do {                                                                 \
 		for (struct thread_group *tg = kernel_all_tgs; tg;           \

@@ -550,12 +550,14 @@ void signal_group_stop(struct task *t, int sig)
 /* A stopped thread sleeps until SIGCONT or SIGKILL. */
 void signal_wait_while_stopped(struct task *t)
 {
+	int was = atomic_exchange(&t->dbg.state, TASK_DBG_STOPPED);
 	pthread_mutex_lock(&t->wait_lock);
 	while (t->tg->stopped && !t->tg->exiting &&
 	       !(atomic_load(&t->pending) & sigbit(SIGKILL)) &&
 	       !(t->tg->shared_pending & sigbit(SIGKILL)))
 		pthread_cond_wait(&t->wait_cond, &t->wait_lock);
 	pthread_mutex_unlock(&t->wait_lock);
+	atomic_store(&t->dbg.state, was);
 }
 
 void task_wake(struct task *t)
@@ -568,16 +570,48 @@ void task_wake(struct task *t)
 
 uint64_t task_wait_prepare(struct task *t) { return atomic_load(&t->wake_seq); }
 
+static int wait_commit(struct task *t, uint64_t seq,
+		       const struct timespec *deadline, uint64_t also,
+		       const void *caller);
+
 int task_wait_commit(struct task *t, uint64_t seq,
 		     const struct timespec *deadline)
 {
-	return task_wait_commit_mask(t, seq, deadline, 0);
+	return wait_commit(t, seq, deadline, 0, __builtin_return_address(0));
 }
 
 int task_wait_commit_mask(struct task *t, uint64_t seq,
 			  const struct timespec *deadline, uint64_t also)
 {
+	return wait_commit(t, seq, deadline, also,
+			   __builtin_return_address(0));
+}
+
+/* The stack dump's "blocked in SYSCALL at WCHAN": the sleeper's caller,
+ * unless a wrapper (waitq_wait_event) named a better one already. */
+static int dbg_block(struct task *t, const void *caller)
+{
+	const void *none = NULL;
+	if (t != current)
+		return -1;
+	atomic_compare_exchange_strong(&t->dbg.wchan, &none, caller);
+	return atomic_exchange(&t->dbg.state, TASK_DBG_BLOCKED);
+}
+
+static void dbg_unblock(struct task *t, int was, const void *caller)
+{
+	if (was < 0)
+		return;
+	atomic_store(&t->dbg.state, was);
+	atomic_compare_exchange_strong(&t->dbg.wchan, &caller, NULL);
+}
+
+static int wait_commit(struct task *t, uint64_t seq,
+		       const struct timespec *deadline, uint64_t also,
+		       const void *caller)
+{
 	int r = 0;
+	int was = dbg_block(t, caller);
 	pthread_mutex_lock(&t->wait_lock);
 	while (atomic_load(&t->wake_seq) == seq) {
 		uint64_t p = atomic_load(&t->pending) | t->tg->shared_pending;
@@ -594,23 +628,26 @@ int task_wait_commit_mask(struct task *t, uint64_t seq,
 		}
 	}
 	pthread_mutex_unlock(&t->wait_lock);
+	dbg_unblock(t, was, caller);
 	return r;
 }
 
 int task_sleep_until(struct task *t, const struct timespec *deadline)
 {
 	int r = 0;
+	const void *caller = __builtin_return_address(0);
+	int was = dbg_block(t, caller);
 	pthread_mutex_lock(&t->wait_lock);
 	while (!task_signal_pending(t)) {
 		int e = deadline ? pthread_cond_timedwait(&t->wait_cond,
 							  &t->wait_lock, deadline)
 				 : pthread_cond_wait(&t->wait_cond, &t->wait_lock);
-		if (e == ETIMEDOUT) {
-			pthread_mutex_unlock(&t->wait_lock);
-			return 0;
-		}
+		if (e == ETIMEDOUT)
+			goto out;
 	}
 	r = -EINTR;
+out:
 	pthread_mutex_unlock(&t->wait_lock);
+	dbg_unblock(t, was, caller);
 	return r;
 }

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sentry/kernel/process.h"
@@ -33,6 +34,18 @@ static int next_tid = 1;
 
 void kernel_lock(void) { pthread_mutex_lock(&kernel_mutex); }
 void kernel_unlock(void) { pthread_mutex_unlock(&kernel_mutex); }
+
+struct task *kernel_all_tasks_locked(void) { return all_tasks; }
+
+bool kernel_lock_within(int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	return pthread_mutex_timedlock(&kernel_mutex, &ts) == 0;
+}
 
 /* The end of the sandbox: init's wait status, once it has exited. */
 static pthread_mutex_t end_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -387,6 +400,7 @@ void task_exit_group(struct task *t, int status)
  * group turns it into a zombie for its parent (process.c). */
 static void task_exit(struct task *t)
 {
+	atomic_store(&t->dbg.state, TASK_DBG_EXITING);
 	process_exit_mm_release(t);
 	if (t->files)
 		fdtable_put(t->files);
@@ -420,6 +434,8 @@ static void handle_syscall(struct task *t, const struct platform_event *ev)
 		 * IA32_EMULATION answers -ENOSYS the same way. */
 		ret = -ENOSYS;
 	} else {
+		atomic_store(&t->dbg.sysno, (long)nr);
+		atomic_store(&t->dbg.state, TASK_DBG_SYSCALL);
 		ret = syscall_dispatch(t, nr, args);
 	}
 	/* rt_sigreturn and execve replace all registers themselves. */
@@ -439,6 +455,7 @@ static void task_loop(struct task *t)
 	/* A new task may have been sent signals before it first ran. */
 	task_deliver_signals(t);
 	while (!t->exited && !t->tg->exiting) {
+		atomic_store(&t->dbg.state, TASK_DBG_APP);
 		int rc = ops->ctx_switch(t->ctx, mm_platform_as(t->mm), &ev);
 		if (rc < 0) {
 			rv_err("platform %s: task %d: cannot run the app: %s",

@@ -134,6 +134,24 @@ struct task {
 	bool keepcaps;             /* prctl(PR_SET_KEEPCAPS) */
 	bool exited;
 	int exit_code;             /* wait status */
+
+	/* What the task is doing, for the stack dump (kernel_dump_tasks):
+	 * written by the task's own thread, read racily by the dumper. */
+	struct {
+		_Atomic int state;         /* enum task_dbg_state */
+		_Atomic long sysno;        /* the syscall being handled */
+		const void *_Atomic wchan; /* code that sleeps (caller) */
+		const void *_Atomic wobj;  /* what it sleeps on (waitq…) */
+	} dbg;
+};
+
+enum task_dbg_state {
+	TASK_DBG_NEW,       /* not run yet */
+	TASK_DBG_APP,       /* running app code (in the platform) */
+	TASK_DBG_SYSCALL,   /* in the sentry, handling dbg.sysno */
+	TASK_DBG_BLOCKED,   /* asleep in dbg.sysno, at dbg.wchan */
+	TASK_DBG_STOPPED,   /* group stop (SIGSTOP) */
+	TASK_DBG_EXITING,   /* leaving: releasing files, mm, telling parent */
 };
 
 /* The task whose host thread is running (NULL outside task threads). */
@@ -191,5 +209,15 @@ void kernel_exit_sandbox(int wait_status);
 /* Deliver a synchronous fault signal to t (SIGSEGV, SIGBUS, ...). If the app
  * has no handler the thread group dies with that signal. */
 void task_force_signal(struct task *t, int sig, int code, uint64_t addr);
+
+/* Debugging a hung sandbox (`ringvisor debug --stacks`, SIGUSR1 to the
+ * sentry): write every task's tid, state, syscall and wait channel, every
+ * zombie, and each task thread's host backtrace to fd. Callable from any
+ * sentry thread that is not a task thread. */
+void kernel_dump_tasks(int fd);
+/* The host signal that asks one sentry thread for its own backtrace;
+ * installed by kernel_dump_init() before the sentry is confined. */
+#define KERNEL_DUMP_SIG (SIGRTMAX - 3)
+void kernel_dump_init(void);
 
 #endif

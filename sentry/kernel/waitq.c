@@ -65,6 +65,13 @@ int waitq_wait_event(struct task *t, struct waitq *wq, uint32_t events,
 	struct waitq_entry e = {.func = waitq_entry_wake_task, .task = t,
 				.events = events};
 	int r = 0;
+	/* For the stack dump: the real sleeper is our caller, on wq. */
+	const void *caller = __builtin_return_address(0);
+	const void *none = NULL;
+	bool named = t == current &&
+		     atomic_compare_exchange_strong(&t->dbg.wchan, &none, caller);
+	if (named)
+		atomic_store(&t->dbg.wobj, wq);
 
 	waitq_add(wq, &e);
 	for (;;) {
@@ -78,5 +85,9 @@ int waitq_wait_event(struct task *t, struct waitq *wq, uint32_t events,
 			break;
 	}
 	waitq_remove(&e);
+	if (named) {
+		atomic_store(&t->dbg.wobj, NULL);
+		atomic_store(&t->dbg.wchan, NULL);
+	}
 	return r;
 }
