@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "gofer/protocol.h"
 #include "sentry/util.h"
@@ -93,7 +94,9 @@ static int vol_open(int h, int flags)
 	int fd = -1;
 	if (!c)
 		return -EIO;
-	int err = gofer_open(c, vol_fid(h), O_RDONLY | (flags & O_DIRECTORY),
+	/* Write access only reaches a writable volume's gofer: a read-only
+	 * one refuses it (EROFS) on its read-only bind. */
+	int err = gofer_open(c, vol_fid(h), flags & (O_ACCMODE | O_DIRECTORY),
 			     &fd);
 	return err ? err : fd;
 }
@@ -117,6 +120,148 @@ static void vol_close(int h)
 		gofer_clunk(c, vol_fid(h));
 }
 
+/* --- changes (writable volumes) ------------------------------------------ */
+
+/* The handle of a fid that a call on directory dir just made: the new
+ * object belongs to dir's volume. */
+static int vol_made(int dir, int err, uint64_t fid, int *out)
+{
+	if (err)
+		return err;
+	return vol_handle((unsigned)dir >> VOL_SHIFT, vol_client(dir), fid,
+			  out);
+}
+
+static int vol_create(int dir, const char *name, int flags, mode_t mode,
+		      int *out, struct stat *st, int *fd)
+{
+	struct gofer_client *c = vol_client(dir);
+	uint64_t fid = 0;
+	if (!c)
+		return -EIO;
+	int err = gofer_create(c, vol_fid(dir), name, flags & O_ACCMODE, mode,
+			       &fid, st, fd);
+	if (err)
+		return err;
+	err = vol_made(dir, 0, fid, out);
+	if (err)
+		close(*fd);
+	return err;
+}
+
+static int vol_mkdir(int dir, const char *name, mode_t mode, int *out,
+		     struct stat *st)
+{
+	struct gofer_client *c = vol_client(dir);
+	uint64_t fid = 0;
+	if (!c)
+		return -EIO;
+	int err = gofer_mkdir(c, vol_fid(dir), name, mode, &fid, st);
+	return vol_made(dir, err, fid, out);
+}
+
+static int vol_mknod(int dir, const char *name, mode_t mode, int *out,
+		     struct stat *st)
+{
+	struct gofer_client *c = vol_client(dir);
+	uint64_t fid = 0;
+	if (!c)
+		return -EIO;
+	int err = gofer_mknod(c, vol_fid(dir), name, mode, &fid, st);
+	return vol_made(dir, err, fid, out);
+}
+
+static int vol_symlink(int dir, const char *name, const char *target,
+		       int *out, struct stat *st)
+{
+	struct gofer_client *c = vol_client(dir);
+	uint64_t fid = 0;
+	if (!c)
+		return -EIO;
+	int err = gofer_symlink(c, vol_fid(dir), name, target, &fid, st);
+	return vol_made(dir, err, fid, out);
+}
+
+/* Both handles must be of one volume (the VFS never links across
+ * mounts: EXDEV before this); a mix would name another gofer's fid. */
+static int vol_link(int dir, const char *name, int target, int *out,
+		    struct stat *st)
+{
+	struct gofer_client *c = vol_client(dir);
+	uint64_t fid = 0;
+	if (!c || c != vol_client(target))
+		return -EXDEV;
+	int err = gofer_link(c, vol_fid(dir), name, vol_fid(target), &fid,
+			     st);
+	return vol_made(dir, err, fid, out);
+}
+
+static int vol_unlink(int dir, const char *name, int at_flags)
+{
+	struct gofer_client *c = vol_client(dir);
+	return c ? gofer_unlink(c, vol_fid(dir), name, at_flags) : -EIO;
+}
+
+static int vol_rename(int odir, const char *oname, int ndir,
+		      const char *nname, unsigned int flags)
+{
+	struct gofer_client *c = vol_client(odir);
+	if (!c || c != vol_client(ndir))
+		return -EXDEV;
+	return gofer_rename(c, vol_fid(odir), oname, vol_fid(ndir), nname,
+			    flags);
+}
+
+static int vol_chmod(int h, mode_t mode)
+{
+	struct gofer_client *c = vol_client(h);
+	return c ? gofer_chmod(c, vol_fid(h), mode) : -EIO;
+}
+
+static int vol_chown(int h, uid_t uid, gid_t gid)
+{
+	struct gofer_client *c = vol_client(h);
+	return c ? gofer_chown(c, vol_fid(h), uid, gid) : -EIO;
+}
+
+static int vol_utimens(int h, const struct timespec ts[2])
+{
+	struct gofer_client *c = vol_client(h);
+	return c ? gofer_utimens(c, vol_fid(h), ts) : -EIO;
+}
+
+static int vol_truncate(int h, uint64_t size)
+{
+	struct gofer_client *c = vol_client(h);
+	return c ? gofer_truncate(c, vol_fid(h), size) : -EIO;
+}
+
+static ssize_t vol_getxattr(int h, const char *name, void *buf, size_t len)
+{
+	struct gofer_client *c = vol_client(h);
+	return c ? gofer_getxattr(c, vol_fid(h), name, buf, len) : -EIO;
+}
+
+static int vol_setxattr(int h, const char *name, const void *val, size_t len,
+			int flags)
+{
+	struct gofer_client *c = vol_client(h);
+	return c ? gofer_setxattr(c, vol_fid(h), name, val, len, flags) :
+		   -EIO;
+}
+
+static ssize_t vol_listxattr(int h, char *buf, size_t len)
+{
+	struct gofer_client *c = vol_client(h);
+	return c ? gofer_listxattr(c, vol_fid(h), buf, len) : -EIO;
+}
+
+static int vol_removexattr(int h, const char *name)
+{
+	struct gofer_client *c = vol_client(h);
+	return c ? gofer_removexattr(c, vol_fid(h), name) : -EIO;
+}
+
 const struct hostfs_backend hostfs_volume_backend = {
 	.attach = vol_attach,
 	.walk = vol_walk,
@@ -125,4 +270,19 @@ const struct hostfs_backend hostfs_volume_backend = {
 	.readlink = vol_readlink,
 	.statfs = vol_statfs,
 	.close = vol_close,
+	.create = vol_create,
+	.mkdir = vol_mkdir,
+	.mknod = vol_mknod,
+	.symlink = vol_symlink,
+	.link = vol_link,
+	.unlink = vol_unlink,
+	.rename = vol_rename,
+	.chmod = vol_chmod,
+	.chown = vol_chown,
+	.utimens = vol_utimens,
+	.truncate = vol_truncate,
+	.getxattr = vol_getxattr,
+	.setxattr = vol_setxattr,
+	.listxattr = vol_listxattr,
+	.removexattr = vol_removexattr,
 };

@@ -150,6 +150,9 @@ static int make_mountpoint(struct task *t, const char *path)
 int runtime_volumes_mount(struct task *t, struct run_volume *v, size_t n,
 			  char *err, size_t errlen)
 {
+	/* :ro is locked (VFS_MNT_LOCK_RO): the app's root cannot
+	 * remount it read-write, as a container cannot lift a read-only
+	 * bind its runtime made. */
 	for (size_t i = 0; i < n; i++) {
 		char key[32];
 		struct super_block *sb;
@@ -160,7 +163,11 @@ int runtime_volumes_mount(struct task *t, struct run_volume *v, size_t n,
 				 v[i].host);
 			return -1;
 		}
-		int r = hostfs_new_sb(&hostfs_volume_backend, key, &sb, &root);
+		/* Writable volumes take every change to the host through
+		 * their gofer; :ro ones are read-only in the sentry's
+		 * filesystem, its mount, and the gofer itself. */
+		int r = hostfs_new_sb_writable(&hostfs_volume_backend, key,
+					       !v[i].rdonly, &sb, &root);
 		if (r == 0) {
 			sb->fstype = "hostfs";
 			r = make_mountpoint(t, v[i].sandbox);
@@ -169,7 +176,8 @@ int runtime_volumes_mount(struct task *t, struct run_volume *v, size_t n,
 						   v[i].host,
 						   MS_NOSUID | MS_NODEV |
 						   (v[i].rdonly ?
-						    MS_RDONLY : 0));
+						    MS_RDONLY |
+						    VFS_MNT_LOCK_RO : 0));
 			dput(root);
 		}
 		if (r < 0) {

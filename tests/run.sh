@@ -804,7 +804,8 @@ bb_inputs
 		echo "py $m"
 	done
 	for p in $PLATFORMS_ALL; do echo "storm $p"; done
-	for sc in forbidden_call.sh confined.sh escape.sh overlay_host_unchanged.sh \
+	for sc in forbidden_call.sh confined.sh escape.sh volume_escape.sh \
+		  overlay_host_unchanged.sh \
 		  overlay_none_writes.sh; do
 		[ -f "$SRC/tests/security/$sc" ] && echo "security $sc"
 	done
