@@ -101,7 +101,11 @@ static int fill_range(struct mm *mm, struct vma *v, uint64_t ws, uint64_t we,
 	int64_t base;
 	int ret = 0;
 
-	if (v->file && v->file->ops->get_page)
+	/* A file whose pages are a cache of another store (host files) maps
+	 * them shared only: a private mapping reads its own copy, so that
+	 * the cache lives only as long as shared mappings need it. */
+	if (v->file && v->file->ops->get_page &&
+	    ((v->flags & VMA_SHARED) || !v->file->ops->mmap_writeback))
 		return fill_file_pages(mm, v, ws, we, must);
 	for (uint64_t va = ws; va < we; va += RV_PAGE_SIZE)
 		missing += pte_absent(mm, va);

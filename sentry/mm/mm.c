@@ -163,6 +163,13 @@ static void vma_remove_at(struct mm *mm, size_t i)
 
 static void vma_release(struct vma *v)
 {
+	/* A shared mapping of a file whose pages are a cache (host files)
+	 * is written back as it goes: munmap, exit and MAP_FIXED over it
+	 * all come here, and after them the host file holds the stores. */
+	if (v->file && (v->flags & VMA_SHARED) &&
+	    v->file->ops->mmap_writeback)
+		v->file->ops->mmap_writeback(v->file, v->off,
+					     v->end - v->start, false);
 	if (v->file)
 		file_put(v->file);
 	free(v->name);
@@ -977,10 +984,39 @@ int mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&mm->lock);
-	/* Shared pages are the file's own pages (get_page): nothing to write
-	 * back. Only the range check remains. */
 	rc = vma_covered(mm, addr, addr + len) ? 0 : -ENOMEM;
+	/* Shared pages of tmpfs and memfds are the file's own pages: nothing
+	 * to write back. Host files' pages are a cache: written back here
+	 * (MS_ASYNC too: it costs little and the host sees the stores
+	 * sooner), after the lock, from references taken under it. */
+	struct wb {
+		struct file *f;
+		uint64_t off, len;
+	} *wb = NULL;
+	size_t nwb = 0;
+	for (size_t i = 0; !rc && i < mm->nvma; i++) {
+		struct vma *v = &mm->vmas[i];
+		if (v->end <= addr || v->start >= addr + len)
+			continue;
+		if (!v->file || !(v->flags & VMA_SHARED) ||
+		    !v->file->ops->mmap_writeback)
+			continue;
+		uint64_t s = RV_MAX(v->start, addr);
+		uint64_t e = RV_MIN(v->end, addr + len);
+		wb = rv_xrealloc(wb, (nwb + 1) * sizeof(*wb));
+		wb[nwb++] = (struct wb){file_get(v->file),
+					v->off + (s - v->start), e - s};
+	}
 	pthread_mutex_unlock(&mm->lock);
+	for (size_t i = 0; i < nwb; i++) {
+		int r = wb[i].f->ops->mmap_writeback(wb[i].f, wb[i].off,
+						     wb[i].len,
+						     flags & MS_SYNC);
+		if (r < 0 && !rc)
+			rc = r;
+		file_put(wb[i].f);
+	}
+	free(wb);
 	return rc;
 }
 

@@ -61,6 +61,14 @@ struct file_operations {
 	int (*get_page)(struct file *, uint64_t pgoff, bool write,
 			uint64_t *memfile_off);
 	void (*release)(struct file *);
+	/* Files whose get_page pages are a cache of another store (host
+	 * files): write the pages of [off, off + len) back to it, and with
+	 * sync make them durable (msync MS_SYNC). The mm calls it on msync
+	 * and when a shared mapping goes (munmap, exit, a MAP_FIXED over
+	 * it). Such files' private mappings are read copies, not their
+	 * cached pages. NULL: the pages are the file's own (tmpfs). */
+	int (*mmap_writeback)(struct file *, uint64_t off, uint64_t len,
+			      bool sync);
 };
 
 /* An open file description (shared by dup, fork). */

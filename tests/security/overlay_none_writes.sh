@@ -9,6 +9,10 @@
 # root but the directory it was told to work in, nor escaped it through a
 # symlink that names a host directory outside the root.
 #
+# tests/progs/mmap_shared.c runs the same way: stores through a shared
+# mapping of a host file must reach the host file (msync, munmap), which
+# must end byte for byte as the native run leaves it.
+#
 # Output: one PASS/FAIL/SKIP line; exit 0, 1, or 77 (skip).
 set -u
 RV=${RV:-build/ringvisor}
@@ -20,13 +24,16 @@ skip() { echo "SKIP $name: $*"; exit 77; }
 fail() { echo "FAIL $name: $*"; exit 1; }
 
 prog=$BUILD/tests/fswrite
+mprog=$BUILD/tests/mmap_shared
 [ -x "$RV" ] || skip "$RV not built"
 [ -x "$prog" ] || skip "$prog not built"
+[ -x "$mprog" ] || skip "$mprog not built"
 
 top=$(mktemp -d) || fail "mktemp"
 trap 'rm -rf "$top"' EXIT
 mkdir -p "$top/native" "$top/root/w" "$top/root/bin" "$top/outside"
 cp "$prog" "$top/root/bin/fswrite" || fail "cp"
+cp "$mprog" "$top/root/bin/mmap_shared" || fail "cp"
 echo secret > "$top/outside/file"
 # A way out the sandbox must not take: a symlink inside its root that
 # points to the host's directory next to it.
@@ -50,6 +57,18 @@ tree "$top/root/w" > "$top/sb.tree"
 cmp -s "$top/native.tree" "$top/sb.tree" ||
 	fail "host trees differ: $(diff "$top/native.tree" "$top/sb.tree" | head -5)"
 
+# Shared file mappings written back to the host file.
+mkdir "$top/native-m" "$top/root/m"
+"$mprog" "$top/native-m" > "$top/native-m.out" 2>&1 ||
+	fail "native mmap_shared failed: $(grep -v ' = ok\| yes$' "$top/native-m.out" | head -3)"
+timeout -k 5 "$TMO" "$RV" run --root="$top/root" --overlay=none -- \
+	/bin/mmap_shared /m > "$top/sb-m.out" 2> "$top/sb-m.err" ||
+	fail "sandboxed mmap_shared failed: $(diff "$top/native-m.out" "$top/sb-m.out" | head -5) $(head -2 "$top/sb-m.err")"
+cmp -s "$top/native-m.out" "$top/sb-m.out" ||
+	fail "mmap_shared outputs differ: $(diff "$top/native-m.out" "$top/sb-m.out" | head -5)"
+cmp -s "$top/native-m/mapped" "$top/root/m/mapped" ||
+	fail "the mapped host file differs from the native run's"
+
 # Writes that would leave the root: the symlink is resolved inside the
 # sandbox (where that path is not the host's), nothing made on the host.
 before=$(tree "$top/outside")
@@ -58,6 +77,6 @@ timeout -k 5 "$TMO" "$RV" run --root="$top/root" --overlay=none -- \
 [ "$(tree "$top/outside")" = "$before" ] ||
 	fail "a write through a symlink reached $top/outside"
 [ "$(cat "$top/outside/file")" = secret ] || fail "outside file changed"
-ls "$top/root" | sort | tr '\n' ' ' | grep -qx 'bin out w ' ||
+ls "$top/root" | sort | tr '\n' ' ' | grep -qx 'bin m out w ' ||
 	fail "unexpected names at the root: $(ls "$top/root")"
 echo "PASS $name"

@@ -14,8 +14,25 @@
  * has the change operations (the gofer's): then create, mkdir, mknod
  * (fifos and sockets), symlink, link, unlink, rmdir, rename and setattr go
  * to the backend one request each, and file data is written straight to
- * the donated host fd. The sentry keeps no copy of host file data, so
- * read(2) after write(2) sees it without any write-back.
+ * the donated host fd.
+ *
+ * Shared mappings (mmap MAP_SHARED) are the one place the sentry keeps
+ * host file data: the app's memory can only be memory-file pages, so a
+ * shared mapping maps pages of a per-inode cache (get_page), read from the
+ * host when first touched. Every shared mapping of the inode, in every
+ * process, maps the same pages, as with Linux's page cache. The cache is
+ * written back to the host fd on msync, when a mapping goes (munmap, exit)
+ * and before any read(2) of the file (so a read sees stores made through a
+ * mapping); write(2) and truncate update the cached pages as well as the
+ * host. Pages no mapping holds any more leave the cache at write-back, so
+ * the cache lives only while the file is mapped shared. Private mappings
+ * read their own copy, as before. The choice (rather than mapping the
+ * host fd's own pages into the app) keeps the platforms' one rule that
+ * app memory is memory-file memory, and the sentry's seccomp filter free
+ * of mmap of arbitrary fds. Not covered: changes made to the host file by
+ * other host processes while it is mapped are not seen through the
+ * mapping, and a store beyond end of file in the last page is dropped at
+ * write-back, as on Linux.
  *
  * Device nodes of the host are not opened (EACCES, as on a nodev mount): a
  * host /dev/sda seen through --root must not become the sandbox's disk.
@@ -33,15 +50,32 @@
 
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/kernel/task.h"
+#include "sentry/mm/memfile.h"
 #include "sentry/util.h"
 
 struct host_sb {
 	const struct hostfs_backend *be;
 };
 
+/* The pages of shared mappings of one file: two levels, PC_LEAF slots a
+ * leaf, so a mapping touched at the end of a huge sparse file costs one
+ * leaf and a directory proportional to the file's size / 2 MiB. A slot is
+ * a memory-file offset | 1 (the cache's reference), 0 when absent. Under
+ * inode->lock. */
+#define PC_LEAF_SHIFT 9
+#define PC_LEAF (1U << PC_LEAF_SHIFT)
+
+struct host_pcache {
+	uint64_t **leaf;
+	uint64_t nleaf;
+	uint64_t npages;
+	int wfd;      /* a dup of an O_RDWR host fd, for write-back; or -1 */
+};
+
 /* inode->priv. */
 struct host_inode {
 	int h;        /* backend handle */
+	struct host_pcache *pc;  /* NULL until a shared mapping is touched */
 	/* The fd create() got (O_RDWR), kept for the open that follows:
 	 * Linux lets the creating open write a file whose new mode denies
 	 * it, which a re-open by handle would not. -1 when none. */
@@ -98,6 +132,7 @@ static struct inode *host_inode(struct super_block *sb, int h,
 	struct host_inode *hi = rv_xmalloc(sizeof(*hi));
 	hi->h = h;
 	hi->cfd = -1;
+	hi->pc = NULL;
 	i->priv = hi;
 	i->iops = &host_iops;
 	if (S_ISDIR(st->st_mode))
@@ -107,9 +142,182 @@ static struct inode *host_inode(struct super_block *sb, int h,
 	return i;
 }
 
+/* --- the page cache of shared mappings ------------------------------------ */
+
+static uint64_t *pc_slot(struct host_pcache *pc, uint64_t pg, bool create)
+{
+	uint64_t l = pg >> PC_LEAF_SHIFT;
+	if (l >= pc->nleaf) {
+		if (!create)
+			return NULL;
+		uint64_t n = RV_MAX(l + 1, pc->nleaf * 2);
+		pc->leaf = rv_xrealloc(pc->leaf, n * sizeof(*pc->leaf));
+		memset(pc->leaf + pc->nleaf, 0,
+		       (n - pc->nleaf) * sizeof(*pc->leaf));
+		pc->nleaf = n;
+	}
+	if (!pc->leaf[l]) {
+		if (!create)
+			return NULL;
+		pc->leaf[l] = rv_xcalloc(PC_LEAF, sizeof(uint64_t));
+	}
+	return &pc->leaf[l][pg & (PC_LEAF - 1)];
+}
+
+static void pc_free(struct host_pcache *pc)
+{
+	if (!pc)
+		return;
+	for (uint64_t l = 0; l < pc->nleaf; l++) {
+		if (!pc->leaf[l])
+			continue;
+		for (uint32_t k = 0; k < PC_LEAF; k++)
+			if (pc->leaf[l][k])
+				memfile_decref(pc->leaf[l][k] & ~1ULL, 1);
+		free(pc->leaf[l]);
+	}
+	free(pc->leaf);
+	if (pc->wfd >= 0)
+		close(pc->wfd);
+	free(pc);
+}
+
+/* Calls fn on every cached page of [first, last] (page numbers), in
+ * order. Under inode->lock. fn returns non-zero to stop. */
+static int pc_each(struct host_pcache *pc, uint64_t first, uint64_t last,
+		   int (*fn)(struct host_pcache *, uint64_t pg, uint64_t *slot,
+			     void *arg),
+		   void *arg)
+{
+	if (!pc)
+		return 0;
+	for (uint64_t l = first >> PC_LEAF_SHIFT;
+	     l < pc->nleaf && l <= last >> PC_LEAF_SHIFT; l++) {
+		if (!pc->leaf[l])
+			continue;
+		for (uint32_t k = 0; k < PC_LEAF; k++) {
+			uint64_t pg = (l << PC_LEAF_SHIFT) | k;
+			if (pg < first || pg > last || !pc->leaf[l][k])
+				continue;
+			int r = fn(pc, pg, &pc->leaf[l][k], arg);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+struct pc_wb {
+	uint64_t size;  /* the host file's */
+	int err;
+};
+
+/* Write one page back (the part of it below end of file: a store beyond
+ * it is not the file's, as on Linux), then let it go if no mapping holds
+ * it any more. */
+static int pc_wb_one(struct host_pcache *pc, uint64_t pg, uint64_t *slot,
+		     void *arg)
+{
+	struct pc_wb *w = arg;
+	uint64_t off = *slot & ~1ULL;
+	uint64_t pos = pg << RV_PAGE_SHIFT;
+	if (pc->wfd >= 0 && pos < w->size) {
+		size_t len = (size_t)RV_MIN((uint64_t)RV_PAGE_SIZE,
+					    w->size - pos);
+		size_t done = 0;
+		while (done < len) {
+			ssize_t n = pwrite(pc->wfd,
+					   (char *)memfile_ptr(off) + done,
+					   len - done, (off_t)(pos + done));
+			if (n <= 0) {
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (!w->err)
+					w->err = n < 0 ? -errno : -EIO;
+				break;
+			}
+			done += (size_t)n;
+		}
+	}
+	if (memfile_refcount(off) == 1) {
+		memfile_decref(off, 1);
+		*slot = 0;
+		pc->npages--;
+	}
+	return 0;
+}
+
+/* Write the cached pages of [first, last] back to the host. Under
+ * inode->lock. */
+static int pc_writeback_locked(struct inode *i, uint64_t first,
+			       uint64_t last)
+{
+	struct host_pcache *pc = HI(i)->pc;
+	struct stat st;
+	if (!pc || !pc->npages)
+		return 0;
+	struct pc_wb w = {0};
+	if (pc->wfd >= 0) {
+		if (fstat(pc->wfd, &st) < 0)
+			return -errno;
+		w.size = (uint64_t)st.st_size;
+	}
+	pc_each(pc, first, last, pc_wb_one, &w);
+	return w.err;
+}
+
+struct pc_copy {
+	const struct iovec *iov;
+	int iovcnt;
+	uint64_t pos, len;  /* the bytes the iovec holds, in the file */
+};
+
+/* Copy what a write(2) put in the host file into a cached page, so that
+ * mappings see it; the rest of the page keeps its stores. */
+static int pc_copy_one(struct host_pcache *pc, uint64_t pg, uint64_t *slot,
+		       void *arg)
+{
+	struct pc_copy *c = arg;
+	(void)pc;
+	uint64_t ps = pg << RV_PAGE_SHIFT, pe = ps + RV_PAGE_SIZE;
+	uint64_t s = RV_MAX(ps, c->pos), e = RV_MIN(pe, c->pos + c->len);
+	if (s >= e)
+		return 0;
+	vfs_iov_copy_in((char *)memfile_ptr(*slot & ~1ULL) + (s - ps), e - s,
+			c->iov, c->iovcnt, s - c->pos);
+	return 0;
+}
+
+struct pc_trunc {
+	uint64_t size;
+};
+
+/* After a truncate: pages past the new end leave the cache (a mapping
+ * that still holds one keeps it, detached: Linux would SIGBUS there),
+ * and the tail of the last page reads as zeroes, as Linux's. */
+static int pc_trunc_one(struct host_pcache *pc, uint64_t pg, uint64_t *slot,
+			void *arg)
+{
+	struct pc_trunc *t = arg;
+	uint64_t off = *slot & ~1ULL;
+	uint64_t ps = pg << RV_PAGE_SHIFT;
+	if (ps >= t->size) {
+		memfile_decref(off, 1);
+		*slot = 0;
+		pc->npages--;
+	} else if (t->size - ps < RV_PAGE_SIZE) {
+		memset((char *)memfile_ptr(off) + (t->size - ps), 0,
+		       RV_PAGE_SIZE - (t->size - ps));
+	}
+	return 0;
+}
+
 static void host_put_inode(struct inode *i)
 {
 	struct host_inode *hi = HI(i);
+	/* No mapping is left (each holds a file, which holds the inode):
+	 * everything was written back when the last one went. */
+	pc_free(hi->pc);
 	BE(i)->close(hi->h);
 	if (hi->cfd >= 0)
 		close(hi->cfd);
@@ -353,7 +561,18 @@ static int host_setattr(struct dentry *d, const struct iattr *ia)
 			return -EINVAL;
 		if (ia->size > (uint64_t)INT64_MAX)
 			return -EFBIG;
-		err = be->truncate(HFD(i), ia->size);
+		/* Mapped stores reach the host before it is cut, and the
+		 * cache then drops what is past the new end. */
+		pthread_mutex_lock(&i->lock);
+		err = pc_writeback_locked(i, 0, UINT64_MAX >> RV_PAGE_SHIFT);
+		if (!err)
+			err = be->truncate(HFD(i), ia->size);
+		if (!err && HI(i)->pc) {
+			struct pc_trunc t = {ia->size};
+			pc_each(HI(i)->pc, 0, UINT64_MAX >> RV_PAGE_SHIFT,
+				pc_trunc_one, &t);
+		}
+		pthread_mutex_unlock(&i->lock);
 	}
 	if (!err && (ia->valid & (ATTR_UID | ATTR_GID)))
 		err = be->chown(HFD(i),
@@ -431,9 +650,97 @@ static struct host_file *HF(struct file *f)
 	return f->priv;
 }
 
+static int host_get_page(struct file *f, uint64_t pgoff, bool write,
+			 uint64_t *memfile_off)
+{
+	struct inode *i = f->inode;
+	struct host_inode *hi = HI(i);
+	int fd = HF(f)->fd;
+	struct stat st;
+	int err = 0;
+	(void)write;
+
+	pthread_mutex_lock(&i->lock);
+	if (fstat(fd, &st) < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* Beyond end of file: SIGBUS for the mapping. */
+	if (pgoff >= rv_page_up((uint64_t)st.st_size) >> RV_PAGE_SHIFT) {
+		err = -ENXIO;
+		goto out;
+	}
+	if (!hi->pc) {
+		hi->pc = rv_xcalloc(1, sizeof(*hi->pc));
+		hi->pc->wfd = -1;
+	}
+	/* Write-back needs a writable fd; any mapping made from an O_RDWR
+	 * description may be (or be made, mprotect) writable. */
+	if (hi->pc->wfd < 0 && (f->flags & O_ACCMODE) == O_RDWR) {
+		hi->pc->wfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (hi->pc->wfd < 0) {
+			err = -errno;
+			goto out;
+		}
+	}
+	uint64_t *slot = pc_slot(hi->pc, pgoff, true);
+	if (!*slot) {
+		int64_t off = memfile_alloc(1);
+		if (off < 0) {
+			err = (int)off;
+			goto out;
+		}
+		/* Fresh pages are zero: a short read leaves the tail of the
+		 * last page zero, as Linux. */
+		ssize_t n = pread(fd, memfile_ptr((uint64_t)off), RV_PAGE_SIZE,
+				  (off_t)(pgoff << RV_PAGE_SHIFT));
+		if (n < 0) {
+			err = -errno;
+			memfile_decref((uint64_t)off, 1);
+			goto out;
+		}
+		*slot = (uint64_t)off | 1;
+		hi->pc->npages++;
+	}
+	*memfile_off = *slot & ~1ULL;
+	memfile_incref(*memfile_off, 1);
+out:
+	pthread_mutex_unlock(&i->lock);
+	return err;
+}
+
+static int host_mmap_writeback(struct file *f, uint64_t off, uint64_t len,
+			       bool sync)
+{
+	struct inode *i = f->inode;
+	if (!len)
+		return 0;
+	uint64_t first = off >> RV_PAGE_SHIFT;
+	uint64_t last = (off + len - 1) >> RV_PAGE_SHIFT;
+	if (off + len < off)
+		last = UINT64_MAX >> RV_PAGE_SHIFT;
+	pthread_mutex_lock(&i->lock);
+	int err = pc_writeback_locked(i, first, last);
+	int wfd = HI(i)->pc ? HI(i)->pc->wfd : -1;
+	if (!err && sync && wfd >= 0 && fdatasync(wfd) < 0 && errno != EINVAL)
+		err = -errno;
+	pthread_mutex_unlock(&i->lock);
+	return err;
+}
+
 static ssize_t host_read(struct file *f, const struct iovec *iov, int iovcnt,
 			 int64_t *pos)
 {
+	struct inode *i = f->inode;
+	/* Stores made through shared mappings are in the cache: the host
+	 * gets them first, so the read sees them. */
+	if (HI(i)->pc) {
+		pthread_mutex_lock(&i->lock);
+		int err = pc_writeback_locked(i, 0, UINT64_MAX >> RV_PAGE_SHIFT);
+		pthread_mutex_unlock(&i->lock);
+		if (err)
+			return err;
+	}
 	ssize_t n = preadv(HF(f)->fd, iov, iovcnt, *pos);
 	if (n < 0)
 		return -errno;
@@ -474,6 +781,14 @@ static ssize_t host_write(struct file *f, const struct iovec *iov,
 		if ((uint64_t)*pos > i->size)
 			i->size = (uint64_t)*pos;
 		i->mtime = i->ctime = vfs_now();
+		if (HI(i)->pc) {
+			/* Mapped pages see the write too. */
+			struct pc_copy c = {iov, iovcnt,
+					    (uint64_t)(*pos - n), (uint64_t)n};
+			pc_each(HI(i)->pc, c.pos >> RV_PAGE_SHIFT,
+				(c.pos + c.len - 1) >> RV_PAGE_SHIFT,
+				pc_copy_one, &c);
+		}
 	}
 	pthread_mutex_unlock(&i->lock);
 	return n;
@@ -493,6 +808,16 @@ static int64_t host_llseek(struct file *f, int64_t off, int whence)
 
 static int host_fsync(struct file *f)
 {
+	struct inode *i = f->inode;
+	/* Stores through shared mappings first (fsync(2) writes back the
+	 * file's dirty pages, mapped ones included). */
+	if (i && HI(i)->pc) {
+		pthread_mutex_lock(&i->lock);
+		int err = pc_writeback_locked(i, 0, UINT64_MAX >> RV_PAGE_SHIFT);
+		pthread_mutex_unlock(&i->lock);
+		if (err)
+			return err;
+	}
 	/* The host holds the data: its fsync is the one that counts. A
 	 * read-only descriptor may be synced too, as on Linux. */
 	if (HF(f) && fsync(HF(f)->fd) < 0 && errno != EINVAL)
@@ -516,6 +841,8 @@ static const struct file_operations host_file_fops = {
 	.llseek = host_llseek,
 	.fsync = host_fsync,
 	.release = host_release,
+	.get_page = host_get_page,
+	.mmap_writeback = host_mmap_writeback,
 };
 
 /* Directory positions are the host's d_off cookies, except 0..2 which the
