@@ -287,6 +287,20 @@ int vfs_mount_path(struct task *t, const char *path, struct super_block *sb,
 	return err;
 }
 
+/* Is m in the mount tree (Linux's check_mnt())? Not the private mounts of
+ * anonymous files and memfds, not a detached mount: those are EINVAL for
+ * mount(2) and umount2(2), whichever path reached them (a /proc/self/fd
+ * link, a cwd left in a detached tree). */
+static bool mnt_in_tree(struct mount *m)
+{
+	bool found = false;
+	pthread_mutex_lock(&vfs_ns_lock);
+	for (struct mount *k = mounts_head; k && !found; k = k->next)
+		found = k == m;
+	pthread_mutex_unlock(&vfs_ns_lock);
+	return found;
+}
+
 /* The sandbox's CAP_SYS_ADMIN: its root user (as sethostname(2)). */
 static bool may_mount(struct task *t)
 {
@@ -442,7 +456,7 @@ static int bind_mount(struct task *t, struct path *mp, const char *source)
 	int err = vfs_lookup(t, AT_FDCWD, source, LOOKUP_FOLLOW, &src);
 	if (err)
 		return err;
-	if (src.mnt->flags & VFS_MNT_ANON) {
+	if (!mnt_in_tree(src.mnt)) {
 		path_put(&src);
 		return -EINVAL;
 	}
@@ -488,6 +502,10 @@ int vfs_do_mount(struct task *t, const char *source, const char *target,
 		return err;
 	if (!may_mount(t)) {
 		err = -EPERM;
+		goto out;
+	}
+	if (!mnt_in_tree(mp.mnt)) {
+		err = -EINVAL;
 		goto out;
 	}
 	unsigned int mflags = (unsigned int)flags & MNT_USER_FLAGS;
@@ -564,7 +582,7 @@ int vfs_umount(struct task *t, const char *target, int flags)
 	struct mount *m = p.mnt;
 	if (!may_mount(t))
 		err = -EPERM;
-	else if (p.dentry != m->root || (m->flags & VFS_MNT_ANON))
+	else if (p.dentry != m->root || !mnt_in_tree(m))
 		err = -EINVAL;
 	if (err)
 		goto out;
