@@ -6,6 +6,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "sentry/fs/inotify/inotify.h"
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/kernel/task.h"
 #include "sentry/util.h"
@@ -46,6 +47,8 @@ void inode_put(struct inode *i)
 {
 	if (!i || atomic_fetch_sub(&i->refs, 1) != 1)
 		return;
+	if (i->sb) /* an unlinked inode is gone: IN_DELETE_SELF */
+		inotify_evict(i);
 	if (i->sb && i->sb->put_inode)
 		i->sb->put_inode(i);
 	if (i->pipe)

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "sentry/fs/inotify/inotify.h"
 #include "sentry/util.h"
 
 struct file *file_alloc(const struct path *p, struct inode *inode,
@@ -41,6 +42,12 @@ void file_put(struct file *f)
 		return;
 	epoll_file_released(f);
 	vfs_locks_release(f);
+	if (f->dentry && !(f->flags & O_PATH)) {
+		int acc = f->flags & O_ACCMODE;
+		inotify_dentry(f->dentry, acc == O_WRONLY || acc == O_RDWR
+						  ? IN_CLOSE_WRITE
+						  : IN_CLOSE_NOWRITE);
+	}
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	if (f->dentry)

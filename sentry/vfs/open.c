@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "sentry/fs/inotify/inotify.h"
 #include "sentry/kernel/task.h"
 #include "sentry/util.h"
 #include "sentry/vfs/namei.h"
@@ -17,7 +18,7 @@ bool vfs_path_rdonly(const struct path *p)
 	return (p->mnt->flags & MS_RDONLY) || p->dentry->inode->sb->rdonly;
 }
 
-int vfs_setattr(struct dentry *d, const struct iattr *ia)
+static int do_setattr(struct dentry *d, const struct iattr *ia)
 {
 	struct inode *i = d->inode;
 	if (i->iops && i->iops->setattr)
@@ -38,6 +39,16 @@ int vfs_setattr(struct dentry *d, const struct iattr *ia)
 	i->ctime = vfs_now();
 	pthread_mutex_unlock(&i->lock);
 	return 0;
+}
+
+/* inotify: fsnotify_change()'s IN_ATTRIB / IN_MODIFY / IN_ACCESS. */
+int vfs_setattr(struct dentry *d, const struct iattr *ia)
+{
+	int err = do_setattr(d, ia);
+	uint32_t m = err ? 0 : inotify_setattr_mask(ia->valid);
+	if (m)
+		inotify_dentry(d, m);
+	return err;
 }
 
 static int open_path(const struct cred *cred, const struct path *p,
@@ -82,11 +93,14 @@ static int open_path(const struct cred *cred, const struct path *p,
 		if (err)
 			return err;
 	}
+	/* Its IN_MODIFY follows IN_OPEN, as do_open() orders them. */
+	bool truncated = false;
 	if ((flags & O_TRUNC) && S_ISREG(i->mode) && !created) {
 		struct iattr ia = {.valid = ATTR_SIZE, .size = 0};
-		err = vfs_setattr(p->dentry, &ia);
+		err = do_setattr(p->dentry, &ia);
 		if (err)
 			return err;
+		truncated = true;
 	}
 	/* Linux keeps neither the creation flags nor O_CLOEXEC (a property of
 	 * the fd) in f_flags; on 64-bit it always adds O_LARGEFILE. */
@@ -106,6 +120,9 @@ static int open_path(const struct cred *cred, const struct path *p,
 		file_put(f);
 		return -ENXIO;
 	}
+	inotify_dentry(f->dentry, IN_OPEN);
+	if (truncated)
+		inotify_dentry(f->dentry, IN_MODIFY);
 	*out = f;
 	return 0;
 }
@@ -147,6 +164,7 @@ static int create_and_open(struct task *t, const struct path *dir,
 	}
 	if (di->sb->cache_dentries)
 		d_add_child(d);
+	inotify_dir(di, d->inode, d->name, d->namelen, IN_CREATE, 0);
 	struct path p = {dir->mnt, d};
 	err = open_path(&t->cred, &p, flags, true, out);
 	dput(d);

@@ -11,6 +11,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 
+#include "sentry/fs/inotify/inotify.h"
 #include "sentry/kernel/task.h"
 #include "sentry/util.h"
 #include "sentry/vfs/fdtable.h"
@@ -30,8 +31,8 @@ static bool can_write(struct file *f)
 	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
 }
 
-ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt,
-		  int64_t pos)
+static ssize_t do_readv(struct file *f, const struct iovec *iov, int iovcnt,
+			int64_t pos)
 {
 	if (!can_read(f))
 		return -EBADF;
@@ -57,8 +58,19 @@ ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt,
 	return n;
 }
 
-ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt,
-		   int64_t pos)
+/* inotify: IN_ACCESS / IN_MODIFY when bytes moved (fsnotify_access(),
+ * fsnotify_modify()). */
+ssize_t vfs_readv(struct file *f, const struct iovec *iov, int iovcnt,
+		  int64_t pos)
+{
+	ssize_t n = do_readv(f, iov, iovcnt, pos);
+	if (n > 0)
+		inotify_dentry(f->dentry, IN_ACCESS);
+	return n;
+}
+
+static ssize_t do_writev(struct file *f, const struct iovec *iov,
+			 int iovcnt, int64_t pos)
 {
 	if (!can_write(f))
 		return -EBADF;
@@ -77,6 +89,15 @@ ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt,
 	if (n > 0)
 		f->pos = p;
 	pthread_mutex_unlock(&f->pos_lock);
+	return n;
+}
+
+ssize_t vfs_writev(struct file *f, const struct iovec *iov, int iovcnt,
+		   int64_t pos)
+{
+	ssize_t n = do_writev(f, iov, iovcnt, pos);
+	if (n > 0)
+		inotify_dentry(f->dentry, IN_MODIFY);
 	return n;
 }
 
@@ -121,6 +142,8 @@ int vfs_iterate_dir(struct file *f, struct dir_context *ctx)
 out:
 	f->pos = ctx->pos;
 	pthread_mutex_unlock(&f->pos_lock);
+	/* iterate_dir(): every getdents of a live directory is an access. */
+	inotify_dentry(f->dentry, IN_ACCESS);
 	return err;
 }
 
@@ -344,6 +367,9 @@ static void create_finish(struct path *dir, struct dentry *d, int err)
 {
 	if (!err && dir->dentry->inode->sb->cache_dentries)
 		d_add_child(d);
+	if (!err)
+		inotify_dir(dir->dentry->inode, d->inode, d->name, d->namelen,
+			    IN_CREATE, 0);
 	pthread_mutex_unlock(&vfs_ns_lock);
 	dput(d);
 	path_put(dir);
@@ -448,6 +474,8 @@ int vfs_linkat(struct task *t, int olddirfd, const char *oldpath,
 		err = -EPERM;
 	else
 		err = di->iops->link(old.dentry, di, d);
+	if (!err) /* fsnotify_link(): the link count changed */
+		inotify_inode(old.dentry->inode, IN_ATTRIB);
 	create_finish(&dir, d, err);
 	path_put(&old);
 	return err;
@@ -518,9 +546,17 @@ int vfs_unlinkat(struct task *t, int dirfd, const char *path, int at_flags)
 				 : NULL;
 		err = op ? op(di, child.dentry) : -EPERM;
 	}
-	if (!err)
+	if (!err) {
 		d_drop(child.dentry);
+		if (!rmdir) /* fsnotify_link_count() */
+			inotify_inode(i, IN_ATTRIB);
+	}
+	/* The last reference of an unlinked inode raises IN_DELETE_SELF
+	 * here, before the directory hears IN_DELETE (d_delete_notify()). */
 	path_put(&child);
+	if (!err)
+		inotify_dir(di, NULL, last.name, last.len,
+			    IN_DELETE | (rmdir ? IN_ISDIR : 0), 0);
 out:
 	pthread_mutex_unlock(&vfs_ns_lock);
 	path_put(&dir);
@@ -621,6 +657,15 @@ int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath,
 		if (target->inode)
 			d_drop(target);
 		d_move(oc.dentry, nd.dentry, nl.name, nl.len);
+		/* fsnotify_move(): one cookie ties the pair. */
+		if (inotify_active()) {
+			uint32_t c = inotify_cookie();
+			inotify_dir(odi, oi, ol.name, ol.len, IN_MOVED_FROM, c);
+			inotify_dir(ndi, oi, nl.name, nl.len, IN_MOVED_TO, c);
+			if (target->inode)
+				inotify_inode(target->inode, IN_ATTRIB);
+			inotify_inode(oi, IN_MOVE_SELF);
+		}
 	}
 	dput(target);
 out_nc:
