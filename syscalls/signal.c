@@ -263,7 +263,7 @@ long sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 
 long sys_rt_sigqueueinfo(struct task *t, const uint64_t a[6])
 {
-	int32_t si[4];
+	int32_t si[8];
 	if (mm_copy_in(t->mm, si, a[2], sizeof(si)) < 0)
 		return -EFAULT;
 	/* Only the kernel may claim SI_USER/SI_KERNEL codes for others. */
@@ -272,8 +272,11 @@ long sys_rt_sigqueueinfo(struct task *t, const uint64_t a[6])
 	struct task *o = task_find((int)a[0]);
 	if (!o)
 		return -ESRCH;
+	/* si_value (at byte 24) travels with the signal. */
 	struct ksiginfo info = {.signo = (int)a[1], .code = si[2],
-				.pid = t->tg->tgid, .uid = (int)t->cred.uid};
+				.pid = t->tg->tgid, .uid = (int)t->cred.uid,
+				.value = (uint32_t)si[6] |
+					 (uint64_t)(uint32_t)si[7] << 32};
 	long r = (int)a[1] == 0 ? 0 : kernel_send_signal_tg(o->tg, &info);
 	task_put(o);
 	return r;
@@ -281,7 +284,7 @@ long sys_rt_sigqueueinfo(struct task *t, const uint64_t a[6])
 
 long sys_rt_tgsigqueueinfo(struct task *t, const uint64_t a[6])
 {
-	int32_t si[4];
+	int32_t si[8];
 	if (mm_copy_in(t->mm, si, a[3], sizeof(si)) < 0)
 		return -EFAULT;
 	if ((si[2] >= 0 || si[2] == SI_TKILL) && (int)a[1] != t->tid)
@@ -295,7 +298,10 @@ long sys_rt_tgsigqueueinfo(struct task *t, const uint64_t a[6])
 	} else {
 		struct ksiginfo info = {.signo = (int)a[2], .code = si[2],
 					.pid = t->tg->tgid,
-					.uid = (int)t->cred.uid};
+					.uid = (int)t->cred.uid,
+					.value = (uint32_t)si[6] |
+						 (uint64_t)(uint32_t)si[7]
+							 << 32};
 		r = (int)a[2] == 0 ? 0 : kernel_send_signal_task(o, &info);
 	}
 	task_put(o);

@@ -38,7 +38,7 @@ struct ptimer {
 	int notify;            /* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID */
 	int signo;
 	int tid;               /* SIGEV_THREAD_ID target */
-	uint64_t value;        /* sigev_value (see the report: not delivered) */
+	uint64_t value;        /* sigev_value, the signal's si_value */
 	int clockid;
 	struct ktimer kt;
 	uint64_t deadline;     /* monotonic ns, 0: disarmed */
@@ -60,6 +60,42 @@ static struct ptimer *timer_find(int tgid, int id)
 		if (p->tgid == tgid && p->id == id)
 			return p;
 	return NULL;
+}
+
+/* Linux queues a timer's signal once: while it is still pending, further
+ * expiries only add to its si_overrun (timer_getoverrun(2)). True if the
+ * signal of info's timer was pending in t (or t's process) and n
+ * expiries were added to it; info->uid is then the new overrun. */
+static bool timer_merge_pending(struct task *t, bool to_thread,
+				struct ksiginfo *info, uint64_t n)
+{
+	int i = info->signo - 1;
+	bool merged = false;
+	kernel_lock();
+	if (to_thread) {
+		if ((atomic_load(&t->pending) & (1ULL << i)) &&
+		    t->pending_info[i].code == SI_TIMER &&
+		    t->pending_info[i].pid == info->pid) {
+			t->pending_info[i].uid = (int)RV_MIN(
+				(uint64_t)t->pending_info[i].uid + n,
+				(uint64_t)INT32_MAX);
+			info->uid = t->pending_info[i].uid;
+			merged = true;
+		}
+	} else {
+		struct thread_group *tg = t->tg;
+		if ((tg->shared_pending & (1ULL << i)) &&
+		    tg->shared_info[i].code == SI_TIMER &&
+		    tg->shared_info[i].pid == info->pid) {
+			tg->shared_info[i].uid = (int)RV_MIN(
+				(uint64_t)tg->shared_info[i].uid + n,
+				(uint64_t)INT32_MAX);
+			info->uid = tg->shared_info[i].uid;
+			merged = true;
+		}
+	}
+	kernel_unlock();
+	return merged;
 }
 
 static void timer_fire(struct ktimer *kt)
@@ -89,6 +125,7 @@ static void timer_fire(struct ktimer *kt)
 		info.code = SI_TIMER;
 		info.pid = p->id;
 		info.uid = p->last_overrun;
+		info.value = p->value;
 	} else {
 		info.code = SI_KERNEL;
 	}
@@ -109,6 +146,12 @@ static void timer_fire(struct ktimer *kt)
 	pthread_mutex_unlock(&timers_lock);
 	if (!t)
 		return;
+	if (send && p->id >= 0 && timer_merge_pending(t, to_thread, &info, n)) {
+		send = false;
+		pthread_mutex_lock(&timers_lock);
+		p->last_overrun = info.uid;
+		pthread_mutex_unlock(&timers_lock);
+	}
 	if (send) {
 		if (to_thread)
 			kernel_send_signal_task(t, &info);
@@ -120,14 +163,15 @@ static void timer_fire(struct ktimer *kt)
 	task_put(t);
 }
 
-void timers_release_tg(int tgid)
+static void release_timers(int tgid, bool posix_only)
 {
 	for (;;) {
 		pthread_mutex_lock(&timers_set_lock);
 		pthread_mutex_lock(&timers_lock);
 		struct ptimer **pp = &timers, *p = NULL;
 		for (; *pp; pp = &(*pp)->next)
-			if ((*pp)->tgid == tgid) {
+			if ((*pp)->tgid == tgid &&
+			    (!posix_only || (*pp)->id >= 0)) {
 				p = *pp;
 				*pp = p->next;
 				break;
@@ -141,6 +185,16 @@ void timers_release_tg(int tgid)
 		if (!p)
 			return;
 	}
+}
+
+void timers_release_tg(int tgid)
+{
+	release_timers(tgid, false);
+}
+
+void timers_release_posix(int tgid)
+{
+	release_timers(tgid, true);
 }
 
 /* Current value of p into cur. Under timers_lock. */

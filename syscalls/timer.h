@@ -7,6 +7,9 @@
  * at execve: Linux deletes those but keeps alarm/itimers). Until it does,
  * a timer of a dead process is dropped when it next fires. */
 void timers_release_tg(int tgid);
+/* Delete the POSIX timers of process tgid (execve(2): alarm and the
+ * interval timers stay). */
+void timers_release_posix(int tgid);
 /* Delete POSIX timer id of process tgid: 0 or -EINVAL. */
 int timers_delete_one(int tgid, int id);
 

@@ -20,6 +20,7 @@
 #include "sentry/vfs/fdtable.h"
 #include "sentry/vfs/vfs.h"
 #include "syscalls/table.h"
+#include "syscalls/timer.h"
 
 /* Linux's BINPRM_MAX_RECURSION: a script's interpreter may be a script,
  * four levels deep. */
@@ -253,6 +254,13 @@ long kernel_execve(struct task *t, int dirfd, const char *path,
 	}
 	fd_close_on_exec(t->files);
 	reset_signal_handlers(t);
+	/* execve(2): POSIX timers are deleted; alarm and itimers stay. The
+	 * termination signal is SIGCHLD again, PR_SET_KEEPCAPS cleared. */
+	timers_release_posix(t->tg->tgid);
+	kernel_lock();
+	t->tg->exit_signal = SIGCHLD;
+	kernel_unlock();
+	t->keepcaps = false;
 
 	const char *base = strrchr(path, '/');
 	base = base ? base + 1 : path;

@@ -28,7 +28,10 @@ void kernel_forward_signal(int sig);
 struct ksiginfo {
 	int signo, code, errno_;
 	int pid, uid;   /* sender, for SI_USER/SI_TKILL */
-	uint64_t addr;  /* fault address */
+	union {
+		uint64_t addr;  /* fault address */
+		uint64_t value; /* si_value: sigqueue(3), POSIX timers */
+	};
 	int status;     /* SIGCHLD */
 };
 int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *);

@@ -293,6 +293,9 @@ void signal_fill_siginfo(void *out, const struct ksiginfo *info)
 		} else {
 			si->u.kill.pid = info->pid;
 			si->u.kill.uid = info->uid;
+			/* SI_QUEUE, SI_TIMER, ...: the sender's sigval. */
+			if (info->code < 0)
+				si->u.kill.value = info->value;
 		}
 	}
 }

@@ -71,7 +71,21 @@ static ssize_t sfd_read(struct file *f, const struct iovec *iov, int n,
 		si.ssi_pid = (uint32_t)info.pid;
 		si.ssi_uid = (uint32_t)info.uid;
 		si.ssi_status = info.status;
-		si.ssi_addr = info.addr;
+		if (info.code < 0 && info.code != SI_TKILL) {
+			/* signalfd(2): sigqueue's and timers' sigval in
+			 * ssi_ptr/ssi_int; a timer's id and overrun in
+			 * ssi_tid/ssi_overrun. */
+			si.ssi_ptr = info.value;
+			si.ssi_int = (int32_t)info.value;
+			if (info.code == SI_TIMER) {
+				si.ssi_pid = 0;
+				si.ssi_uid = 0;
+				si.ssi_tid = (uint32_t)info.pid;
+				si.ssi_overrun = (uint32_t)info.uid;
+			}
+		} else {
+			si.ssi_addr = info.addr;
+		}
 		if (vfs_iov_copy_out(iov, n, done, &si, sizeof(si)) !=
 		    sizeof(si))
 			return done ? (ssize_t)done : -EFAULT;
