@@ -169,7 +169,6 @@ int runtime_volumes_mount(struct task *t, struct run_volume *v, size_t n,
 		int r = hostfs_new_sb_writable(&hostfs_volume_backend, key,
 					       !v[i].rdonly, &sb, &root);
 		if (r == 0) {
-			sb->fstype = "hostfs";
 			r = make_mountpoint(t, v[i].sandbox);
 			if (r == 0)
 				r = vfs_mount_path(t, v[i].sandbox, sb, root,
