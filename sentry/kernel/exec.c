@@ -170,7 +170,7 @@ long kernel_execve(struct task *t, int dirfd, const char *path,
 	char **cur_argv = argv;
 	char **owned_argv = NULL;
 	const char *cur_path = path;
-	char path_copy[4096];
+	char path_copy[4096], fdname[4096] = "";
 	struct file *f = NULL;
 	struct loader_image img;
 	long r;
@@ -186,6 +186,11 @@ long kernel_execve(struct task *t, int dirfd, const char *path,
 			goto out;
 		if ((r = exec_permission(t, f)) < 0)
 			goto out;
+		/* execveat(fd, "", AT_EMPTY_PATH): the new comm is the
+		 * file's own name (Linux since 6.11). */
+		if (depth == 0 && path[0] == 0 &&
+		    vfs_file_path(f, fdname, sizeof(fdname)) < 0)
+			fdname[0] = 0;
 		ssize_t n = vfs_pread(f, buf, sizeof(buf), 0);
 		if (n < 0) {
 			r = n;
@@ -262,10 +267,9 @@ long kernel_execve(struct task *t, int dirfd, const char *path,
 	kernel_unlock();
 	t->keepcaps = false;
 
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
-	if (!*base)
-		base = cur_path;
+	const char *name = path[0] ? path : fdname;
+	const char *base = strrchr(name, '/');
+	base = base ? base + 1 : name;
 	size_t blen = RV_MIN(strlen(base), sizeof(t->comm) - 1);
 	memcpy(t->comm, base, blen);
 	t->comm[blen] = 0;

@@ -152,11 +152,32 @@ static int stage2(char **argv)
 	tl_say("comm %s", name);
 	tl_val("dumpable", prctl(PR_GET_DUMPABLE), 1);
 	tl_val("keepcaps", prctl(PR_GET_KEEPCAPS), 0);
+	if (tl_failed)
+		return tl_done();
+
+	/* execveat(fd, "", AT_EMPTY_PATH): comm is the file's name. */
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[n > 0 ? n : 0] = 0;
+	int fd = open(self, O_RDONLY);
+	prctl(PR_SET_NAME, "before-fexec");
+	char *av[] = {"whatever", "stage3", NULL};
+	syscall(SYS_execveat, fd, "", av, environ, AT_EMPTY_PATH);
+	tl_say("execveat failed: %s", tl_errname(errno));
+	return 1;
+}
+
+static int stage3(void)
+{
+	char name[16] = {0};
+	prctl(PR_GET_NAME, name);
+	tl_say("comm after execveat %s", name);
 	return tl_done();
 }
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "stage3") == 0)
+		return stage3();
 	if (argc == 5 && strcmp(argv[1], "stage2") == 0)
 		return stage2(argv);
 	return stage1();
