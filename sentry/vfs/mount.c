@@ -266,13 +266,22 @@ struct mount *vfs_anon_mount(void)
 /* A bound on live mounts, like Linux's fs.mount-max (100000 there): a
  * loop of mount(2) must not grow the sentry without end. */
 #define VFS_MAX_MOUNTS 1000
+/* Unmounted mounts are not freed (a tmpfs's files live in its dcache
+ * until the sandbox ends), so the app may make only so many in all: a
+ * loop of mount and umount must not grow the sentry's heap without end. */
+#define VFS_MAX_APP_MOUNTS 10000
+static int app_mounts_made;
 
-static int mount_count(void)
+/* May the app make one more mount? Counts it. Under vfs_ns_lock. */
+static int mount_charge(void)
 {
 	int n = 0;
 	for (struct mount *m = mounts_head; m; m = m->next)
 		n++;
-	return n;
+	if (n >= VFS_MAX_MOUNTS || app_mounts_made >= VFS_MAX_APP_MOUNTS)
+		return -ENOSPC;
+	app_mounts_made++;
+	return 0;
 }
 
 int vfs_mount_path(struct task *t, const char *path, struct super_block *sb,
@@ -415,31 +424,35 @@ static int new_mount(struct path *mp, const char *source, const char *fstype,
 	struct dentry *root;
 	int err;
 
-	if (!strcmp(fstype, "tmpfs") || !strcmp(fstype, "ramfs")) {
-		uint64_t size = 0;
-		uint32_t mode = 01777, uid = 0, gid = 0;
-		if ((err = tmpfs_options(data, &size, &mode, &uid, &gid)))
-			return err;
+	bool tmpfs = !strcmp(fstype, "tmpfs") || !strcmp(fstype, "ramfs");
+	uint64_t size = 0;
+	uint32_t mode = 01777, uid = 0, gid = 0;
+	if (tmpfs)
+		err = tmpfs_options(data, &size, &mode, &uid, &gid);
+	else if (!strcmp(fstype, "proc"))
+		err = proc_options(data);
+	else
+		return needs_device(fstype) ? -EPERM : -ENODEV;
+	if (err)
+		return err;
+	if (!d_is_dir(mp->dentry))
+		return -ENOTDIR;
+	/* Charged before anything is made: a refused call leaves nothing. */
+	pthread_mutex_lock(&vfs_ns_lock);
+	err = mount_charge();
+	pthread_mutex_unlock(&vfs_ns_lock);
+	if (err)
+		return err;
+	if (tmpfs) {
 		sb = tmpfs_new_sb(size, mode, &root);
 		root->inode->uid = uid;
 		root->inode->gid = gid;
-	} else if (!strcmp(fstype, "proc")) {
-		if ((err = proc_options(data)))
-			return err;
-		if ((err = procfs_new_sb(&sb, &root)))
-			return err;
-	} else if (needs_device(fstype)) {
-		return -EPERM;
-	} else {
-		return -ENODEV;
+	} else if ((err = procfs_new_sb(&sb, &root))) {
+		return err;
 	}
 	if (mflags & MS_RDONLY)
 		sb->rdonly = true;
-	pthread_mutex_lock(&vfs_ns_lock);
-	int n = mount_count();
-	pthread_mutex_unlock(&vfs_ns_lock);
-	err = n >= VFS_MAX_MOUNTS ? -ENOSPC :
-	      vfs_mount(mp, sb, root, source ? source : "none", mflags, NULL);
+	err = vfs_mount(mp, sb, root, source ? source : "none", mflags, NULL);
 	dput(root);
 	return err;
 }
@@ -461,12 +474,12 @@ static int bind_mount(struct task *t, struct path *mp, const char *source)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&vfs_ns_lock);
-	int n = mount_count();
+	err = mount_charge();
 	pthread_mutex_unlock(&vfs_ns_lock);
 	unsigned int fl = src.mnt->flags & (MNT_USER_FLAGS | VFS_MNT_LOCK_RO);
-	err = n >= VFS_MAX_MOUNTS ? -ENOSPC :
-	      vfs_mount(mp, src.mnt->sb, src.dentry, src.mnt->source, fl,
-			NULL);
+	if (!err)
+		err = vfs_mount(mp, src.mnt->sb, src.dentry, src.mnt->source,
+				fl, NULL);
 	path_put(&src);
 	return err;
 }
