@@ -504,6 +504,13 @@ static int op_xattr(struct gofer *g, struct gfid *f, struct msg *m)
 
 	if (op != GOFER_LISTXATTR && (err = xattr_name(m, name)))
 		return err;
+	/* Changes to user.* attributes only: trusted.* and security.* carry
+	 * the host's own trust (file capabilities, LSM labels), system.* its
+	 * ACLs; none of them is the sandbox's to set, whatever capabilities
+	 * the gofer holds (Linux without CAP_SYS_ADMIN: EPERM). */
+	if ((op == GOFER_SETXATTR || op == GOFER_REMOVEXATTR) &&
+	    strncmp(name, "user.", 5) != 0)
+		return -EPERM;
 	if (op == GOFER_SETXATTR &&
 	    (m->req->flags & ~(uint32_t)(XATTR_CREATE | XATTR_REPLACE)))
 		return -EINVAL;

@@ -305,6 +305,13 @@ static void test_changes(struct gofer_client *c, uint64_t root)
 		      gofer_getxattr(c, f, "user.rv", buf, sizeof(buf)) ==
 			      -ENODATA, "removexattr");
 	}
+	/* Only user.* may be changed: never a file capability or a label. */
+	CHECK(gofer_setxattr(c, f, "security.capability", "x", 1, 0) ==
+		      -EPERM, "setxattr security.* refused");
+	CHECK(gofer_setxattr(c, f, "trusted.rv", "x", 1, 0) == -EPERM,
+	      "setxattr trusted.* refused");
+	CHECK(gofer_removexattr(c, f, "system.posix_acl_access") == -EPERM,
+	      "removexattr system.* refused");
 
 	r = gofer_mkdir(c, root, "sub", 0755, &d, &st);
 	CHECK(r == 0 && S_ISDIR(st.st_mode), "mkdir (%d)", r);

@@ -830,6 +830,15 @@ static void host_release(struct file *f)
 	struct host_file *hf = HF(f);
 	if (!hf)
 		return;
+	/* Pages a mapping dropped (MADV_DONTNEED) but did not unmap are
+	 * written back by now at the latest: the inode, and the cache with
+	 * it, may go with this last reference. */
+	struct inode *i = f->inode;
+	if (i && HI(i)->pc) {
+		pthread_mutex_lock(&i->lock);
+		pc_writeback_locked(i, 0, UINT64_MAX >> RV_PAGE_SHIFT);
+		pthread_mutex_unlock(&i->lock);
+	}
 	close(hf->fd);
 	free(hf->dbuf);
 	free(hf);
