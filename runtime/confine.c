@@ -7,10 +7,13 @@
  *   sentry (still one thread): mounts private, cwd "/", loopback up, fork
  *            the *pivot helper*, drop every capability, no_new_privs.
  *   ... start-up: memory file, platform (threads, /dev/kvm), gofer client.
- *   sentry: confine_sentry(): the helper pivots the shared mount namespace
- *            into an empty read-only tmpfs (pivot_root(2) moves the root of
- *            every process whose root was the old one: the sentry's too),
- *            then the seccomp allowlist with TSYNC on every thread.
+ *   sentry: confine_sentry_start(): the helper starts to pivot the shared
+ *            mount namespace into an empty read-only tmpfs (pivot_root(2)
+ *            moves the root of every process whose root was the old one:
+ *            the sentry's too), while the sentry installs the seccomp
+ *            allowlist with TSYNC on every thread and loads the program;
+ *            confine_sentry_finish() waits for the pivot before the app's
+ *            first instruction.
  *
  * Capabilities and no_new_privs are per thread, so they are dropped while
  * the sentry still has one thread; the only step that needs a capability
@@ -396,14 +399,24 @@ static int helper_start(void)
 	return 0;
 }
 
-static int helper_pivot(void)
+/* The pivot is asked for, then waited for: in between the sentry goes on
+ * with start-up that needs no path (confine_sentry_start). */
+static int helper_pivot_request(void)
 {
 	char c = 'p';
-	int e = -EIO;
 	if (helper_req < 0)
 		return -EINVAL;
-	if (write(helper_req, &c, 1) == 1 &&
-	    rv_read_full(helper_res, &e, sizeof(e)) != sizeof(e))
+	if (write(helper_req, &c, 1) != 1)
+		return -EIO;
+	return 0;
+}
+
+static int helper_pivot_wait(void)
+{
+	int e = -EIO;
+	if (helper_res < 0)
+		return -EINVAL;
+	if (rv_read_full(helper_res, &e, sizeof(e)) != sizeof(e))
 		e = -EIO;
 	close(helper_req);
 	close(helper_res);
@@ -881,8 +894,8 @@ static int install_seccomp(const char *platform, char *err, size_t errlen)
 	return r;
 }
 
-int confine_sentry(const struct confine_config *cfg, char *err,
-		   size_t errlen)
+int confine_sentry_start(const struct confine_config *cfg, char *err,
+			 size_t errlen)
 {
 	/* Nothing may stay reachable through the cwd once the root is gone:
 	 * pivot_root(2) moves a cwd only if it was the old root. (Not done
@@ -891,21 +904,34 @@ int confine_sentry(const struct confine_config *cfg, char *err,
 		set_err(err, errlen, "chdir /", errno);
 		return -errno;
 	}
-	int e = helper_pivot();
+	int e = helper_pivot_request();
 	if (e) {
 		set_err(err, errlen, "empty root for the sentry", -e);
 		return e;
 	}
-	/* Read before the filter: getenv needs no host call, but be plain
-	 * about where the hook is decided. */
-	bool forbidden = rv_debug && getenv("RINGVISOR_TEST_FORBIDDEN_CALL") &&
-			 !strcmp(getenv("RINGVISOR_TEST_FORBIDDEN_CALL"), "1");
+	/* The filter goes on while the helper pivots: from here the sentry
+	 * can make no call that takes a path (those are refused), so when
+	 * its root changes makes no difference to it. */
 	if ((e = install_seccomp(cfg->platform, err, errlen)))
 		return e;
+	return 0;
+}
+
+int confine_sentry_finish(const struct confine_config *cfg, char *err,
+			  size_t errlen)
+{
+	(void)cfg;
+	int e = helper_pivot_wait();
+	if (e) {
+		set_err(err, errlen, "empty root for the sentry", -e);
+		return e;
+	}
 	rv_dbg("sentry confined: empty root, no capabilities, "
 	       "no_new_privs, seccomp allowlist (%zu calls + filtered)",
 	       RV_ARRAY_SIZE(sentry_allow));
-	if (forbidden) {
+	/* getenv needs no host call. */
+	if (rv_debug && getenv("RINGVISOR_TEST_FORBIDDEN_CALL") &&
+	    !strcmp(getenv("RINGVISOR_TEST_FORBIDDEN_CALL"), "1")) {
 		/* The debug hook (tests/security/forbidden_call.sh). First a
 		 * soft-refused path lookup: it must fail without reaching
 		 * the host; then an execve, which must end the sandbox with
@@ -919,4 +945,11 @@ int confine_sentry(const struct confine_config *cfg, char *err,
 		_exit(1);
 	}
 	return 0;
+}
+
+int confine_sentry(const struct confine_config *cfg, char *err,
+		   size_t errlen)
+{
+	int e = confine_sentry_start(cfg, err, errlen);
+	return e ? e : confine_sentry_finish(cfg, err, errlen);
 }
