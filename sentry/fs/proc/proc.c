@@ -19,6 +19,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "sentry/kernel/kernel.h"
+#include "sentry/kernel/process.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/memfile.h"
 #include "sentry/mm/mm.h"
@@ -348,12 +350,17 @@ static int proc_getattr(struct dentry *d, struct kstat *st)
 
 static int proc_setattr(struct dentry *d, const struct iattr *ia)
 {
-	(void)d;
-	(void)ia;
+	/* open(O_TRUNC) of a writable file (`echo x > comm`) is accepted
+	 * and changes nothing, as in Linux. */
+	if ((ia->valid & ATTR_SIZE) && ia->size == 0 &&
+	    !(ia->valid & (ATTR_MODE | ATTR_UID | ATTR_GID)) &&
+	    S_ISREG(d->inode->mode) && (d->inode->mode & 0200))
+		return 0;
 	return -EPERM;
 }
 
 static int proc_open(struct inode *i, struct file *f);
+static int show_comm(struct sbuf *s, struct task *t);
 
 static const struct inode_operations proc_iops = {
 	.lookup = proc_lookup,
@@ -405,7 +412,8 @@ static int proc_open(struct inode *i, struct file *f)
 		return 0;
 	if (!n->ent->show && n->ent != &proc_fdinfo_file_ent)
 		return -ENXIO;
-	if ((f->flags & O_ACCMODE) != O_RDONLY)
+	/* Only comm is writable (by the task's own process, below). */
+	if ((f->flags & O_ACCMODE) != O_RDONLY && n->ent->show != show_comm)
 		return -EACCES;
 	struct task *t = NULL;
 	if (n->pid) {
@@ -457,8 +465,37 @@ static void proc_release(struct file *f)
 	free(pt);
 }
 
+/* /proc/[pid]/comm and task/[tid]/comm (proc(5)): a thread of the same
+ * process renames the task (pthread_setname_np(3) of another thread), up
+ * to 15 bytes taken as written; others get EINVAL, as in Linux. */
+static ssize_t proc_write(struct file *f, const struct iovec *iov,
+			  int iovcnt, int64_t *pos)
+{
+	struct proc_node *n = PN(f->inode);
+	(void)pos;
+	if (n->ent->show != show_comm)
+		return -EINVAL;
+	size_t len = vfs_iov_length(iov, iovcnt);
+	char name[16] = {0};
+	ssize_t got = vfs_iov_copy_in(name, RV_MIN(len, sizeof(name) - 1), iov,
+				      iovcnt, 0);
+	if (got < 0)
+		return got;
+	struct task *t = task_find(n->pid);
+	if (!t)
+		return -ESRCH;
+	int r = 0;
+	if (!current || !current->tg || t->tg != current->tg)
+		r = -EINVAL;
+	else
+		memcpy(t->comm, name, sizeof(name));
+	task_put(t);
+	return r < 0 ? r : (ssize_t)len;
+}
+
 static const struct file_operations proc_file_fops = {
 	.read = proc_read,
+	.write = proc_write,
 	.llseek = proc_llseek,
 	.release = proc_release,
 };
@@ -508,21 +545,28 @@ static int proc_iterate(struct file *f, struct dir_context *ctx)
 		return 0;
 	}
 	if (e->kind == PK_TASK_DIR) {
-		/* Threads are not enumerable through task.h yet: list the
-		 * leader, and the caller when it belongs to this group. */
-		int tids[2] = {n->pid, 0}, nt = 1;
-		if (current && current->tg && current->tg->tgid == n->pid &&
-		    current->tid != n->pid)
-			tids[nt++] = current->tid;
-		for (int k = 0; k < nt; k++) {
-			if (ctx->pos > 2 + k)
+		/* Every live thread of the group, by tid (the kernel's task
+		 * list is sorted): the position after tid is tid + 3, so a
+		 * listing resumed after threads came and went goes on. */
+		struct pid_list l = {0};
+		kernel_lock();
+		for (struct task *t = kernel_all_tasks_locked(); t;
+		     t = t->next_all)
+			if (t->tg && t->tg->tgid == n->pid && !t->exited)
+				collect_pid(t->tid, &l);
+		kernel_unlock();
+		for (size_t k = 0; k < l.n; k++) {
+			int64_t p = 2 + (int64_t)l.pids[k];
+			if (ctx->pos > p)
 				continue;
-			int l = snprintf(name, sizeof(name), "%d", tids[k]);
-			if (ctx->emit(ctx, name, (size_t)l,
-				      0x200000 + (uint64_t)tids[k], DT_DIR, 3 + k))
+			int len = snprintf(name, sizeof(name), "%d", l.pids[k]);
+			if (ctx->emit(ctx, name, (size_t)len,
+				      0x200000 + (uint64_t)l.pids[k], DT_DIR,
+				      p + 1))
 				break;
-			ctx->pos = 3 + k;
+			ctx->pos = p + 1;
 		}
+		free(l.pids);
 		return 0;
 	}
 	int idx = 0;
@@ -685,6 +729,9 @@ static char task_state(struct task *t)
 {
 	if (t->exited)
 		return 'Z';
+	/* Job-control stop (SIGSTOP, SIGTSTP...): ps shows T. */
+	if (t->tg && t->tg->stopped)
+		return 'T';
 	return t == current ? 'R' : 'S';
 }
 
@@ -695,6 +742,8 @@ static const char *state_name(char c)
 		return "R (running)";
 	case 'Z':
 		return "Z (zombie)";
+	case 'T':
+		return "T (stopped)";
 	default:
 		return "S (sleeping)";
 	}
@@ -1072,7 +1121,7 @@ static int show_boot_id(struct sbuf *s, struct task *t)
 static const struct proc_ent pid_children[] = {
 	F("cgroup", show_cgroup),
 	F("cmdline", show_cmdline),
-	F("comm", show_comm),
+	{"comm", S_IFREG | 0644, PK_FILE, show_comm, NULL, NULL},
 	F("limits", show_limits),
 	FP("environ", show_environ),
 	FP("auxv", show_auxv),
