@@ -46,15 +46,15 @@ static int exec_open(struct task *t, int dirfd, const char *path, int flags,
 	return r == -ELOOP && (flags & AT_SYMLINK_NOFOLLOW) ? -ELOOP : r;
 }
 
-/* execve(2) EACCES rules: a regular file with an execute bit the caller
- * may use (root needs any x bit). */
+/* execve(2) EACCES rules: a regular file, not on a noexec mount, with an
+ * execute bit the caller may use (root needs any x bit). */
 static int exec_permission(struct task *t, struct file *f)
 {
 	struct kstat st;
 	int r = vfs_fstat(f, &st);
 	if (r < 0)
 		return r;
-	if (!S_ISREG(st.mode))
+	if (!S_ISREG(st.mode) || vfs_file_noexec(f))
 		return -EACCES;
 	unsigned int x;
 	if (t->cred.euid == 0)

@@ -157,6 +157,10 @@ int main(void)
 	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
 	tl_err("mmap PROT_READ on noexec", p == MAP_FAILED ? -1 : 0, 0);
 	close(fd);
+	put(M "/script", "#!/bin/sh\nexit 0\n");
+	chmod(M "/script", 0755);
+	char *const sargv[] = { M "/script", NULL };
+	tl_err("execve on noexec", execve(M "/script", sargv, environ), EACCES);
 
 	/* Bind of a subdirectory: same files, mountinfo names its root. */
 	mkdir(M "/d", 0755);
