@@ -46,6 +46,19 @@ static void one(const char *path)
 	tl_val("pread page 2", pread(fd, buf, 5, PG + 1), 5);
 	show("read sees page 2", buf, 5);
 
+	/* another name of the file, opened on its own, sees the stores and
+	 * its writes are seen through the mapping */
+	char other[600];
+	snprintf(other, sizeof(other), "%s.link", path);
+	tl_err("link", link(path, other), 0);
+	int fd2 = tl_err("open the link", open(other, O_RDWR), 0);
+	tl_val("pread through the link", pread(fd2, buf, 6, 10), 6);
+	show("the link sees the store", buf, 6);
+	tl_val("pwrite through the link", pwrite(fd2, "LINKED", 6, 50), 6);
+	show("mapping sees the link's write", m + 50, 6);
+	close(fd2);
+	tl_err("unlink the link", unlink(other), 0);
+
 	/* write(2) through the fd is seen by the mapping */
 	tl_val("pwrite", pwrite(fd, "WRITTEN", 7, 20), 7);
 	show("mapping sees the write", m + 20, 7);

@@ -18,9 +18,10 @@
  *
  * Shared mappings (mmap MAP_SHARED) are the one place the sentry keeps
  * host file data: the app's memory can only be memory-file pages, so a
- * shared mapping maps pages of a per-inode cache (get_page), read from the
- * host when first touched. Every shared mapping of the inode, in every
- * process, maps the same pages, as with Linux's page cache. The cache is
+ * shared mapping maps pages of a cache kept per host file (get_page), read
+ * from the host when first touched. Every shared mapping of the file, in
+ * every process and through any of its names, maps the same pages, as
+ * with Linux's page cache. The cache is
  * written back to the host fd on msync, when a mapping goes (munmap, exit)
  * and before any read(2) of the file (so a read sees stores made through a
  * mapping); write(2) and truncate update the cached pages as well as the
@@ -57,25 +58,41 @@ struct host_sb {
 	const struct hostfs_backend *be;
 };
 
-/* The pages of shared mappings of one file: two levels, PC_LEAF slots a
- * leaf, so a mapping touched at the end of a huge sparse file costs one
- * leaf and a directory proportional to the file's size / 2 MiB. A slot is
- * a memory-file offset | 1 (the cache's reference), 0 when absent. Under
- * inode->lock. */
+/* The pages of shared mappings of one host file, kept by the file's
+ * identity (host st_dev, st_ino) rather than by sentry inode: two names of
+ * one file (hard links), or two walks of one name on a tree that caches
+ * no dentries, are two sentry inodes but must see one set of pages. A
+ * cache exists while it holds pages (or an operation holds it).
+ *
+ * Two levels, PC_LEAF slots a leaf, so a mapping touched at the end of a
+ * huge sparse file costs one leaf and a directory proportional to the
+ * file's size / 2 MiB. A slot is a memory-file offset | 1 (the cache's
+ * reference), 0 when absent. Fields under lock; refs and next under
+ * pc_table_lock. */
 #define PC_LEAF_SHIFT 9
 #define PC_LEAF (1U << PC_LEAF_SHIFT)
+#define PC_BUCKETS 64
 
 struct host_pcache {
+	pthread_mutex_t lock;
+	uint64_t dev, ino;
+	int refs;
+	struct host_pcache *next;
 	uint64_t **leaf;
 	uint64_t nleaf;
 	uint64_t npages;
 	int wfd;      /* a dup of an O_RDWR host fd, for write-back; or -1 */
 };
 
+static pthread_mutex_t pc_table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct host_pcache *pc_table[PC_BUCKETS];
+/* Caches alive: reads and writes skip the table while there are none. */
+static _Atomic unsigned pc_live;
+
 /* inode->priv. */
 struct host_inode {
 	int h;        /* backend handle */
-	struct host_pcache *pc;  /* NULL until a shared mapping is touched */
+	uint64_t dev; /* the host's st_dev: with inode->ino, the page cache key */
 	/* The fd create() got (O_RDWR), kept for the open that follows:
 	 * Linux lets the creating open write a file whose new mode denies
 	 * it, which a re-open by handle would not. -1 when none. */
@@ -132,7 +149,7 @@ static struct inode *host_inode(struct super_block *sb, int h,
 	struct host_inode *hi = rv_xmalloc(sizeof(*hi));
 	hi->h = h;
 	hi->cfd = -1;
-	hi->pc = NULL;
+	hi->dev = st->st_dev;
 	i->priv = hi;
 	i->iops = &host_iops;
 	if (S_ISDIR(st->st_mode))
@@ -179,11 +196,62 @@ static void pc_free(struct host_pcache *pc)
 	free(pc->leaf);
 	if (pc->wfd >= 0)
 		close(pc->wfd);
+	pthread_mutex_destroy(&pc->lock);
 	free(pc);
 }
 
+/* The cache of i's host file, locked, with a reference; made when create,
+ * else NULL when there is none. */
+static struct host_pcache *pc_get(struct inode *i, bool create)
+{
+	if (!create && !atomic_load(&pc_live))
+		return NULL;
+	uint64_t dev = HI(i)->dev, ino = i->ino;
+	struct host_pcache **b = &pc_table[(ino ^ dev) % PC_BUCKETS], *pc;
+	pthread_mutex_lock(&pc_table_lock);
+	for (pc = *b; pc; pc = pc->next)
+		if (pc->dev == dev && pc->ino == ino)
+			break;
+	if (!pc && create) {
+		pc = rv_xcalloc(1, sizeof(*pc));
+		pthread_mutex_init(&pc->lock, NULL);
+		pc->dev = dev;
+		pc->ino = ino;
+		pc->wfd = -1;
+		pc->next = *b;
+		*b = pc;
+		atomic_fetch_add(&pc_live, 1);
+	}
+	if (pc)
+		pc->refs++;
+	pthread_mutex_unlock(&pc_table_lock);
+	if (pc)
+		pthread_mutex_lock(&pc->lock);
+	return pc;
+}
+
+/* Unlock and drop the reference; a cache nobody holds and that holds no
+ * page goes. */
+static void pc_put(struct host_pcache *pc)
+{
+	pthread_mutex_unlock(&pc->lock);
+	pthread_mutex_lock(&pc_table_lock);
+	bool gone = --pc->refs == 0 && pc->npages == 0;
+	if (gone) {
+		struct host_pcache **b =
+			&pc_table[(pc->ino ^ pc->dev) % PC_BUCKETS];
+		while (*b != pc)
+			b = &(*b)->next;
+		*b = pc->next;
+		atomic_fetch_sub(&pc_live, 1);
+	}
+	pthread_mutex_unlock(&pc_table_lock);
+	if (gone)
+		pc_free(pc);
+}
+
 /* Calls fn on every cached page of [first, last] (page numbers), in
- * order. Under inode->lock. fn returns non-zero to stop. */
+ * order. Under pc->lock. fn returns non-zero to stop. */
 static int pc_each(struct host_pcache *pc, uint64_t first, uint64_t last,
 		   int (*fn)(struct host_pcache *, uint64_t pg, uint64_t *slot,
 			     void *arg),
@@ -248,13 +316,12 @@ static int pc_wb_one(struct host_pcache *pc, uint64_t pg, uint64_t *slot,
 }
 
 /* Write the cached pages of [first, last] back to the host. Under
- * inode->lock. */
-static int pc_writeback_locked(struct inode *i, uint64_t first,
-			       uint64_t last)
+ * pc->lock. */
+static int pc_writeback(struct host_pcache *pc, uint64_t first,
+			uint64_t last)
 {
-	struct host_pcache *pc = HI(i)->pc;
 	struct stat st;
-	if (!pc || !pc->npages)
+	if (!pc->npages)
 		return 0;
 	struct pc_wb w = {0};
 	if (pc->wfd >= 0) {
@@ -264,6 +331,20 @@ static int pc_writeback_locked(struct inode *i, uint64_t first,
 	}
 	pc_each(pc, first, last, pc_wb_one, &w);
 	return w.err;
+}
+
+#define PC_ALL 0, (UINT64_MAX >> RV_PAGE_SHIFT)
+
+/* Every cached page of i's host file back to the host (before a read, a
+ * truncate, an fsync, the last close). */
+static int host_flush(struct inode *i)
+{
+	struct host_pcache *pc = pc_get(i, false);
+	if (!pc)
+		return 0;
+	int err = pc_writeback(pc, PC_ALL);
+	pc_put(pc);
+	return err;
 }
 
 struct pc_copy {
@@ -315,9 +396,6 @@ static int pc_trunc_one(struct host_pcache *pc, uint64_t pg, uint64_t *slot,
 static void host_put_inode(struct inode *i)
 {
 	struct host_inode *hi = HI(i);
-	/* No mapping is left (each holds a file, which holds the inode):
-	 * everything was written back when the last one went. */
-	pc_free(hi->pc);
 	BE(i)->close(hi->h);
 	if (hi->cfd >= 0)
 		close(hi->cfd);
@@ -563,16 +641,16 @@ static int host_setattr(struct dentry *d, const struct iattr *ia)
 			return -EFBIG;
 		/* Mapped stores reach the host before it is cut, and the
 		 * cache then drops what is past the new end. */
-		pthread_mutex_lock(&i->lock);
-		err = pc_writeback_locked(i, 0, UINT64_MAX >> RV_PAGE_SHIFT);
+		struct host_pcache *pc = pc_get(i, false);
+		err = pc ? pc_writeback(pc, PC_ALL) : 0;
 		if (!err)
 			err = be->truncate(HFD(i), ia->size);
-		if (!err && HI(i)->pc) {
+		if (pc) {
 			struct pc_trunc t = {ia->size};
-			pc_each(HI(i)->pc, 0, UINT64_MAX >> RV_PAGE_SHIFT,
-				pc_trunc_one, &t);
+			if (!err)
+				pc_each(pc, PC_ALL, pc_trunc_one, &t);
+			pc_put(pc);
 		}
-		pthread_mutex_unlock(&i->lock);
 	}
 	if (!err && (ia->valid & (ATTR_UID | ATTR_GID)))
 		err = be->chown(HFD(i),
@@ -653,37 +731,27 @@ static struct host_file *HF(struct file *f)
 static int host_get_page(struct file *f, uint64_t pgoff, bool write,
 			 uint64_t *memfile_off)
 {
-	struct inode *i = f->inode;
-	struct host_inode *hi = HI(i);
 	int fd = HF(f)->fd;
 	struct stat st;
-	int err = 0;
 	(void)write;
 
-	pthread_mutex_lock(&i->lock);
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		goto out;
-	}
+	if (fstat(fd, &st) < 0)
+		return -errno;
 	/* Beyond end of file: SIGBUS for the mapping. */
-	if (pgoff >= rv_page_up((uint64_t)st.st_size) >> RV_PAGE_SHIFT) {
-		err = -ENXIO;
-		goto out;
-	}
-	if (!hi->pc) {
-		hi->pc = rv_xcalloc(1, sizeof(*hi->pc));
-		hi->pc->wfd = -1;
-	}
+	if (pgoff >= rv_page_up((uint64_t)st.st_size) >> RV_PAGE_SHIFT)
+		return -ENXIO;
+	struct host_pcache *pc = pc_get(f->inode, true);
+	int err = 0;
 	/* Write-back needs a writable fd; any mapping made from an O_RDWR
 	 * description may be (or be made, mprotect) writable. */
-	if (hi->pc->wfd < 0 && (f->flags & O_ACCMODE) == O_RDWR) {
-		hi->pc->wfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-		if (hi->pc->wfd < 0) {
+	if (pc->wfd < 0 && (f->flags & O_ACCMODE) == O_RDWR) {
+		pc->wfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (pc->wfd < 0) {
 			err = -errno;
 			goto out;
 		}
 	}
-	uint64_t *slot = pc_slot(hi->pc, pgoff, true);
+	uint64_t *slot = pc_slot(pc, pgoff, true);
 	if (!*slot) {
 		int64_t off = memfile_alloc(1);
 		if (off < 0) {
@@ -700,47 +768,42 @@ static int host_get_page(struct file *f, uint64_t pgoff, bool write,
 			goto out;
 		}
 		*slot = (uint64_t)off | 1;
-		hi->pc->npages++;
+		pc->npages++;
 	}
 	*memfile_off = *slot & ~1ULL;
 	memfile_incref(*memfile_off, 1);
 out:
-	pthread_mutex_unlock(&i->lock);
+	pc_put(pc);
 	return err;
 }
 
 static int host_mmap_writeback(struct file *f, uint64_t off, uint64_t len,
 			       bool sync)
 {
-	struct inode *i = f->inode;
 	if (!len)
 		return 0;
 	uint64_t first = off >> RV_PAGE_SHIFT;
-	uint64_t last = (off + len - 1) >> RV_PAGE_SHIFT;
-	if (off + len < off)
-		last = UINT64_MAX >> RV_PAGE_SHIFT;
-	pthread_mutex_lock(&i->lock);
-	int err = pc_writeback_locked(i, first, last);
-	int wfd = HI(i)->pc ? HI(i)->pc->wfd : -1;
-	if (!err && sync && wfd >= 0 && fdatasync(wfd) < 0 && errno != EINVAL)
+	uint64_t last = off + len < off ? UINT64_MAX >> RV_PAGE_SHIFT
+					: (off + len - 1) >> RV_PAGE_SHIFT;
+	struct host_pcache *pc = pc_get(f->inode, false);
+	if (!pc)
+		return 0;
+	int err = pc_writeback(pc, first, last);
+	if (!err && sync && pc->wfd >= 0 && fdatasync(pc->wfd) < 0 &&
+	    errno != EINVAL)
 		err = -errno;
-	pthread_mutex_unlock(&i->lock);
+	pc_put(pc);
 	return err;
 }
 
 static ssize_t host_read(struct file *f, const struct iovec *iov, int iovcnt,
 			 int64_t *pos)
 {
-	struct inode *i = f->inode;
 	/* Stores made through shared mappings are in the cache: the host
 	 * gets them first, so the read sees them. */
-	if (HI(i)->pc) {
-		pthread_mutex_lock(&i->lock);
-		int err = pc_writeback_locked(i, 0, UINT64_MAX >> RV_PAGE_SHIFT);
-		pthread_mutex_unlock(&i->lock);
-		if (err)
-			return err;
-	}
+	int err = host_flush(f->inode);
+	if (err)
+		return err;
 	ssize_t n = preadv(HF(f)->fd, iov, iovcnt, *pos);
 	if (n < 0)
 		return -errno;
@@ -781,16 +844,17 @@ static ssize_t host_write(struct file *f, const struct iovec *iov,
 		if ((uint64_t)*pos > i->size)
 			i->size = (uint64_t)*pos;
 		i->mtime = i->ctime = vfs_now();
-		if (HI(i)->pc) {
-			/* Mapped pages see the write too. */
-			struct pc_copy c = {iov, iovcnt,
-					    (uint64_t)(*pos - n), (uint64_t)n};
-			pc_each(HI(i)->pc, c.pos >> RV_PAGE_SHIFT,
-				(c.pos + c.len - 1) >> RV_PAGE_SHIFT,
-				pc_copy_one, &c);
-		}
 	}
 	pthread_mutex_unlock(&i->lock);
+	struct host_pcache *pc = n > 0 ? pc_get(i, false) : NULL;
+	if (pc) {
+		/* Mapped pages see the write too. */
+		struct pc_copy c = {iov, iovcnt, (uint64_t)(*pos - n),
+				    (uint64_t)n};
+		pc_each(pc, c.pos >> RV_PAGE_SHIFT,
+			(c.pos + c.len - 1) >> RV_PAGE_SHIFT, pc_copy_one, &c);
+		pc_put(pc);
+	}
 	return n;
 }
 
@@ -808,16 +872,11 @@ static int64_t host_llseek(struct file *f, int64_t off, int whence)
 
 static int host_fsync(struct file *f)
 {
-	struct inode *i = f->inode;
 	/* Stores through shared mappings first (fsync(2) writes back the
 	 * file's dirty pages, mapped ones included). */
-	if (i && HI(i)->pc) {
-		pthread_mutex_lock(&i->lock);
-		int err = pc_writeback_locked(i, 0, UINT64_MAX >> RV_PAGE_SHIFT);
-		pthread_mutex_unlock(&i->lock);
-		if (err)
-			return err;
-	}
+	int err = f->inode ? host_flush(f->inode) : 0;
+	if (err)
+		return err;
 	/* The host holds the data: its fsync is the one that counts. A
 	 * read-only descriptor may be synced too, as on Linux. */
 	if (HF(f) && fsync(HF(f)->fd) < 0 && errno != EINVAL)
@@ -831,14 +890,9 @@ static void host_release(struct file *f)
 	if (!hf)
 		return;
 	/* Pages a mapping dropped (MADV_DONTNEED) but did not unmap are
-	 * written back by now at the latest: the inode, and the cache with
-	 * it, may go with this last reference. */
-	struct inode *i = f->inode;
-	if (i && HI(i)->pc) {
-		pthread_mutex_lock(&i->lock);
-		pc_writeback_locked(i, 0, UINT64_MAX >> RV_PAGE_SHIFT);
-		pthread_mutex_unlock(&i->lock);
-	}
+	 * written back by the last close at the latest. */
+	if (f->inode)
+		host_flush(f->inode);
 	close(hf->fd);
 	free(hf->dbuf);
 	free(hf);
