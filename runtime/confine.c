@@ -441,13 +441,44 @@ static __attribute__((noreturn)) void monitor(pid_t sentry,
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGUSR1); /* the stack dump (ringvisor debug) */
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	pid_t gofer = cfg->gofer_pid;
 	for (;;) {
 		pid_t r = waitpid(sentry, &status, WNOHANG);
 		if (r == sentry)
 			break;
 		if (r < 0 && errno != EINTR)
 			break;
+		/* The gofer died under a running sandbox (killed, crashed,
+		 * a fatal error it reported): the sentry would notice only at
+		 * its next file request, and an app that makes none would run
+		 * on without its files. Stop the sandbox now. A gofer that
+		 * ends cleanly (exit 0) does so only after the sentry. */
+		int gst;
+		if (gofer > 0 && waitpid(gofer, &gst, WNOHANG) == gofer) {
+			gofer = 0;
+			if (!WIFEXITED(gst) || WEXITSTATUS(gst)) {
+				/* A sentry that saw it first is already
+				 * stopping and has said so: one line. */
+				for (int k = 0; k < 50; k++) {
+					if (waitpid(sentry, &status, WNOHANG) ==
+					    sentry)
+						_exit(1);
+					usleep(10000);
+				}
+				if (WIFSIGNALED(gst))
+					rv_err("the gofer died (killed by signal "
+					       "%d, %s); stopping the sandbox",
+					       WTERMSIG(gst),
+					       strsignal(WTERMSIG(gst)));
+				kill(sentry, SIGKILL);
+				while (waitpid(sentry, &status, 0) < 0 &&
+				       errno == EINTR)
+					;
+				_exit(1);
+			}
+		}
 		if (sigwaitinfo(&set, &si) < 0 || si.si_signo == SIGCHLD)
 			continue;
 		/* A signal kill(1)'d to us is for the sandbox. One from the
@@ -456,9 +487,9 @@ static __attribute__((noreturn)) void monitor(pid_t sentry,
 		if (si.si_code <= 0)
 			kill(sentry, si.si_signo);
 	}
-	if (cfg->gofer_pid > 0) {
-		kill(cfg->gofer_pid, SIGKILL);
-		while (waitpid(cfg->gofer_pid, NULL, 0) < 0 && errno == EINTR)
+	if (gofer > 0) {
+		kill(gofer, SIGKILL);
+		while (waitpid(gofer, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
 	if (WIFSIGNALED(status)) {

@@ -35,7 +35,7 @@ static const char usage_text[] =
 	"  --root=DIR                      host directory the sandbox sees as / (default /)\n"
 	"  --overlay=tmpfs|none            root is an overlay with a private writable\n"
 	"                                  tmpfs layer (default), or the host tree itself\n"
-	"  --tmpfs-size=SIZE               limit of the overlay's writable layer\n"
+	"  --tmpfs-size=SIZE               limit of the writable layer and /tmp\n"
 	"                                  (bytes, or with K/M/G; default 1G)\n"
 	"  --total-memory=SIZE             memory the sandbox's programs may use\n"
 	"                                  (default 3/4 of the host's RAM)\n"

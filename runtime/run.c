@@ -167,6 +167,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		rv_err("root %s: %s", cfg->root, rv_errstr(-r));
 		return 1;
 	}
+	vfs_tmp_size = cfg->tmpfs_size;
 	if ((r = vfs_init(cfg->root)) < 0) {
 		rv_err("root %s: %s", cfg->root, rv_errstr(-r));
 		return 1;

@@ -11,6 +11,8 @@
 #include "sentry/util.h"
 #include "sentry/vfs/namei.h"
 
+uint64_t vfs_tmp_size;
+
 /* Mount sb/root on the directory at path (relative to the global root).
  * The host tree may lack the directory (a minimal --root): then the mount
  * is skipped with a debug note, as the app could not reach it anyway. */
@@ -80,7 +82,7 @@ int vfs_init(const char *root_dir)
 			return err;
 	}
 
-	sb = tmpfs_new_sb(0, 01777, &root);
+	sb = tmpfs_new_sb(vfs_tmp_size, 01777, &root);
 	err = mount_at("/tmp", sb, root, "tmpfs", MS_NOSUID | MS_NODEV);
 	if (err)
 		return err;

@@ -128,6 +128,9 @@ int vfs_openat(struct task *, int dirfd, const char *path, int flags,
  * overlay_mount_root() first), only /tmp, /proc and /dev are added.
  * 0 or -errno. */
 int vfs_init(const char *root_dir);
+/* --tmpfs-size for /tmp too (0: the tmpfs default, 1 GiB): past it writes
+ * get ENOSPC, as on the overlay's writable layer. Set before vfs_init(). */
+extern uint64_t vfs_tmp_size;
 
 /* Files for the app's stdio: wrap the sentry's host fd (0, 1, 2). */
 struct file *hostfd_file_create(int host_fd);
