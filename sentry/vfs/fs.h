@@ -79,6 +79,16 @@ struct inode_operations {
 	/* Open hook: set file->ops / priv. Called after the VFS filled file
 	 * with the path and flags. May be NULL (inode->fops is used). */
 	int (*open)(struct inode *, struct file *);
+	/* Extended attributes stored by the filesystem (host trees), as the
+	 * f*xattr(2) calls: len 0 asks for the size; ENODATA, ERANGE. The
+	 * syscall layer has checked the name, the flags, the mount and the
+	 * caller's permission. NULL: the file has none and can get none. */
+	ssize_t (*getxattr)(struct dentry *, const char *name, void *buf,
+			    size_t len);
+	int (*setxattr)(struct dentry *, const char *name, const void *val,
+			size_t len, int flags);
+	ssize_t (*listxattr)(struct dentry *, char *buf, size_t len);
+	int (*removexattr)(struct dentry *, const char *name);
 };
 
 struct super_block {

@@ -11,6 +11,7 @@
  * (the differential run: the overlay's upper layer and tmpfs). */
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <time.h>
 
 #include "testlib.h"
@@ -225,6 +226,45 @@ int main(int argc, char **argv)
 	tl_yes("mtime now", st.st_mtim.tv_sec > 1234567890);
 	tl_err("lutimes on symlink",
 	       utimensat(AT_FDCWD, P(b, "sl"), ts, AT_SYMLINK_NOFOLLOW), 0);
+
+	/* extended attributes: on a host directory only (argv[1]; the
+	 * sandbox's own tmpfs stores none, a host tmpfs may) */
+	if (argc > 1) {
+		char v[16];
+		long r = setxattr(P(b, "t"), "user.rv", "val", 3, 0);
+		if (r < 0 && errno == EOPNOTSUPP) {
+			printf("xattrs: not supported here\n");
+		} else {
+			tl_err("setxattr", r, 0);
+			tl_err("setxattr create again",
+			       setxattr(P(b, "t"), "user.rv", "x", 1,
+					XATTR_CREATE), EEXIST);
+			tl_val("getxattr", getxattr(P(b, "t"), "user.rv", v,
+						    sizeof(v)), 3);
+			tl_yes("value", !memcmp(v, "val", 3));
+			tl_val("getxattr size", getxattr(P(b, "t"), "user.rv",
+							 NULL, 0), 3);
+			tl_err("getxattr small buffer",
+			       getxattr(P(b, "t"), "user.rv", v, 1), ERANGE);
+			tl_err("getxattr missing",
+			       getxattr(P(b, "t"), "user.none", v, sizeof(v)),
+			       ENODATA);
+			char list[256];
+			ssize_t n = listxattr(P(b, "t"), list, sizeof(list));
+			tl_yes("listxattr has user.rv",
+			       n > 0 && memmem(list, (size_t)n, "user.rv", 8));
+			tl_err("set unknown namespace",
+			       setxattr(P(b, "t"), "bogus.x", "v", 1, 0),
+			       EOPNOTSUPP);
+			tl_err("set user.* on a symlink",
+			       lsetxattr(P(b, "sl"), "user.x", "v", 1, 0),
+			       EPERM);
+			tl_err("removexattr", removexattr(P(b, "t"), "user.rv"),
+			       0);
+			tl_err("removexattr again",
+			       removexattr(P(b, "t"), "user.rv"), ENODATA);
+		}
+	}
 
 	/* unlink an open file: it lives on */
 	fd = tl_err("open b", open(P(b, "b"), O_RDWR), 0);

@@ -707,6 +707,49 @@ static int host_open(struct inode *i, struct file *f)
 	return 0;
 }
 
+/* Extended attributes, straight from the host file (the syscall layer
+ * has checked names, permission and the mount). A backend without them
+ * stores none. */
+static ssize_t host_getxattr(struct dentry *d, const char *name, void *buf,
+			     size_t len)
+{
+	const struct hostfs_backend *be = BE(d->inode);
+	if (!be->getxattr)
+		return -ENODATA;
+	return be->getxattr(HFD(d->inode), name, buf, len);
+}
+
+static int host_setxattr(struct dentry *d, const char *name, const void *val,
+			 size_t len, int flags)
+{
+	const struct hostfs_backend *be = BE(d->inode);
+	if (!be->setxattr)
+		return -ENOTSUP;
+	int err = be->setxattr(HFD(d->inode), name, val, len, flags);
+	if (!err)
+		host_refresh(d->inode); /* ctime */
+	return err;
+}
+
+static ssize_t host_listxattr(struct dentry *d, char *buf, size_t len)
+{
+	const struct hostfs_backend *be = BE(d->inode);
+	if (!be->listxattr)
+		return 0;
+	return be->listxattr(HFD(d->inode), buf, len);
+}
+
+static int host_removexattr(struct dentry *d, const char *name)
+{
+	const struct hostfs_backend *be = BE(d->inode);
+	if (!be->removexattr)
+		return -ENODATA;
+	int err = be->removexattr(HFD(d->inode), name);
+	if (!err)
+		host_refresh(d->inode);
+	return err;
+}
+
 static const struct inode_operations host_iops = {
 	.lookup = host_lookup,
 	.readlink = host_readlink,
@@ -721,6 +764,10 @@ static const struct inode_operations host_iops = {
 	.unlink = host_unlink,
 	.rmdir = host_rmdir,
 	.rename = host_rename,
+	.getxattr = host_getxattr,
+	.setxattr = host_setxattr,
+	.listxattr = host_listxattr,
+	.removexattr = host_removexattr,
 };
 
 static struct host_file *HF(struct file *f)
