@@ -21,6 +21,31 @@ const struct rv_bpf_builder rv_bpf_builders[] = {
 };
 const size_t rv_bpf_nbuilders = RV_ARRAY_SIZE(rv_bpf_builders);
 
+#ifdef RV_SANITIZE
+/* Sanitizer builds only (make SAN=...; the Makefile defines RV_SANITIZE):
+ * the ASan/UBSan runtime makes host calls of its own behind the code's
+ * back: sigaltstack when a thread or the process ends, abort() on a
+ * report (abort_on_error), sched_yield in its spin locks, mprotect in its
+ * allocator. Without them a report, or a clean exit, dies of the filter
+ * instead. The ptrace stubs' filter (which the app's code runs under) is
+ * left as it is. Never in a normal build. */
+static const char *const sanitizer_allow[] = {
+	"sigaltstack", "rt_sigaction", "rt_sigprocmask", "getpid", "gettid",
+	"tgkill", "sched_yield", "mprotect", "write",
+};
+
+static int bpf_add_sanitizer_rules(scmp_filter_ctx ctx)
+{
+	for (size_t i = 0; i < RV_ARRAY_SIZE(sanitizer_allow); i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+			seccomp_syscall_resolve_name(sanitizer_allow[i]), 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+#endif
+
 int rv_bpf_compile(const char *name, struct sock_fprog *out)
 {
 	const struct rv_bpf_builder *b = NULL;
@@ -33,6 +58,13 @@ int rv_bpf_compile(const char *name, struct sock_fprog *out)
 	int r = b->build(b->arg, &ctx);
 	if (r < 0)
 		return r;
+#ifdef RV_SANITIZE
+	if (strcmp(name, "ptrace-stub") &&
+	    (r = bpf_add_sanitizer_rules(ctx)) < 0) {
+		seccomp_release(ctx);
+		return r;
+	}
+#endif
 	/* seccomp_export_bpf writes to an fd; a memfd keeps it off any
 	 * path. */
 	int fd = memfd_create("ringvisor-bpf", MFD_CLOEXEC);
