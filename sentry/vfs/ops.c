@@ -498,6 +498,29 @@ static bool is_mountpoint(const struct path *p)
 	return p->dentry->mounted || p->dentry == p->mnt->root;
 }
 
+/* The link count of p's file as the filesystem knows it now (an inode's
+ * own count may be stale where each walk makes an inode); only inotify
+ * needs it. */
+static uint64_t link_count(const struct path *p)
+{
+	struct kstat st;
+	if (!inotify_active() || vfs_getattr(p, &st))
+		return p->dentry->inode->nlink;
+	return st.nlink;
+}
+
+/* The last name of i went. Filesystems whose inodes do not count links
+ * (the overlay, host files: each walk makes its own inode) learn it here,
+ * so that the inode's last reference raises inotify's IN_DELETE_SELF as
+ * on Linux. nlink: the count before the removal. */
+static void gone_if_last(struct inode *i, bool dir, uint64_t nlink)
+{
+	pthread_mutex_lock(&i->lock);
+	if (dir || nlink <= 1)
+		i->nlink = 0;
+	pthread_mutex_unlock(&i->lock);
+}
+
 int vfs_unlinkat(struct task *t, int dirfd, const char *path, int at_flags)
 {
 	if (at_flags & ~AT_REMOVEDIR)
@@ -540,6 +563,7 @@ int vfs_unlinkat(struct task *t, int dirfd, const char *path, int at_flags)
 		err = vfs_may_modify_dir(&t->cred, &dir);
 	if (!err)
 		err = check_sticky(&t->cred, di, i);
+	uint64_t nlink = link_count(&child);
 	if (!err) {
 		int (*op)(struct inode *, struct dentry *) =
 			di->iops ? (rmdir ? di->iops->rmdir : di->iops->unlink)
@@ -548,6 +572,7 @@ int vfs_unlinkat(struct task *t, int dirfd, const char *path, int at_flags)
 	}
 	if (!err) {
 		d_drop(child.dentry);
+		gone_if_last(i, rmdir, nlink);
 		if (!rmdir) /* fsnotify_link_count() */
 			inotify_inode(i, IN_ATTRIB);
 	}
@@ -649,13 +674,18 @@ int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath,
 		err = nerr;
 		goto out_oc;
 	}
+	struct path tp = {nd.mnt, target};
+	uint64_t tnlink = target->inode ? link_count(&tp) : 0;
 	if (!odi->iops || !odi->iops->rename)
 		err = -EPERM;
 	else
 		err = odi->iops->rename(odi, oc.dentry, ndi, target, 0);
 	if (!err) {
-		if (target->inode)
+		if (target->inode) {
 			d_drop(target);
+			gone_if_last(target->inode,
+				     S_ISDIR(target->inode->mode), tnlink);
+		}
 		d_move(oc.dentry, nd.dentry, nl.name, nl.len);
 		/* fsnotify_move(): one cookie ties the pair. */
 		if (inotify_active()) {

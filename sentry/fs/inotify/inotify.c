@@ -23,7 +23,7 @@
 #endif
 
 /* /proc/sys/fs/inotify defaults (max_user_watches depends on memory in
- * Linux; 65536 per instance here bounds the sentry's memory). */
+ * Linux; 65536 for the whole sandbox here bounds the sentry's memory). */
 #define IN_MAX_QUEUED 16384
 #define IN_MAX_INSTANCES 128
 #define IN_MAX_WATCHES 65536
@@ -414,7 +414,7 @@ int inotify_add(struct file *f, struct inode *i, uint32_t mask)
 							: keep;
 			r = iw->wd;
 		}
-	} else if (g->nwatches >= IN_MAX_WATCHES) {
+	} else if (atomic_load(&inotify_nwatches) >= IN_MAX_WATCHES) {
 		r = -ENOSPC;
 	} else {
 		iw = rv_xcalloc(1, sizeof(*iw));
