@@ -2,13 +2,15 @@
 # ringvisor's benchmarks (`make bench`); bench/README.md says how to read
 # the table.
 #
-#   bench/run.sh [--install] [--quick]
+#   bench/run.sh [--install] [--quick] [--startup]
 #
 # --install  installs runsc, proot and bubblewrap with apt-get (as root)
 # --quick    fewer iterations and runs (a smoke test of the script)
+# --startup  only the start-up comparison with bubblewrap (below the table)
 #
 # Environment: BUILD (build), RV ($BUILD/ringvisor), RV_BENCH_N (iteration
 # base of microbench, 20000), RV_BENCH_RUNS (runs per figure, median; 3),
+# RV_BENCH_STARTS (runs of the start-up comparison with bwrap, median; 201),
 # RV_BEFORE (another ringvisor binary, e.g. built from an older commit: an
 # extra ringvisor-before column on the ptrace platform, measured in the
 # same run), RV_BENCH_COLS (the columns to measure, default all).
@@ -19,6 +21,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 QUICK=0
+STARTUP_ONLY=0
 for a in "$@"; do
 	case $a in
 	--install)
@@ -31,8 +34,9 @@ for a in "$@"; do
 			exit 1
 		;;
 	--quick) QUICK=1 ;;
+	--startup) STARTUP_ONLY=1 ;;
 	*)
-		echo "usage: bench/run.sh [--install] [--quick]" >&2
+		echo "usage: bench/run.sh [--install] [--quick] [--startup]" >&2
 		exit 2
 		;;
 	esac
@@ -43,10 +47,12 @@ RV=$(readlink -f "${RV:-$BUILD/ringvisor}")
 B=$BUILD/bench
 RUNS=${RV_BENCH_RUNS:-3}
 STARTS=21
+SU_RUNS=${RV_BENCH_STARTS:-201}
 export RV_BENCH_N=${RV_BENCH_N:-20000}
 if [ $QUICK = 1 ]; then
 	RUNS=1
 	STARTS=5
+	SU_RUNS=11
 	RV_BENCH_N=2000
 fi
 mkdir -p "$B"
@@ -114,6 +120,57 @@ probe() {
 median() {
 	sort -g | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
 }
+
+# The goals of the issues, from this run's figures.
+goal() {
+	awk -v a="$2" -v b="$3" -v lim="$4" -v what="$1" 'BEGIN {
+		if (a == "" || b == "" || b == 0) exit
+		r = a / b
+		printf "goal %-44s %.2f (want <= %s) %s\n", what, r, lim,
+			r <= lim ? "met" : "NOT met" }'
+}
+
+# Start-up against bubblewrap like for like: `bwrap --unshare-all --bind /
+# /` makes the namespaces ringvisor makes (user, mount, pid, ipc, uts, net)
+# and nothing else; plain `bwrap --bind / /` is the floor of any namespace
+# sandbox. Median of SU_RUNS runs each, measured one after the other.
+startup_compare() {
+	local r v
+	local rows=(ringvisor-ptrace ringvisor-kvm bwrap-unshare-all bwrap-plain)
+	declare -A pfx su
+	pfx[ringvisor-ptrace]="$RV run --platform=ptrace --"
+	pfx[ringvisor-kvm]="$RV run --platform=kvm --"
+	pfx[bwrap-unshare-all]="bwrap --unshare-all --bind / / --"
+	pfx[bwrap-plain]="bwrap --bind / / --"
+	for r in "${rows[@]}"; do
+		# shellcheck disable=SC2086
+		timeout 60 ${pfx[$r]} "$B/true" >>"$LOG" 2>&1 || continue
+		# shellcheck disable=SC2086
+		v=$("$B/harness" startup "$SU_RUNS" ${pfx[$r]} "$B/true" \
+			2>>"$LOG")
+		su[$r]=${v#* }
+	done
+	echo
+	echo "start-up of a static true (median of $SU_RUNS runs, us; ratio to bwrap --unshare-all)"
+	for r in "${rows[@]}"; do
+		if [ -z "${su[$r]:-}" ]; then
+			printf "  %-20s (does not run here)\n" "$r"
+			continue
+		fi
+		awk -v r="$r" -v v="${su[$r]}" -v b="${su[bwrap-unshare-all]:-}" 'BEGIN {
+			if (b > 0) printf "  %-20s %8.0f  %.2fx\n", r, v, v / b
+			else printf "  %-20s %8.0f\n", r, v }'
+	done
+	goal "start-up ringvisor-ptrace / bwrap --unshare-all" \
+		"${su[ringvisor-ptrace]:-}" "${su[bwrap-unshare-all]:-}" 2
+	goal "start-up ringvisor-kvm / bwrap --unshare-all" \
+		"${su[ringvisor-kvm]:-}" "${su[bwrap-unshare-all]:-}" 2
+}
+
+if [ $STARTUP_ONLY = 1 ]; then
+	startup_compare
+	exit 0
+fi
 
 # --- measure ------------------------------------------------------------------
 FIGS=(getppid open_close read4k mmap pipe fork_wait fork_exec)
@@ -209,14 +266,7 @@ for c in "${COLS[@]}"; do
 	[ -n "${NOTE[$c]:-}" ] && echo "($c: ${NOTE[$c]})"
 done
 
-# The goals of issues 3, 4 and 6, from this run's figures.
-goal() {
-	awk -v a="$2" -v b="$3" -v lim="$4" -v what="$1" 'BEGIN {
-		if (a == "" || b == "" || b == 0) exit
-		r = a / b
-		printf "goal %-44s %.2f (want <= %s) %s\n", what, r, lim,
-			r <= lim ? "met" : "NOT met" }'
-}
+# The goals of issues 3, 4 and 6.
 goal "start-up ringvisor-ptrace / bwrap" "${V[ringvisor-ptrace,startup_us]:-}" \
 	"${V[bwrap,startup_us]:-}" 2
 goal "getppid ringvisor-ptrace / ptrace floor (us)" \
@@ -232,4 +282,5 @@ for f in fork_wait_us fork_exec_us pipe_pingpong_ns; do
 	goal "$f ringvisor-ptrace / runsc" "${V[ringvisor-ptrace,$f]:-}" \
 		"${V[runsc,$f]:-}" 0.5
 done
+startup_compare
 echo "(raw outputs and errors: $B/)"
