@@ -1,8 +1,10 @@
 /* splice(2), tee(2), vmsplice(2) and sync_file_range(2): data moved
  * between pipes and files, offsets, partial transfers and Linux's errors. */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 
 #include "testlib.h"
 
@@ -22,6 +24,74 @@ static void drain_say(const char *what, int fd)
 	}
 	buf[n] = 0;
 	printf("%s: \"%s\"\n", what, buf);
+}
+
+static int late_fd;
+
+static void *late_writer(void *arg)
+{
+	(void)arg;
+	usleep(50000);
+	if (write(late_fd, "late", 4) != 4)
+		tl_fail("late write");
+	return NULL;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* Blocking: a splice or tee waits for a writer; a signal interrupts it
+ * (EINTR without SA_RESTART); SIGPIPE kills by default. */
+static void blocking(int f)
+{
+	int p[2], q[2];
+	pthread_t th;
+	char buf[16];
+	if (pipe(p) || pipe(q))
+		exit(1);
+	late_fd = p[1];
+	pthread_create(&th, NULL, late_writer, NULL);
+	loff_t off = 100;
+	tl_val("blocked splice", splice(p[0], NULL, f, &off, 100, 0), 4);
+	pthread_join(th, NULL);
+	pthread_create(&th, NULL, late_writer, NULL);
+	tl_val("blocked tee", tee(p[0], q[1], 100, 0), 4);
+	pthread_join(th, NULL);
+	tl_val("tee copy", read(q[0], buf, sizeof(buf)), 4);
+	tl_val("tee source", read(p[0], buf, sizeof(buf)), 4);
+
+	struct sigaction sa = {.sa_handler = on_alarm};
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(1);
+	tl_err("interrupted", splice(p[0], NULL, f, &off, 100, 0), EINTR);
+	alarm(0);
+
+	/* An empty pipe takes 65536 bytes, a vmsplice of more is partial
+	 * (page-aligned: Linux fills one slot per page of the buffer). */
+	static char z[70000] __attribute__((aligned(4096)));
+	struct iovec v = {z, sizeof(z)};
+	tl_val("vmsplice partial", vmsplice(q[1], &v, 1, 0), 65536);
+
+	pid_t pid = fork();
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		int r[2];
+		if (pipe(r))
+			_exit(1);
+		close(r[0]);
+		loff_t o = 0;
+		splice(f, &o, r[1], NULL, 1, 0);
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	tl_yes("SIGPIPE kills", WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE);
+	close(p[0]);
+	close(p[1]);
+	close(q[0]);
+	close(q[1]);
 }
 
 int main(void)
@@ -195,6 +265,7 @@ int main(void)
 	tl_err("sfr O_PATH", sync_file_range(op, 0, 0, 0), EBADF);
 	close(op);
 
+	blocking(f);
 	close(f);
 	close(g);
 	tl_cleanup();
