@@ -173,8 +173,8 @@ if [ $STARTUP_ONLY = 1 ]; then
 fi
 
 # --- measure ------------------------------------------------------------------
-FIGS=(getppid open_close read4k mmap pipe fork_wait fork_exec)
-ROWS=(getppid_ns open_close_ns read4k_ns mmap_touch_munmap_ns
+FIGS=(getppid clock_gettime open_close read4k mmap pipe fork_wait fork_exec)
+ROWS=(getppid_ns clock_gettime_ns open_close_ns read4k_ns mmap_touch_munmap_ns
       pipe_pingpong_ns fork_wait_us fork_exec_us startup_us peak_rss_kib)
 
 for c in "${COLS[@]}"; do

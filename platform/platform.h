@@ -140,6 +140,9 @@ struct platform {
 
 extern const struct platform_ops platform_ptrace_ops;
 extern const struct platform_ops platform_kvm_ops;
+/* KVM only: does every vCPU's TSC read the host's TSC (offset 0, no
+ * scaling), so that the vDSO can compute time in the guest? */
+bool platform_kvm_tsc_is_host(const struct platform *);
 
 /* Resolve --platform=NAME ("auto" probes in order of preference). On error
  * returns NULL and sets *err to a one-line message. */

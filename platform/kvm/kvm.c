@@ -255,6 +255,7 @@ static struct platform *kvm_create(const char **err)
 	p->base.ops = &platform_kvm_ops;
 	p->kvm_fd = p->vm_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
+	p->tsc_host = -1;
 	p->next_as_id = 1;
 
 	if (!memfile_base()) {

@@ -105,6 +105,7 @@ struct kvm_platform {
 	int nctx, max_ctx;
 	bool syscall_ring0;   /* probe: `syscall` reaches guest ring 0 */
 	bool lstar_user;      /* LSTAR is the user stub (PVM-like host) */
+	int tsc_host;         /* vCPU TSCs read the host's: -1 not known yet */
 	struct kvm_cpuid2 *cpuid; /* what the app sees */
 	uint64_t xcr0;
 	uint32_t xsave_len;

@@ -31,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include "platform/kvm/kvm_impl.h"
 #include "sentry/util.h"
@@ -42,6 +43,7 @@
 #define MSR_CSTAR 0xc0000083
 #define MSR_SFMASK 0xc0000084
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_IA32_TSC 0x10
 
 #define RFL_IF 0x200ULL
 /* Flags the app may hold: CF PF AF ZF SF TF DF OF RF AC ID. Never IOPL
@@ -395,6 +397,55 @@ static int vcpu_setup(struct kvm_platform *p, struct kvm_vcpu *v)
 	return 0;
 }
 
+/* The vDSO reads the TSC in guest ring 3 (CR4.TSD is clear) and converts
+ * it with the calibration the sentry makes from the host's TSC
+ * (sentry/loader/vdso.c). So every vCPU's TSC is made the host's: offset
+ * 0 (KVM_VCPU_TSC_OFFSET), and checked to read between two host reads
+ * (no scaling). The first vCPU (the create probe's) decides for the VM;
+ * a later one that cannot follow is refused rather than let one task
+ * read another clock through the vDSO. */
+#define TSC_SLACK (1ULL << 20) /* cycles: ioctl latency, not a rate error */
+static int vcpu_tsc_host(struct kvm_platform *p, struct kvm_vcpu *v)
+{
+	int64_t off = 0;
+	struct kvm_device_attr a = {
+		.group = KVM_VCPU_TSC_CTRL,
+		.attr = KVM_VCPU_TSC_OFFSET,
+		.addr = (uint64_t)(uintptr_t)&off,
+	};
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e;
+	} m = {.h.nmsrs = 1, .e.index = MSR_IA32_TSC};
+	bool ok = ioctl(v->fd, KVM_SET_DEVICE_ATTR, &a) == 0;
+	if (ok) {
+		uint64_t before = __rdtsc();
+		ok = ioctl(v->fd, KVM_GET_MSRS, &m) == 1;
+		uint64_t after = __rdtsc();
+		ok = ok && m.e.data + TSC_SLACK >= before &&
+		     m.e.data <= after + TSC_SLACK;
+	}
+	pthread_mutex_lock(&p->lock);
+	int r = 0;
+	if (p->tsc_host < 0)
+		p->tsc_host = ok;
+	else if (p->tsc_host && !ok)
+		r = -EIO;
+	pthread_mutex_unlock(&p->lock);
+	if (r)
+		rv_err("kvm: a new vCPU's TSC cannot be the host's; refused");
+	return r;
+}
+
+bool platform_kvm_tsc_is_host(const struct platform *pl)
+{
+	struct kvm_platform *p = (struct kvm_platform *)pl;
+	pthread_mutex_lock(&p->lock);
+	bool r = p->tsc_host > 0;
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
 /* Called without p->lock. */
 static struct kvm_vcpu *vcpu_new(struct kvm_platform *p, int *err)
 {
@@ -428,6 +479,8 @@ static struct kvm_vcpu *vcpu_new(struct kvm_platform *p, int *err)
 		goto fail;
 	}
 	*err = vcpu_setup(p, v);
+	if (!*err)
+		*err = vcpu_tsc_host(p, v);
 	if (*err)
 		goto fail;
 	return v;

@@ -10,9 +10,10 @@
  * The data page holds a seqlock-protected linear map from the TSC to
  * CLOCK_MONOTONIC and CLOCK_REALTIME, refreshed by a sentry thread from
  * the host's clocks. It is only enabled where the app reads the host's own
- * TSC (the ptrace platform, where app threads are host threads) and the
- * TSC is invariant; otherwise, and for other clocks, the functions make
- * the system call, which the sentry answers as usual. */
+ * TSC (the ptrace platform, where app threads are host threads; KVM, whose
+ * vCPUs are given the host's TSC) and the TSC is invariant; otherwise,
+ * and for other clocks, the functions make the system call, which the
+ * sentry answers as usual. */
 #include "sentry/loader/vdso.h"
 
 #include <cpuid.h>
@@ -304,13 +305,18 @@ static void *vdso_updater(void *arg)
 }
 
 /* The fast path needs the app to read the same TSC as the sentry (its
- * threads are host threads: ptrace), and that TSC to tick at a constant
- * rate on every CPU (CPUID 0x80000007 EDX bit 8, invariant TSC). */
+ * threads are host threads: ptrace; or the KVM platform made every
+ * vCPU's TSC the host's), and that TSC to tick at a constant rate on
+ * every CPU (CPUID 0x80000007 EDX bit 8, invariant TSC). */
 static bool vdso_tsc_usable(void)
 {
 	unsigned a, b, c, d;
 
-	if (!rv_platform || rv_platform->ops != &platform_ptrace_ops)
+	if (!rv_platform)
+		return false;
+	if (rv_platform->ops != &platform_ptrace_ops &&
+	    !(rv_platform->ops == &platform_kvm_ops &&
+	      platform_kvm_tsc_is_host(rv_platform)))
 		return false;
 	if (!__get_cpuid(0x80000007, &a, &b, &c, &d))
 		return false;
