@@ -92,7 +92,8 @@ long sys_sigaltstack(struct task *t, const uint64_t a[6])
 			return -EFAULT;
 		if (on)
 			return -EPERM;
-		int mode = ss.flags & ~(1 << 31) /* SS_AUTODISARM */;
+		/* SS_AUTODISARM is bit 31: 1 << 31 overflows an int. */
+		int mode = (int)((uint32_t)ss.flags & ~(1u << 31));
 		if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
 			return -EINVAL;
 		if (mode == SS_DISABLE) {
