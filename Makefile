@@ -15,8 +15,11 @@ LDLIBS := -lseccomp -lunwind -lxxhash -ljansson -pthread
 ifneq ($(SAN),)
 # RV_SANITIZE widens the seccomp filters by the host calls the sanitizer
 # runtime makes itself (runtime/bpf.c); never set in a normal build.
-CFLAGS_BASE += -fsanitize=$(SAN) -fno-omit-frame-pointer -O1 -DRV_SANITIZE
-LDFLAGS += -fsanitize=$(SAN)
+# -fno-sanitize-recover: a UBSan report ends the run (a failed test)
+# rather than scrolling by in a log.
+CFLAGS_BASE += -fsanitize=$(SAN) -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -O1 -DRV_SANITIZE
+LDFLAGS += -fsanitize=$(SAN) -fno-sanitize-recover=all
 endif
 CFLAGS_ALL := $(CFLAGS_BASE) $(CFLAGS)
 
