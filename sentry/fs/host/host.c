@@ -902,6 +902,12 @@ static ssize_t host_write(struct file *f, const struct iovec *iov,
 			(c.pos + c.len - 1) >> RV_PAGE_SHIFT, pc_copy_one, &c);
 		pc_put(pc);
 	}
+	/* O_SYNC/O_DSYNC: the host fd was opened without them (the fd of a
+	 * create serves whatever open follows), so each write is made
+	 * durable here, as open(2) promises. */
+	if (n > 0 && (f->flags & (O_SYNC | O_DSYNC)) && fdatasync(hf->fd) < 0 &&
+	    errno != EINVAL)
+		return -errno;
 	return n;
 }
 
