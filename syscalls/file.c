@@ -453,6 +453,56 @@ long sys_ftruncate(struct task *t, const uint64_t a[6])
 	return r;
 }
 
+/* Input read n bytes the output did not take: put the file position
+ * back (a positioned read has nothing to undo). */
+static void unread(struct file *in, int64_t off, ssize_t n)
+{
+	if (off < 0 && n > 0)
+		vfs_llseek(in, -n, SEEK_CUR);
+}
+
+/* The copy loop of sendfile(2) and copy_file_range(2): up to count bytes
+ * from in to out through a bounce buffer. An offset pointer is used and
+ * advanced instead of the file position (NULL: the position). Bytes
+ * moved, or -errno when none moved. */
+static long copy_range(struct file *in, int64_t *off_in, struct file *out,
+		       int64_t *off_out, size_t count)
+{
+	size_t bsz = RV_MIN(count, (size_t)65536);
+	char *buf = rv_xmalloc(bsz ? bsz : 1);
+	size_t done = 0;
+	long r = 0;
+	while (done < count) {
+		struct iovec iov = {buf, RV_MIN(bsz, count - done)};
+		ssize_t n = vfs_readv(in, &iov, 1, off_in ? *off_in : -1);
+		if (n <= 0) {
+			if (n < 0 && !done)
+				r = n;
+			break;
+		}
+		struct iovec w = {buf, (size_t)n};
+		ssize_t m = vfs_writev(out, &w, 1, off_out ? *off_out : -1);
+		if (m < 0) {
+			if (!done)
+				r = m;
+			/* The input moved past bytes the output refused. */
+			unread(in, off_in ? *off_in : -1, n);
+			break;
+		}
+		done += (size_t)m;
+		if (off_in)
+			*off_in += m;
+		if (off_out)
+			*off_out += m;
+		if (m < n) {
+			unread(in, off_in ? *off_in : -1, n - m);
+			break;
+		}
+	}
+	free(buf);
+	return done ? (long)done : r;
+}
+
 /* sendfile(2) through a sentry bounce buffer: both ends may be anything
  * readable / writable (Linux requires a mmap-able input; we are laxer). */
 long sys_sendfile(struct task *t, const uint64_t a[6])
@@ -478,40 +528,7 @@ long sys_sendfile(struct task *t, const uint64_t a[6])
 		r = -EINVAL;
 		goto out;
 	}
-	size_t bsz = RV_MIN(count, (size_t)65536);
-	char *buf = rv_xmalloc(bsz ? bsz : 1);
-	size_t done = 0;
-	while (done < count) {
-		struct iovec iov = {buf, RV_MIN(bsz, count - done)};
-		ssize_t n = vfs_readv(in, &iov, 1, off);
-		if (n <= 0) {
-			if (n < 0 && !done)
-				r = n;
-			break;
-		}
-		struct iovec w = {buf, (size_t)n};
-		ssize_t m = vfs_writev(out, &w, 1, -1);
-		if (m < 0) {
-			if (!done)
-				r = m;
-			/* The input moved past bytes the output refused:
-			 * put the file position back where writing stopped. */
-			if (off < 0)
-				vfs_llseek(in, -n, SEEK_CUR);
-			break;
-		}
-		done += (size_t)m;
-		if (off >= 0)
-			off += m;
-		if (m < n) {
-			if (off < 0)
-				vfs_llseek(in, -(n - m), SEEK_CUR);
-			break;
-		}
-	}
-	free(buf);
-	if (done)
-		r = (long)done;
+	r = copy_range(in, uoff ? &off : NULL, out, NULL, count);
 	if (uoff && r >= 0 && mm_copy_out(t->mm, uoff, &off, sizeof(off)))
 		r = -EFAULT;
 out:
@@ -654,40 +671,8 @@ long sys_copy_file_range(struct task *t, const uint64_t a[6])
 			goto out;
 		}
 	}
-	size_t bsz = RV_MIN(count, (size_t)65536);
-	char *buf = rv_xmalloc(bsz ? bsz : 1);
-	size_t done = 0;
-	while (done < count) {
-		struct iovec iov = {buf, RV_MIN(bsz, count - done)};
-		ssize_t n = vfs_readv(in, &iov, 1, off_in);
-		if (n <= 0) {
-			if (n < 0 && !done)
-				r = n;
-			break;
-		}
-		struct iovec w = {buf, (size_t)n};
-		ssize_t m = vfs_writev(out, &w, 1, off_out);
-		if (m < 0) {
-			if (!done)
-				r = m;
-			if (off_in < 0)
-				vfs_llseek(in, -n, SEEK_CUR);
-			break;
-		}
-		done += (size_t)m;
-		if (off_in >= 0)
-			off_in += m;
-		if (off_out >= 0)
-			off_out += m;
-		if (m < n) {
-			if (off_in < 0)
-				vfs_llseek(in, -(n - m), SEEK_CUR);
-			break;
-		}
-	}
-	free(buf);
-	if (done)
-		r = (long)done;
+	r = copy_range(in, uoff_in ? &off_in : NULL, out,
+		       uoff_out ? &off_out : NULL, count);
 	if (r >= 0 && ((uoff_in && mm_copy_out(t->mm, uoff_in, &off_in, 8)) ||
 		       (uoff_out && mm_copy_out(t->mm, uoff_out, &off_out, 8))))
 		r = -EFAULT;
@@ -729,14 +714,6 @@ long sys_memfd_create(struct task *t, const uint64_t a[6])
 
 /* One splice moves at most this much (Linux: what one pipe holds). */
 #define SPLICE_CHUNK (1UL << 20)
-
-/* Input read n bytes the output did not take: put a file position back
- * (sendfile's rule); a positioned read has nothing to undo. */
-static void unread(struct file *in, int64_t off, ssize_t n)
-{
-	if (off < 0 && n > 0)
-		vfs_llseek(in, -n, SEEK_CUR);
-}
 
 /* splice from a file (or socket) into a pipe: wait_for_space(), then one
  * read of at most the room there is. */

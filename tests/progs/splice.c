@@ -2,6 +2,7 @@
  * between pipes and files, offsets, partial transfers and Linux's errors. */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -264,6 +265,39 @@ int main(void)
 	int op = open(fpath, O_PATH);
 	tl_err("sfr O_PATH", sync_file_range(op, 0, 0, 0), EBADF);
 	close(op);
+
+	/* sendfile and copy_file_range share splice's plumbing. */
+	int h = open(tl_tmp("h"), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	lseek(f, 0, SEEK_SET);
+	tl_val("sendfile pos", sendfile(h, f, NULL, 4), 4);
+	tl_val("sendfile in pos", lseek(f, 0, SEEK_CUR), 4);
+	off = 10;
+	tl_val("sendfile off", sendfile(h, f, &off, 100), 8);
+	tl_val("sendfile off after", off, 18);
+	tl_val("sendfile in pos kept", lseek(f, 0, SEEK_CUR), 4);
+	tl_val("sendfile eof", sendfile(h, f, &off, 100), 0);
+	tl_err("sendfile bad fd", sendfile(h, 99, NULL, 1), EBADF);
+	fill(p[1], "piped");
+	tl_val("sendfile to pipe", sendfile(q[1], f, NULL, 3), 3);
+	drain_say("sendfile pipe", q[0]);
+	loff_t oi = 0, oo = 100;
+	tl_val("cfr offsets", copy_file_range(f, &oi, h, &oo, 5, 0), 5);
+	tl_val("cfr oi", oi, 5);
+	tl_val("cfr oo", oo, 105);
+	tl_val("cfr pos", copy_file_range(f, NULL, h, NULL, 2, 0), 2);
+	tl_err("cfr flags", copy_file_range(f, NULL, h, NULL, 2, 1), EINVAL);
+	tl_err("cfr pipe", copy_file_range(p[0], NULL, h, NULL, 2, 0), EINVAL);
+	tl_err("cfr rdonly out", copy_file_range(f, NULL, g, NULL, 2, 0),
+	       EBADF);
+	oi = 0;
+	oo = 2;
+	tl_err("cfr overlap", copy_file_range(f, &oi, f, &oo, 5, 0), EINVAL);
+	tl_val("h size", lseek(h, 0, SEEK_END), 105);
+	tl_val("h pread", pread(h, buf, 14, 0), 14);
+	buf[14] = 0;
+	printf("h: \"%s\"\n", buf);
+	drain_say("piped left", p[0]);
+	close(h);
 
 	blocking(f);
 	close(f);
