@@ -167,6 +167,28 @@ static void checks(const char *dir, int limit)
 	dump("dir", in);
 	dump("subdir self", in2);
 
+	/* moves between directories, a watched file moved and replaced */
+	char sub2[300], m1[300], m2[300];
+	snprintf(sub2, sizeof(sub2), "%s/sub2", dir);
+	snprintf(m1, sizeof(m1), "%s/m1", dir);
+	snprintf(m2, sizeof(m2), "%s/sub2/m2", dir);
+	mkdir(sub2, 0755);
+	tl_write_file(m1, "m", 1);
+	dump("skip", in);
+	watch(in, sub2, IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE);
+	watch(in2, m1, IN_MOVE_SELF | IN_ATTRIB | IN_DELETE_SELF);
+	rename(m1, m2);
+	dump("cross move", in);
+	dump("move self", in2);
+	tl_write_file(m1, "n", 1);
+	dump("skip", in);
+	rename(m1, m2); /* replaces the watched file: it is gone */
+	dump("replace", in);
+	dump("replaced self", in2);
+	unlink(m2);
+	rmdir(sub2);
+	dump("skip", in);
+
 	/* IN_ONESHOT: one event, then IGNORED */
 	tl_write_file(a, "1", 1);
 	dump("skip", in);
@@ -247,6 +269,25 @@ static void checks(const char *dir, int limit)
 	tl_val("queued", events, 16385);
 	tl_val("overflows", overflows, 1);
 	tl_yes("overflow last", last_overflow);
+
+	/* epoll_wait blocks until a child makes an event */
+	int in5 = inotify_init1(IN_NONBLOCK);
+	watch(in5, dir, IN_CREATE);
+	int ep5 = epoll_create1(0);
+	struct epoll_event ev5 = {.events = EPOLLIN};
+	epoll_ctl(ep5, EPOLL_CTL_ADD, in5, &ev5);
+	snprintf(tmp, sizeof(tmp), "%s/late0", dir);
+	pid_t pid5 = fork();
+	if (pid5 == 0) {
+		usleep(50000);
+		close(open(tmp, O_CREAT | O_WRONLY, 0600));
+		_exit(0);
+	}
+	tl_val("epoll blocking", epoll_wait(ep5, &ev5, 1, 5000), 1);
+	dump("epoll", in5);
+	waitpid(pid5, NULL, 0);
+	close(ep5);
+	close(in5);
 
 	/* blocking read wakes up on an event made by a child */
 	int in4 = inotify_init();
