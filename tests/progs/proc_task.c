@@ -138,6 +138,9 @@ int main(void)
 		tl_yes("maps readable", read_file(path, buf, sizeof(buf)) > 0);
 		snprintf(path, sizeof(path), "/proc/self/task/%d/fd/1", tids[i]);
 		tl_yes("fd/1 is a link", readlink(path, buf, sizeof(buf)) > 0);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/task", tids[i]);
+		tl_err("no task/ inside a thread's directory", access(path, F_OK),
+		       ENOENT);
 	}
 	struct pstat ps;
 	tl_yes("/proc/self/stat parses", parse_stat("/proc/self/stat", &ps) == 0);

@@ -110,6 +110,7 @@ static const struct file_operations proc_file_fops;
 static const struct file_operations proc_dir_fops;
 static const struct proc_ent proc_root_ent;
 static const struct proc_ent proc_pid_ent;
+static const struct proc_ent proc_tid_ent;
 static const struct proc_ent proc_fd_dir_ent;
 static const struct proc_ent proc_fd_link_ent;
 static const struct proc_ent proc_fdinfo_dir_ent;
@@ -225,7 +226,7 @@ static int proc_lookup(struct inode *dir, struct dentry *parent,
 		if (!ours)
 			return -ENOENT;
 		*out = proc_dentry(parent, name,
-				   proc_inode(dir->sb, &proc_pid_ent, tid, -1));
+				   proc_inode(dir->sb, &proc_tid_ent, tid, -1));
 		return 0;
 	}
 	if (e == &proc_root_ent) {
@@ -1118,25 +1119,35 @@ static int show_boot_id(struct sbuf *s, struct task *t)
 #define FP(n, fn) {n, S_IFREG | 0400, PK_FILE, fn, NULL, NULL}
 #define L(n, fn) {n, S_IFLNK | 0777, PK_PID_LINK, NULL, NULL, fn}
 
+/* What [pid] and task/[tid] both hold. */
+#define PID_COMMON_CHILDREN                                         \
+	F("cgroup", show_cgroup),                                   \
+	F("cmdline", show_cmdline),                                 \
+	{"comm", S_IFREG | 0644, PK_FILE, show_comm, NULL, NULL},   \
+	F("limits", show_limits),                                   \
+	FP("environ", show_environ),                                \
+	FP("auxv", show_auxv),                                      \
+	F("maps", show_maps),                                       \
+	F("mounts", show_self_mounts),                              \
+	F("mountinfo", show_mountinfo),                             \
+	F("stat", show_stat),                                       \
+	F("statm", show_statm),                                     \
+	F("status", show_status),                                   \
+	L("cwd", link_cwd),                                         \
+	L("exe", link_exe),                                         \
+	L("root", link_root),                                       \
+	{"fd", S_IFDIR | 0500, PK_FD_DIR, NULL, NULL, NULL},        \
+	{"fdinfo", S_IFDIR | 0500, PK_FDINFO_DIR, NULL, NULL, NULL}
+
 static const struct proc_ent pid_children[] = {
-	F("cgroup", show_cgroup),
-	F("cmdline", show_cmdline),
-	{"comm", S_IFREG | 0644, PK_FILE, show_comm, NULL, NULL},
-	F("limits", show_limits),
-	FP("environ", show_environ),
-	FP("auxv", show_auxv),
-	F("maps", show_maps),
-	F("mounts", show_self_mounts),
-	F("mountinfo", show_mountinfo),
-	F("stat", show_stat),
-	F("statm", show_statm),
-	F("status", show_status),
-	L("cwd", link_cwd),
-	L("exe", link_exe),
-	L("root", link_root),
-	{"fd", S_IFDIR | 0500, PK_FD_DIR, NULL, NULL, NULL},
-	{"fdinfo", S_IFDIR | 0500, PK_FDINFO_DIR, NULL, NULL, NULL},
+	PID_COMMON_CHILDREN,
 	{"task", S_IFDIR | 0555, PK_TASK_DIR, NULL, NULL, NULL},
+	{0},
+};
+
+/* A thread's directory has no task/ of its own (proc(5)). */
+static const struct proc_ent tid_children[] = {
+	PID_COMMON_CHILDREN,
 	{0},
 };
 
@@ -1192,6 +1203,9 @@ static const struct proc_ent proc_root_ent = {
 };
 static const struct proc_ent proc_pid_ent = {
 	"pid", S_IFDIR | 0555, PK_PID_DIR, NULL, pid_children, NULL,
+};
+static const struct proc_ent proc_tid_ent = {
+	"tid", S_IFDIR | 0555, PK_PID_DIR, NULL, tid_children, NULL,
 };
 static const struct proc_ent proc_fd_dir_ent = {
 	"fd", S_IFDIR | 0500, PK_FD_DIR, NULL, NULL, NULL,
