@@ -800,7 +800,51 @@ static int show_status(struct sbuf *s, struct task *t)
 	return 0;
 }
 
+/* CPU time of t, approximated by its sentry thread's (as getrusage and
+ * the CPU clocks do: syscalls/time.c). 0 before it runs or once ended. */
+static uint64_t task_cpu_ns(struct task *t)
+{
+	int htid = t->host_tid;
+	struct timespec ts;
+	if (htid <= 0)
+		return 0;
+	/* The host's clock id of thread htid: ~tid << 3 | per-thread |
+	 * CPUCLOCK_SCHED. */
+	clockid_t c = (clockid_t)((~(unsigned)htid << 3) | 4 | 2);
+	if (clock_gettime(c, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The whole process's: its live threads and those that exited. */
+static uint64_t tg_cpu_ns(struct task *t)
+{
+	if (!t->tg)
+		return task_cpu_ns(t);
+	kernel_lock();
+	uint64_t ns = t->tg->utime_ns + t->tg->stime_ns;
+	for (struct task *o = kernel_all_tasks_locked(); o; o = o->next_all)
+		if (o->tg == t->tg && !o->exited)
+			ns += task_cpu_ns(o);
+	kernel_unlock();
+	return ns;
+}
+
+static int show_stat_ns(struct sbuf *s, struct task *t, uint64_t cpu_ns);
+
+/* /proc/[pid]/stat: the process's times; task/[tid]/stat: the thread's.
+ * All is counted as user time (the host does not split it for us). */
 static int show_stat(struct sbuf *s, struct task *t)
+{
+	return show_stat_ns(s, t, tg_cpu_ns(t));
+}
+
+static int show_thread_stat(struct sbuf *s, struct task *t)
+{
+	return show_stat_ns(s, t, task_cpu_ns(t));
+}
+
+static int show_stat_ns(struct sbuf *s, struct task *t, uint64_t cpu_ns)
 {
 	char comm[17];
 	memcpy(comm, t->comm, 16);
@@ -812,8 +856,9 @@ static int show_stat(struct sbuf *s, struct task *t)
 	uint64_t rss = t->mm ? mm_rss_bytes(t->mm) >> RV_PAGE_SHIFT : 0;
 	uint64_t ign, cgt;
 	sig_sets(t, &ign, &cgt);
-	/* proc(5): 52 fields. */
-	sb_printf(s, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 %d 0 "
+	/* proc(5): 52 fields; times in clock ticks (USER_HZ 100). */
+	sb_printf(s, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %" PRIu64
+		     " 0 0 0 20 0 %d 0 "
 		     "0 %" PRIu64 " %" PRIu64 " 18446744073709551615 %" PRIu64
 		     " %" PRIu64 " %" PRIu64 " 0 0 0 %" PRIu64 " %" PRIu64
 		     " %" PRIu64 " 0 0 0 17 0 0 0 0 0 0 %" PRIu64 " %" PRIu64
@@ -821,7 +866,7 @@ static int show_stat(struct sbuf *s, struct task *t)
 		     " 0\n",
 		  t->tid, comm, task_state(t), task_ppid(t),
 		  t->tg ? t->tg->pgid : tgid, t->tg ? t->tg->sid : tgid,
-		  t->tg ? t->tg->nr_threads : 1, vm, rss, ml->start_code,
+		  cpu_ns / 10000000, t->tg ? t->tg->nr_threads : 1, vm, rss, ml->start_code,
 		  ml->end_code, ml->start_stack, t->sigmask & 0x7fffffff,
 		  ign & 0x7fffffff, cgt & 0x7fffffff, ml->start_data,
 		  ml->end_data, ml->start_brk, ml->arg_start, ml->arg_end,
@@ -1130,7 +1175,6 @@ static int show_boot_id(struct sbuf *s, struct task *t)
 	F("maps", show_maps),                                       \
 	F("mounts", show_self_mounts),                              \
 	F("mountinfo", show_mountinfo),                             \
-	F("stat", show_stat),                                       \
 	F("statm", show_statm),                                     \
 	F("status", show_status),                                   \
 	L("cwd", link_cwd),                                         \
@@ -1141,6 +1185,7 @@ static int show_boot_id(struct sbuf *s, struct task *t)
 
 static const struct proc_ent pid_children[] = {
 	PID_COMMON_CHILDREN,
+	F("stat", show_stat),
 	{"task", S_IFDIR | 0555, PK_TASK_DIR, NULL, NULL, NULL},
 	{0},
 };
@@ -1148,6 +1193,7 @@ static const struct proc_ent pid_children[] = {
 /* A thread's directory has no task/ of its own (proc(5)). */
 static const struct proc_ent tid_children[] = {
 	PID_COMMON_CHILDREN,
+	F("stat", show_thread_stat),
 	{0},
 };
 
