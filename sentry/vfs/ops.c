@@ -31,6 +31,21 @@ static bool can_write(struct file *f)
 	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
 }
 
+/* rw_verify_area(): a range that ends past the largest file offset is
+ * EINVAL, before the filesystem is asked (pread at INT64_MAX - 1). */
+static bool range_bad(int64_t pos, const struct iovec *iov, int iovcnt)
+{
+	/* A negative position is a filesystem's own marker (host stdio
+	 * files keep theirs in the host fd), not the app's. */
+	if (pos < 0)
+		return false;
+	uint64_t end;
+	if (__builtin_add_overflow((uint64_t)pos,
+				   (uint64_t)vfs_iov_length(iov, iovcnt), &end))
+		return true;
+	return end > (uint64_t)INT64_MAX;
+}
+
 static ssize_t do_readv(struct file *f, const struct iovec *iov, int iovcnt,
 			int64_t pos)
 {
@@ -43,6 +58,8 @@ static ssize_t do_readv(struct file *f, const struct iovec *iov, int iovcnt,
 	if (pos >= 0) {
 		if (!f->ops->llseek)
 			return -ESPIPE;
+		if (range_bad(pos, iov, iovcnt))
+			return -EINVAL;
 		return f->ops->read(f, iov, iovcnt, &pos);
 	}
 	if (!f->ops->llseek)
@@ -51,7 +68,9 @@ static ssize_t do_readv(struct file *f, const struct iovec *iov, int iovcnt,
 	 * disjoint ranges (Linux's f_pos_lock). */
 	pthread_mutex_lock(&f->pos_lock);
 	int64_t p = f->pos;
-	ssize_t n = f->ops->read(f, iov, iovcnt, &p);
+	ssize_t n = range_bad(p, iov, iovcnt)
+			    ? -EINVAL
+			    : f->ops->read(f, iov, iovcnt, &p);
 	if (n > 0)
 		f->pos = p;
 	pthread_mutex_unlock(&f->pos_lock);
@@ -79,13 +98,18 @@ static ssize_t do_writev(struct file *f, const struct iovec *iov,
 	if (pos >= 0) {
 		if (!f->ops->llseek)
 			return -ESPIPE;
+		if (range_bad(pos, iov, iovcnt))
+			return -EINVAL;
 		return f->ops->write(f, iov, iovcnt, &pos);
 	}
 	if (!f->ops->llseek)
 		return f->ops->write(f, iov, iovcnt, NULL);
 	pthread_mutex_lock(&f->pos_lock);
 	int64_t p = f->pos;
-	ssize_t n = f->ops->write(f, iov, iovcnt, &p);
+	/* O_APPEND writes at the end, whatever the position says. */
+	ssize_t n = !(f->flags & O_APPEND) && range_bad(p, iov, iovcnt)
+			    ? -EINVAL
+			    : f->ops->write(f, iov, iovcnt, &p);
 	if (n > 0)
 		f->pos = p;
 	pthread_mutex_unlock(&f->pos_lock);

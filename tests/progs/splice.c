@@ -299,6 +299,21 @@ int main(void)
 	drain_say("piped left", p[0]);
 	close(h);
 
+	/* rw_verify_area(): a range ending past INT64_MAX is EINVAL for
+	 * every positioned transfer, whatever the filesystem. */
+	struct iovec hv = {buf, 100};
+	tl_err("pread huge", pread(f, buf, 100, INT64_MAX - 1), EINVAL);
+	tl_err("pwrite huge", pwrite(f, buf, 100, INT64_MAX - 1), EINVAL);
+	tl_err("preadv huge", preadv(f, &hv, 1, INT64_MAX - 1), EINVAL);
+	tl_err("pwritev huge", pwritev(f, &hv, 1, INT64_MAX - 1), EINVAL);
+	tl_val("pread near", pread(f, buf, 100, INT64_MAX - 100), 0);
+	off = INT64_MAX - 1;
+	tl_err("sendfile huge", sendfile(q[1], f, &off, 100), EINVAL);
+	tl_err("splice in huge", splice(f, &off, q[1], NULL, 100, 0), EINVAL);
+	fill(p[1], "hv");
+	tl_err("splice out huge", splice(p[0], NULL, f, &off, 100, 0), EINVAL);
+	drain_say("hv left", p[0]);
+
 	blocking(f);
 	close(f);
 	close(g);
