@@ -143,8 +143,33 @@ static void exec_kill_other_threads(struct task *t)
 	kernel_unlock();
 }
 
+/* Handlers shared with another process (clone(CLONE_SIGHAND) without
+ * CLONE_THREAD) are copied first, so that resetting ours leaves the other
+ * process's alone (Linux's unshare_sighand()). */
+static void unshare_sighand(struct task *t)
+{
+	struct sighand *old = t->tg->sighand, *sh = NULL;
+	pthread_mutex_lock(&old->lock);
+	if (old->refs > 1) {
+		sh = rv_xcalloc(1, sizeof(*sh));
+		pthread_mutex_init(&sh->lock, NULL);
+		sh->refs = 1;
+		memcpy(sh->action, old->action, sizeof(sh->action));
+		/* Never the last reference: the other holder frees it. */
+		old->refs--;
+	}
+	pthread_mutex_unlock(&old->lock);
+	if (!sh)
+		return;
+	/* Senders read tg->sighand under the kernel lock. */
+	kernel_lock();
+	t->tg->sighand = sh;
+	kernel_unlock();
+}
+
 static void reset_signal_handlers(struct task *t)
 {
+	unshare_sighand(t);
 	struct sighand *sh = t->tg->sighand;
 	pthread_mutex_lock(&sh->lock);
 	for (int i = 1; i <= RV_NSIG; i++) {

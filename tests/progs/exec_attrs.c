@@ -7,10 +7,12 @@
 #include "testlib.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static void on_sig(int s) { (void)s; }
@@ -26,6 +28,29 @@ static void *exec_thread(void *arg)
 	execv(self, argv);
 	tl_say("execv failed: %s", tl_errname(errno));
 	exit(1);
+}
+
+static int exec_true(void *arg)
+{
+	char *argv[] = {self, "exit0", NULL};
+	(void)arg;
+	execv(self, argv);
+	_exit(1);
+}
+
+/* A child sharing our handlers (CLONE_SIGHAND, not a thread) execs: its
+ * handlers are reset, ours must stay. */
+static void shared_sighand_exec(void)
+{
+	static char stack[65536];
+	pid_t c = clone(exec_true, stack + sizeof(stack),
+			CLONE_VM | CLONE_SIGHAND | SIGCHLD, NULL);
+	int st;
+	waitpid(c, &st, 0);
+	struct sigaction sa;
+	sigaction(SIGUSR1, NULL, &sa);
+	tl_yes("exec of a CLONE_SIGHAND child keeps our handler",
+	       WIFEXITED(st) && WEXITSTATUS(st) == 0 && sa.sa_handler == on_sig);
 }
 
 static void *sleeper(void *arg)
@@ -46,6 +71,7 @@ static int stage1(void)
 	struct sigaction sa = {.sa_handler = on_sig, .sa_flags = SA_RESTART};
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	shared_sighand_exec();
 	signal(SIGUSR2, SIG_IGN);
 	signal(SIGCHLD, SIG_IGN);
 
@@ -176,6 +202,8 @@ static int stage3(void)
 
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "exit0") == 0)
+		return 0;
 	if (argc == 2 && strcmp(argv[1], "stage3") == 0)
 		return stage3();
 	if (argc == 5 && strcmp(argv[1], "stage2") == 0)
