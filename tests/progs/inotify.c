@@ -189,6 +189,23 @@ static void checks(const char *dir, int limit)
 	rmdir(sub2);
 	dump("skip", in);
 
+	/* An unlinked file still open: its directory hears of its writes
+	 * and close, except through an IN_EXCL_UNLINK watch. */
+	int inx = inotify_init1(IN_NONBLOCK);
+	int wx = inotify_add_watch(inx, dir, IN_ALL_EVENTS | IN_EXCL_UNLINK);
+	tl_yes("excl watch", wx > 0);
+	snprintf(tmp, sizeof(tmp), "%s/open-unlinked", dir);
+	int ou = open(tmp, O_CREAT | O_RDWR, 0600);
+	unlink(tmp);
+	dump("skip", in);
+	dump("excl before", inx);
+	if (write(ou, "x", 1) != 1)
+		tl_fail("write");
+	close(ou);
+	dump("unlinked", in);
+	dump("excl unlinked", inx);
+	close(inx);
+
 	/* IN_ONESHOT: one event, then IGNORED */
 	tl_write_file(a, "1", 1);
 	dump("skip", in);

@@ -172,8 +172,11 @@ static void watch_remove(struct in_watch *iw, struct in_wake *w)
 	free(iw);
 }
 
-static void deliver(struct inode *i, uint32_t mask, uint32_t cookie,
-		    const char *name, size_t nlen, struct in_wake *w)
+/* unlinked: the event is about an entry already unlinked from i, which
+ * IN_EXCL_UNLINK watches do not hear of. */
+static void deliver_ex(struct inode *i, uint32_t mask, uint32_t cookie,
+		       const char *name, size_t nlen, bool unlinked,
+		       struct in_wake *w)
 {
 	struct in_watch *iw = in_hash[in_bucket(i->sb, i->ino)], *next;
 	for (; iw; iw = next) {
@@ -182,11 +185,19 @@ static void deliver(struct inode *i, uint32_t mask, uint32_t cookie,
 			continue;
 		if (!(iw->mask & mask & IN_ALL_EVENTS))
 			continue;
+		if (unlinked && (iw->mask & IN_EXCL_UNLINK))
+			continue;
 		queue_event(iw->g, iw->wd, mask & (IN_ALL_EVENTS | IN_ISDIR),
 			    cookie, name, nlen, w);
 		if (iw->mask & IN_ONESHOT)
 			watch_remove(iw, w);
 	}
+}
+
+static void deliver(struct inode *i, uint32_t mask, uint32_t cookie,
+		    const char *name, size_t nlen, struct in_wake *w)
+{
+	deliver_ex(i, mask, cookie, name, nlen, false, w);
 }
 
 static uint32_t isdir(struct inode *i)
@@ -203,11 +214,12 @@ void inotify__dentry(struct dentry *d, uint32_t mask)
 	if (i) {
 		mask |= isdir(i);
 		pthread_mutex_lock(&in_lock);
-		/* fsnotify_parent(): the watching directory hears first. */
-		if (d->parent && d->parent != d && !d->dead &&
-		    d->parent->inode)
-			deliver(d->parent->inode, mask, 0, d->name, d->namelen,
-				&w);
+		/* fsnotify_parent(): the watching directory hears first,
+		 * also of a child unlinked but still open (its dentry keeps
+		 * its parent), unless the watch says IN_EXCL_UNLINK. */
+		if (d->parent && d->parent != d && d->parent->inode)
+			deliver_ex(d->parent->inode, mask, 0, d->name,
+				   d->namelen, d->dead, &w);
 		deliver(i, mask, 0, NULL, 0, &w);
 		pthread_mutex_unlock(&in_lock);
 	}
