@@ -715,11 +715,46 @@ long sys_memfd_create(struct task *t, const uint64_t a[6])
 /* One splice moves at most this much (Linux: what one pipe holds). */
 #define SPLICE_CHUNK (1UL << 20)
 
+/* A regular file end of a splice, read or written straight from / into
+ * the pipe's ring under its lock (pipe_splice_locked). */
+struct splice_file {
+	struct file *f;
+	int64_t *off; /* NULL: the file position */
+};
+
+static ssize_t splice_file_read(void *arg, const struct iovec *iov, int n)
+{
+	struct splice_file *sf = arg;
+	ssize_t r = vfs_readv(sf->f, iov, n, sf->off ? *sf->off : -1);
+	if (r > 0 && sf->off)
+		*sf->off += r;
+	return r;
+}
+
+static ssize_t splice_file_write(void *arg, const struct iovec *iov, int n)
+{
+	struct splice_file *sf = arg;
+	ssize_t r = vfs_writev(sf->f, iov, n, sf->off ? *sf->off : -1);
+	if (r > 0 && sf->off)
+		*sf->off += r;
+	return r;
+}
+
+static bool is_reg(struct file *f)
+{
+	return f->inode && S_ISREG(f->inode->mode);
+}
+
 /* splice from a file (or socket) into a pipe: wait_for_space(), then one
  * read of at most the room there is. */
 static long splice_to_pipe(struct file *in, int64_t *off, struct file *out,
 			   size_t len, bool nonblock)
 {
+	if (is_reg(in)) {
+		struct splice_file sf = {in, off};
+		return pipe_splice_locked(out, false, len, nonblock,
+					  splice_file_read, &sf);
+	}
 	ssize_t room = pipe_splice_space(out, nonblock);
 	if (room < 0)
 		return room;
@@ -756,6 +791,11 @@ static long splice_to_pipe(struct file *in, int64_t *off, struct file *out,
 static long splice_from_pipe(struct file *in, struct file *out, int64_t *off,
 			     size_t len, bool nonblock)
 {
+	if (is_reg(out)) {
+		struct splice_file sf = {out, off};
+		return pipe_splice_locked(in, true, len, nonblock,
+					  splice_file_write, &sf);
+	}
 	size_t n = RV_MIN(len, (size_t)pipe_get_size(in));
 	char *buf = rv_xmalloc(n);
 	struct iovec iov = {buf, n};

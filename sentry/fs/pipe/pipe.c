@@ -621,3 +621,75 @@ ssize_t pipe_splice_write(struct file *f, const struct iovec *iov,
 		kernel_raise_sigpipe();
 	return r;
 }
+
+/* The ring's bytes [skip, skip+n) from the head, or its free space from
+ * the tail, as at most two iovecs. */
+static int pipe_ring_iov(struct pipe *p, bool data, size_t n,
+			 struct iovec iov[2])
+{
+	size_t start = data ? p->head : (p->head + p->len) % p->cap;
+	size_t first = RV_MIN(n, p->cap - start);
+	iov[0] = (struct iovec){p->buf + start, first};
+	if (first == n)
+		return 1;
+	iov[1] = (struct iovec){p->buf, n - first};
+	return 2;
+}
+
+ssize_t pipe_splice_locked(struct file *f, bool drain, size_t len,
+			   bool nonblock,
+			   ssize_t (*fn)(void *, const struct iovec *, int),
+			   void *arg)
+{
+	struct pipe *p = f->priv;
+	struct iovec iov[2];
+	ssize_t r;
+	if (len == 0)
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	if (drain) {
+		struct pipe_waiter w = {p, PC_READ, 0, 0};
+		r = 1;
+		while (p->len == 0) {
+			if (p->writers == 0) {
+				r = 0;
+				break;
+			}
+			if (nonblock) {
+				r = -EAGAIN;
+				break;
+			}
+			if (pipe_wait(&w, &p->rd_wait)) {
+				r = -RV_ERESTARTSYS;
+				break;
+			}
+		}
+		if (r > 0) {
+			int n = pipe_ring_iov(p, true, RV_MIN(len, p->len), iov);
+			r = fn(arg, iov, n);
+			if (r > 0) {
+				size_t m = RV_MIN((size_t)r, p->len);
+				p->head = (p->head + m) % p->cap;
+				p->len -= m;
+				if (p->len == 0)
+					p->head = 0;
+			}
+		}
+	} else {
+		r = pipe_splice_wait_space(p, nonblock);
+		if (r > 0) {
+			int n = pipe_ring_iov(p, false, RV_MIN(len, (size_t)r),
+					      iov);
+			r = fn(arg, iov, n);
+			if (r > 0)
+				p->len += RV_MIN((size_t)r, p->cap - p->len);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (r > 0)
+		pipe_wake(p, drain ? EPOLLOUT | EPOLLWRNORM
+				   : EPOLLIN | EPOLLRDNORM);
+	if (r == -EPIPE && !drain)
+		kernel_raise_sigpipe();
+	return r;
+}

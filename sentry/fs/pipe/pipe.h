@@ -33,5 +33,15 @@ ssize_t pipe_splice_space(struct file *f, bool nonblock);
 /* Wait for room, then put in what fits (a partial write). */
 ssize_t pipe_splice_write(struct file *f, const struct iovec *iov,
 			  int iovcnt, bool nonblock);
+/* splice with a regular file, atomic like Linux's (which holds the pipe
+ * lock throughout): under the pipe's lock, wait for data (drain) or room,
+ * then call fn with the ring's bytes (at most len) or its free space as
+ * iovecs; fn returns how much it wrote from / read into them (or -errno),
+ * and that much is consumed / added. fn must not block for long nor touch
+ * this pipe: a file read or write. */
+ssize_t pipe_splice_locked(struct file *f, bool drain, size_t len,
+			   bool nonblock,
+			   ssize_t (*fn)(void *, const struct iovec *, int),
+			   void *arg);
 
 #endif
