@@ -815,25 +815,6 @@ static long splice_from_pipe(struct file *in, struct file *out, int64_t *off,
 	return r;
 }
 
-/* Pipe to pipe: splice consumes, tee (consume false) leaves the input's
- * data in place. Input data is waited for first, then output room. */
-static long pipe_to_pipe(struct file *in, struct file *out, size_t len,
-			 bool nonblock, bool consume)
-{
-	size_t n = RV_MIN(len, (size_t)pipe_get_size(in));
-	char *buf = rv_xmalloc(n);
-	struct iovec iov = {buf, n};
-	ssize_t r = pipe_splice_read(in, &iov, 1, nonblock, false);
-	if (r > 0) {
-		struct iovec w = {buf, (size_t)r};
-		r = pipe_splice_write(out, &w, 1, nonblock);
-		if (r > 0 && consume)
-			pipe_splice_drop(in, (size_t)r);
-	}
-	free(buf);
-	return r;
-}
-
 static bool can_rd(struct file *f)
 {
 	int acc = f->flags & O_ACCMODE;
@@ -889,7 +870,7 @@ long sys_splice(struct task *t, const uint64_t a[6])
 		}
 		if ((in->flags | out->flags) & O_NONBLOCK)
 			nonblock = true;
-		r = pipe_to_pipe(in, out, len, nonblock, true);
+		r = pipe_splice_pipes(in, out, len, nonblock, true);
 	} else if (ip) {
 		if ((out->flags & O_APPEND) || (uoff_out && off_out < 0)) {
 			r = -EINVAL;
@@ -947,7 +928,7 @@ long sys_tee(struct task *t, const uint64_t a[6])
 		goto out;
 	bool nonblock = (flags & SPLICE_F_NONBLOCK) ||
 			((in->flags | out->flags) & O_NONBLOCK);
-	r = pipe_to_pipe(in, out, len, nonblock, false);
+	r = pipe_splice_pipes(in, out, len, nonblock, false);
 out:
 	if (in)
 		file_put(in);

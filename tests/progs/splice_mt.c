@@ -1,7 +1,7 @@
-/* splice(2) from a pipe into a file while other threads read the same
- * pipe: every byte written comes out exactly once (Linux holds the pipe's
- * lock through the splice; a copy that peeks, writes, then drops would
- * lose or repeat bytes). */
+/* splice(2) from a pipe into a file and into other pipes while other
+ * threads read the same pipe: every byte written comes out exactly once
+ * (Linux holds the pipes' locks through the splice; a copy that peeks,
+ * writes, then drops would lose or repeat bytes). */
 #include <pthread.h>
 
 #include "testlib.h"
@@ -55,9 +55,29 @@ static void *splicer(void *a)
 	return NULL;
 }
 
+static void *pipe_splicer(void *a)
+{
+	unsigned char b[5000];
+	int q[2];
+	(void)a;
+	if (pipe(q))
+		return NULL;
+	for (;;) {
+		ssize_t n = splice(p[0], NULL, q[1], NULL, 1500, 0);
+		if (n <= 0)
+			break;
+		if (read(q[0], b, (size_t)n) != n)
+			tl_fail("read q");
+		account(b, n);
+	}
+	close(q[0]);
+	close(q[1]);
+	return NULL;
+}
+
 int main(void)
 {
-	pthread_t w, r[2], s[2];
+	pthread_t w, r[2], s[2], ps[2];
 	unsigned long long want = 0;
 
 	if (pipe(p))
@@ -67,12 +87,14 @@ int main(void)
 	for (int i = 0; i < 2; i++) {
 		pthread_create(&r[i], NULL, reader, NULL);
 		pthread_create(&s[i], NULL, splicer, NULL);
+		pthread_create(&ps[i], NULL, pipe_splicer, NULL);
 	}
 	pthread_join(w, NULL);
 	close(p[1]);
 	for (int i = 0; i < 2; i++) {
 		pthread_join(r[i], NULL);
 		pthread_join(s[i], NULL);
+		pthread_join(ps[i], NULL);
 	}
 	for (uint32_t i = 0; i < N; i++)
 		want += (i & 255) + ((i >> 8) & 255) + ((i >> 16) & 255) +

@@ -355,9 +355,14 @@ int vfs_pipe(struct file *ends[2], int flags)
 
 /* fifo(7): opening for reading blocks until a writer opens and vice
  * versa; O_RDONLY|O_NONBLOCK succeeds at once, O_WRONLY|O_NONBLOCK with
- * no reader is ENXIO; O_RDWR never blocks. */
+ * no reader is ENXIO; O_RDWR never blocks. An anonymous pipe opened again
+ * through /proc/PID/fd/N (bash's `<(cmd)` is /dev/fd/63) never waits and
+ * never fails for want of a partner: Linux's fifo_open() skips both for
+ * is_pipe, the writer may well have written and exited already. */
 int pipe_fifo_open(struct inode *i, struct file *f)
 {
+	bool is_pipe = i->sb == &pipefs_sb;
+
 	pthread_mutex_lock(&vfs_ns_lock);
 	if (!i->pipe)
 		i->pipe = pipe_alloc();
@@ -378,7 +383,8 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 		 * look again after the wake-up below (that lost partner
 		 * hung fifo_open under load). Afterwards only a new open
 		 * (the counter moving) ends the wait. */
-		bool wait = !(f->flags & O_NONBLOCK) && p->writers == 0;
+		bool wait = !is_pipe && !(f->flags & O_NONBLOCK) &&
+			    p->writers == 0;
 		struct pipe_waiter w = {p, PC_OPEN_R, 0, p->wr_opens};
 		pthread_mutex_unlock(&p->lock);
 		pipe_wake(p, EPOLLIN);
@@ -392,7 +398,7 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 		if (err)
 			p->readers--;
 	} else if (acc == O_WRONLY) {
-		if ((f->flags & O_NONBLOCK) && p->readers == 0) {
+		if (!is_pipe && (f->flags & O_NONBLOCK) && p->readers == 0) {
 			err = -ENXIO;
 		} else {
 			p->writers++;
@@ -400,7 +406,7 @@ int pipe_fifo_open(struct inode *i, struct file *f)
 			pthread_cond_broadcast(&p->open_wait);
 			/* As for readers: a reader present now counts even
 			 * if it closes before we recheck. */
-			bool wait = p->readers == 0;
+			bool wait = !is_pipe && p->readers == 0;
 			struct pipe_waiter w = {p, PC_OPEN_W, 0, p->rd_opens};
 			pthread_mutex_unlock(&p->lock);
 			pipe_wake(p, EPOLLIN);
@@ -692,4 +698,77 @@ ssize_t pipe_splice_locked(struct file *f, bool drain, size_t len,
 	if (r == -EPIPE && !drain)
 		kernel_raise_sigpipe();
 	return r;
+}
+
+ssize_t pipe_splice_pipes(struct file *fin, struct file *fout, size_t len,
+			  bool nonblock, bool consume)
+{
+	struct pipe *in = fin->priv, *out = fout->priv;
+	struct pipe *first = in < out ? in : out, *second = in < out ? out : in;
+	ssize_t r;
+	if (len == 0)
+		return 0;
+	for (;;) {
+		/* link_ipipe_prep(): input data first ... */
+		pthread_mutex_lock(&in->lock);
+		struct pipe_waiter wi = {in, PC_READ, 0, 0};
+		r = 1;
+		while (in->len == 0) {
+			if (in->writers == 0) {
+				r = 0;
+				break;
+			}
+			if (nonblock) {
+				r = -EAGAIN;
+				break;
+			}
+			if (pipe_wait(&wi, &in->rd_wait)) {
+				r = -RV_ERESTARTSYS;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&in->lock);
+		if (r <= 0)
+			return r;
+		/* ... then room in the output (link_opipe_prep()). */
+		pthread_mutex_lock(&out->lock);
+		r = pipe_splice_wait_space(out, nonblock);
+		pthread_mutex_unlock(&out->lock);
+		if (r == -EPIPE)
+			kernel_raise_sigpipe();
+		if (r < 0)
+			return r;
+		/* Both locks, in address order, as Linux's pipe_double_lock(). */
+		pthread_mutex_lock(&first->lock);
+		pthread_mutex_lock(&second->lock);
+		size_t n = RV_MIN(len, in->len);
+		n = RV_MIN(n, out->cap - out->len);
+		bool no_reader = out->readers == 0;
+		if (n && !no_reader) {
+			struct iovec iov[2];
+			int cnt = pipe_ring_iov(out, false, n, iov);
+			pipe_peek_bytes(in, 0, iov, cnt, n);
+			out->len += n;
+			if (consume) {
+				in->head = (in->head + n) % in->cap;
+				in->len -= n;
+				if (in->len == 0)
+					in->head = 0;
+			}
+		}
+		pthread_mutex_unlock(&second->lock);
+		pthread_mutex_unlock(&first->lock);
+		if (no_reader) {
+			kernel_raise_sigpipe();
+			return -EPIPE;
+		}
+		if (n) {
+			pipe_wake(out, EPOLLIN | EPOLLRDNORM);
+			if (consume)
+				pipe_wake(in, EPOLLOUT | EPOLLWRNORM);
+			return (ssize_t)n;
+		}
+		/* Another task took the data or the room meanwhile: wait
+		 * again. */
+	}
 }

@@ -43,5 +43,9 @@ ssize_t pipe_splice_locked(struct file *f, bool drain, size_t len,
 			   bool nonblock,
 			   ssize_t (*fn)(void *, const struct iovec *, int),
 			   void *arg);
+/* Pipe to pipe (splice, or tee with consume false): input data waited
+ * for, then output room, then both locks held while the bytes move. */
+ssize_t pipe_splice_pipes(struct file *in, struct file *out, size_t len,
+			  bool nonblock, bool consume);
 
 #endif
