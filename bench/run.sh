@@ -133,7 +133,7 @@ goal() {
 # Start-up against bubblewrap like for like: `bwrap --unshare-all --bind /
 # /` makes the namespaces ringvisor makes (user, mount, pid, ipc, uts, net)
 # and nothing else; plain `bwrap --bind / /` is the floor of any namespace
-# sandbox. Median of SU_RUNS runs each, measured one after the other.
+# sandbox. Median of SU_RUNS runs each, the rows taking turns.
 startup_compare() {
 	local r v
 	local rows=(ringvisor-ptrace ringvisor-kvm bwrap-unshare-all bwrap-plain)
@@ -142,13 +142,24 @@ startup_compare() {
 	pfx[ringvisor-kvm]="$RV run --platform=kvm --"
 	pfx[bwrap-unshare-all]="bwrap --unshare-all --bind / / --"
 	pfx[bwrap-plain]="bwrap --bind / / --"
+	local ok=() i
 	for r in "${rows[@]}"; do
 		# shellcheck disable=SC2086
-		timeout 60 ${pfx[$r]} "$B/true" >>"$LOG" 2>&1 || continue
-		# shellcheck disable=SC2086
-		v=$("$B/harness" startup "$SU_RUNS" ${pfx[$r]} "$B/true" \
-			2>>"$LOG")
-		su[$r]=${v#* }
+		timeout 60 ${pfx[$r]} "$B/true" >>"$LOG" 2>&1 && ok+=("$r")
+		: > "$B/startup.$r"
+	done
+	# Round-robin, one run of each row per round: the load of a shared
+	# machine changes by the second, and must not favour one row.
+	for ((i = 0; i < SU_RUNS; i++)); do
+		for r in ${ok[@]+"${ok[@]}"}; do
+			# shellcheck disable=SC2086
+			v=$("$B/harness" startup 1 ${pfx[$r]} "$B/true" \
+				2>>"$LOG")
+			[ -n "$v" ] && echo "${v#* }" >> "$B/startup.$r"
+		done
+	done
+	for r in ${ok[@]+"${ok[@]}"}; do
+		su[$r]=$(median < "$B/startup.$r")
 	done
 	echo
 	echo "start-up of a static true (median of $SU_RUNS runs, us; ratio to bwrap --unshare-all)"
