@@ -115,7 +115,14 @@ static void prepare_signal_locked(struct thread_group *tg, int sig)
 	if (sig_stop & sigbit(sig)) {
 		tg->shared_pending &= ~sigbit(SIGCONT);
 	} else if (sig == SIGCONT) {
+		tg->cont_seq++;
 		tg->shared_pending &= ~sig_stop;
+		/* ...and the thread-directed ones too (Linux's
+		 * prepare_signal() flushes every thread's queue). */
+		for (struct task *o = kernel_all_tasks_locked(); o;
+		     o = o->next_all)
+			if (o->tg == tg)
+				atomic_fetch_and(&o->pending, ~sig_stop);
 		if (tg->stopped) {
 			tg->stopped = false;
 			tg->wait_report = 0xffff; /* W_CONTINUED */
@@ -236,6 +243,11 @@ int signal_dequeue_from(struct task *t, uint64_t set, struct ksiginfo *info)
 static int dequeue_mask(struct task *t, uint64_t allowed, struct ksiginfo *info)
 {
 	kernel_lock();
+	/* Linux dequeues a stop signal and stops the group under one hold
+	 * of the siglock, so a SIGCONT comes either before (and cancels the
+	 * pending stop) or after (and resumes the group). Ours are two lock
+	 * holds: remember which SIGCONTs the stop has seen. */
+	t->stop_cont_seq = t->tg->cont_seq;
 	uint64_t mine = atomic_load(&t->pending);
 	uint64_t ready = mine & allowed;
 	memset(info, 0, sizeof(*info));
@@ -541,7 +553,12 @@ bool task_signal_pending(struct task *t)
 void signal_group_stop(struct task *t, int sig)
 {
 	kernel_lock();
-	if (!t->tg->stopped && !t->tg->exiting) {
+	/* A SIGCONT sent after the stop signal was dequeued wins: stopping
+	 * now would never be undone (a parent's kill(SIGSTOP) then
+	 * kill(SIGCONT) landing between our dequeue and this left the child
+	 * stopped for good, and the parent in waitpid). */
+	if (!t->tg->stopped && !t->tg->exiting &&
+	    t->stop_cont_seq == t->tg->cont_seq) {
 		t->tg->stopped = true;
 		t->tg->wait_report = (sig << 8) | 0x7f; /* W_STOPCODE */
 		signal_notify_parent_locked(t->tg, CLD_STOPPED, sig);

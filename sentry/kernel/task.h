@@ -61,6 +61,9 @@ struct thread_group {
 	bool exiting;
 	bool zombie;              /* all threads gone, not yet reaped */
 	bool stopped;             /* job-control stop (SIGSTOP…) */
+	/* SIGCONTs sent to the group (kernel lock): a stop signal dequeued
+	 * before the latest one must not stop the group afterwards. */
+	unsigned cont_seq;
 	int nr_threads;
 	int exit_signal;          /* sent to the parent at exit (clone) */
 	/* Children, for wait4(2); under the kernel's tasks lock. */
@@ -119,6 +122,8 @@ struct task {
 	/* The last syscall returned an RV_ERESTART* code: signal delivery
 	 * decides between EINTR and a restart. */
 	bool in_syscall_restart;
+	/* tg->cont_seq when this thread dequeued a stop signal. */
+	unsigned stop_cont_seq;
 
 	/* Interruptible sleeps wait here; sending a signal wakes them. */
 	pthread_mutex_t wait_lock;
