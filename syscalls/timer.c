@@ -43,6 +43,9 @@ struct ptimer {
 	struct ktimer kt;
 	uint64_t deadline;     /* monotonic ns, 0: disarmed */
 	uint64_t interval;     /* ns */
+	/* timer_getoverrun(2) is the overrun of the last signal delivered.
+	 * overrun: of the signal sent last (growing while it is pending);
+	 * last_overrun: of the one before it, delivered by then. */
 	int overrun, last_overrun;
 };
 
@@ -98,6 +101,61 @@ static bool timer_merge_pending(struct task *t, bool to_thread,
 	return merged;
 }
 
+/* Is the signal of timer p (a copy) pending in its target? */
+static bool timer_signal_pending(const struct ptimer *p)
+{
+	if (p->notify == SIGEV_NONE || p->signo < 1 || p->signo > RV_NSIG)
+		return false;
+	bool to_thread = p->notify == SIGEV_THREAD_ID;
+	struct task *t = task_find(to_thread ? p->tid : p->tgid);
+	if (!t)
+		return false;
+	int i = p->signo - 1;
+	bool r = false;
+	kernel_lock();
+	if (to_thread)
+		r = (atomic_load(&t->pending) & (1ULL << i)) &&
+		    t->pending_info[i].code == SI_TIMER &&
+		    t->pending_info[i].pid == p->id;
+	else if (t->tg)
+		r = (t->tg->shared_pending & (1ULL << i)) &&
+		    t->tg->shared_info[i].code == SI_TIMER &&
+		    t->tg->shared_info[i].pid == p->id;
+	kernel_unlock();
+	task_put(t);
+	return r;
+}
+
+/* Linux (6.x) drops a timer's signal still pending when the timer is
+ * re-armed, disarmed or deleted: it is not delivered. Ours is taken out
+ * of the pending set at that moment (sigpending(2) then no longer shows
+ * it, where Linux's drops it at dequeue). */
+static void timer_unqueue(int tgid, int id, int notify, int tid, int signo)
+{
+	if (notify == SIGEV_NONE || signo < 1 || signo > RV_NSIG)
+		return;
+	bool to_thread = notify == SIGEV_THREAD_ID;
+	struct task *t = task_find(to_thread ? tid : tgid);
+	if (!t)
+		return;
+	int i = signo - 1;
+	kernel_lock();
+	if (to_thread) {
+		if ((atomic_load(&t->pending) & (1ULL << i)) &&
+		    t->pending_info[i].code == SI_TIMER &&
+		    t->pending_info[i].pid == id)
+			atomic_fetch_and(&t->pending, ~(1ULL << i));
+	} else if (t->tg && t->tg->tgid == tgid) {
+		struct thread_group *tg = t->tg;
+		if ((tg->shared_pending & (1ULL << i)) &&
+		    tg->shared_info[i].code == SI_TIMER &&
+		    tg->shared_info[i].pid == id)
+			tg->shared_pending &= ~(1ULL << i);
+	}
+	kernel_unlock();
+	task_put(t);
+}
+
 static void timer_fire(struct ktimer *kt)
 {
 	struct ptimer *p = container_of(kt, struct ptimer, kt);
@@ -114,7 +172,7 @@ static void timer_fire(struct ktimer *kt)
 	uint64_t n = p->interval ? (now - p->deadline) / p->interval + 1 : 1;
 	/* Periods missed while the timer thread ran late are overruns
 	 * (timer_getoverrun(2)). */
-	p->last_overrun = (int)RV_MIN(n - 1, (uint64_t)INT32_MAX);
+	int ov = (int)RV_MIN(n - 1, (uint64_t)INT32_MAX);
 	to_thread = p->notify == SIGEV_THREAD_ID;
 	target = to_thread ? p->tid : p->tgid;
 	send = p->notify != SIGEV_NONE;
@@ -124,7 +182,7 @@ static void timer_fire(struct ktimer *kt)
 		 * si_pid and si_uid do. */
 		info.code = SI_TIMER;
 		info.pid = p->id;
-		info.uid = p->last_overrun;
+		info.uid = ov;
 		info.value = p->value;
 	} else {
 		info.code = SI_KERNEL;
@@ -146,11 +204,17 @@ static void timer_fire(struct ktimer *kt)
 	pthread_mutex_unlock(&timers_lock);
 	if (!t)
 		return;
-	if (send && p->id >= 0 && timer_merge_pending(t, to_thread, &info, n)) {
-		send = false;
+	if (send && p->id >= 0) {
+		bool merged = timer_merge_pending(t, to_thread, &info, n);
 		pthread_mutex_lock(&timers_lock);
-		p->last_overrun = info.uid;
+		if (!merged) {
+			/* The previous signal is no longer pending: it was
+			 * delivered (or dropped) with its overrun. */
+			p->last_overrun = p->overrun;
+		}
+		p->overrun = info.uid;
 		pthread_mutex_unlock(&timers_lock);
+		send = !merged;
 	}
 	if (send) {
 		if (to_thread)
@@ -179,6 +243,11 @@ static void release_timers(int tgid, bool posix_only)
 		pthread_mutex_unlock(&timers_lock);
 		if (p) {
 			ktimer_cancel(&p->kt);
+			/* At execve the process lives on: its deleted
+			 * timers' pending signals go too. */
+			if (posix_only)
+				timer_unqueue(p->tgid, p->id, p->notify, p->tid,
+					      p->signo);
 			free(p);
 		}
 		pthread_mutex_unlock(&timers_set_lock);
@@ -201,8 +270,13 @@ void timers_release_posix(int tgid)
 static void timer_get_locked(struct ptimer *p, struct itimerspec *cur)
 {
 	uint64_t now = ktimer_clock_ns(CLOCK_MONOTONIC), left = 0;
-	if (p->deadline)
-		left = p->deadline > now ? p->deadline - now : 1;
+	/* Past the deadline but not yet seen by the (late) timer thread:
+	 * a one-shot timer has expired, a periodic one is in its next
+	 * period, whatever the timer thread's delay. */
+	if (p->deadline > now)
+		left = p->deadline - now;
+	else if (p->deadline && p->interval)
+		left = p->interval - (now - p->deadline) % p->interval;
 	cur->it_value = ktimer_ns_ts(left);
 	cur->it_interval = ktimer_ns_ts(p->interval);
 }
@@ -213,6 +287,10 @@ static void timer_set(struct ptimer *p, const struct itimerspec *nv,
 {
 	/* Not under timers_lock: cancel waits for a running timer_fire. */
 	ktimer_cancel(&p->kt);
+	/* Nothing fires until armed again below: a signal still pending
+	 * is the old setting's. */
+	if (p->id >= 0)
+		timer_unqueue(p->tgid, p->id, p->notify, p->tid, p->signo);
 	pthread_mutex_lock(&timers_lock);
 	if (old)
 		timer_get_locked(p, old);
@@ -446,6 +524,7 @@ int timers_delete_one(int tgid, int id)
 	pthread_mutex_unlock(&timers_lock);
 	if (p) {
 		ktimer_cancel(&p->kt);
+		timer_unqueue(p->tgid, p->id, p->notify, p->tid, p->signo);
 		free(p);
 	}
 	pthread_mutex_unlock(&timers_set_lock);
@@ -500,14 +579,22 @@ long sys_timer_gettime(struct task *t, const uint64_t a[6])
 
 long sys_timer_getoverrun(struct task *t, const uint64_t a[6])
 {
-	int r = -EINVAL;
+	pthread_mutex_lock(&timers_set_lock);
 	pthread_mutex_lock(&timers_lock);
 	struct ptimer *p = (int)a[0] >= 0 ? timer_find(t->tg->tgid, (int)a[0])
 					  : NULL;
-	if (p)
-		r = p->last_overrun;
+	if (!p) {
+		pthread_mutex_unlock(&timers_lock);
+		pthread_mutex_unlock(&timers_set_lock);
+		return -EINVAL;
+	}
+	struct ptimer c = *p;
 	pthread_mutex_unlock(&timers_lock);
-	return r;
+	/* While the last signal sent is still pending, the last delivered
+	 * is the one before it. */
+	bool pending = timer_signal_pending(&c);
+	pthread_mutex_unlock(&timers_set_lock);
+	return pending ? c.last_overrun : c.overrun;
 }
 
 long sys_timer_delete(struct task *t, const uint64_t a[6])

@@ -163,6 +163,39 @@ int main(void)
 	pthread_join(th, &r);
 	tl_val("SIGEV_THREAD_ID value to the thread", (long)r, 4242);
 
+	/* A signal still pending when its timer is re-armed, disarmed or
+	 * deleted is not delivered (Linux 6.x); a timer_gettime changes
+	 * nothing. */
+	static const char *const how[] = {"re-armed", "disarmed", "deleted",
+					   "only read"};
+	for (int k = 0; k < 4; k++) {
+		int sig = SIGRTMIN + 5 + k;
+		sigset_t one;
+		sigemptyset(&one);
+		sigaddset(&one, sig);
+		sigprocmask(SIG_BLOCK, &one, NULL);
+		struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL,
+				      .sigev_signo = sig};
+		timer_t tk;
+		timer_create(CLOCK_MONOTONIC, &ev, &tk);
+		arm(tk, 1, 0);
+		usleep(20 * 1000);
+		struct itimerspec far = {.it_value = {100, 0}}, zero = {0}, cur;
+		if (k == 0)
+			timer_settime(tk, 0, &far, NULL);
+		else if (k == 1)
+			timer_settime(tk, 0, &zero, NULL);
+		else if (k == 2)
+			timer_delete(tk);
+		else
+			timer_gettime(tk, &cur);
+		struct timespec z = {0, 0};
+		tl_say("pending signal of a timer %s: delivered %s", how[k],
+		       sigtimedwait(&one, NULL, &z) == sig ? "yes" : "no");
+		if (k != 2)
+			timer_delete(tk);
+	}
+
 	/* Bad sigevents. */
 	sev.sigev_notify = SIGEV_THREAD_ID;
 	sev.sigev_signo = SIGRTMIN;
