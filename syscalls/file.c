@@ -706,8 +706,11 @@ long sys_memfd_create(struct task *t, const uint64_t a[6])
 }
 
 /* --- splice(2), tee(2), vmsplice(2) ----------------------------------------
- * Copies through a sentry buffer (Linux moves page references; the app
- * cannot tell, except that a spliced page is not shared afterwards). */
+ * Bytes are copied (Linux moves page references; the app cannot tell,
+ * except that a spliced page is not shared afterwards). A regular file
+ * reads into or writes from the pipe's ring directly, and pipe to pipe
+ * holds both rings, under the pipes' locks as Linux does; other files
+ * (sockets, ttys) go through a sentry buffer without holding the lock. */
 
 #define SPLICE_F_ALL (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | \
 		      SPLICE_F_GIFT)
