@@ -8,9 +8,10 @@ set -eu
 BUILD_PKGS="gcc make libc6-dev linux-libc-dev pkg-config libseccomp-dev
 libunwind-dev libxxhash-dev libbpf-dev libjansson-dev"
 # test: programs run natively and sandboxed and compared (issue 4: shells,
-# coreutils, tar/gzip, python3 and Debian's Python test suite)
+# coreutils, tar/gzip, python3 and Debian's Python test suite; the
+# workloads of tests/real/w-*.sh: make, perl, git, bash, xz, mawk, sed, grep)
 TEST_PKGS="busybox-static coreutils diffutils findutils procps dash tar gzip
-python3 libpython3.11-testsuite"
+python3 libpython3.11-testsuite make perl git bash xz-utils mawk sed grep"
 
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$want $TEST_PKGS"
