@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "sentry/fs/inotify/inotify.h"
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/task.h"
@@ -755,8 +756,12 @@ static long splice_to_pipe(struct file *in, int64_t *off, struct file *out,
 {
 	if (is_reg(in)) {
 		struct splice_file sf = {in, off};
-		return pipe_splice_locked(out, false, len, nonblock,
-					  splice_file_read, &sf);
+		/* IN_ACCESS once the pipe's lock is dropped. */
+		inotify_defer_begin();
+		long r = pipe_splice_locked(out, false, len, nonblock,
+					    splice_file_read, &sf);
+		inotify_defer_end();
+		return r;
 	}
 	ssize_t room = pipe_splice_space(out, nonblock);
 	if (room < 0)
@@ -796,8 +801,11 @@ static long splice_from_pipe(struct file *in, struct file *out, int64_t *off,
 {
 	if (is_reg(out)) {
 		struct splice_file sf = {out, off};
-		return pipe_splice_locked(in, true, len, nonblock,
-					  splice_file_write, &sf);
+		inotify_defer_begin();
+		long r = pipe_splice_locked(in, true, len, nonblock,
+					    splice_file_write, &sf);
+		inotify_defer_end();
+		return r;
 	}
 	size_t n = RV_MIN(len, (size_t)pipe_get_size(in));
 	char *buf = rv_xmalloc(n);

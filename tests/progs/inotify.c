@@ -206,6 +206,27 @@ static void checks(const char *dir, int limit)
 	dump("excl unlinked", inx);
 	close(inx);
 
+	/* splice raises IN_ACCESS on its input file, IN_MODIFY on its
+	 * output file. */
+	int sp[2];
+	if (pipe(sp))
+		exit(1);
+	snprintf(tmp, sizeof(tmp), "%s/spliced", dir);
+	int sf = open(tmp, O_CREAT | O_RDWR, 0600);
+	if (write(sf, "abc", 3) != 3)
+		tl_fail("write");
+	loff_t so = 0;
+	dump("skip", in);
+	tl_val("splice out of file", splice(sf, &so, sp[1], NULL, 3, 0), 3);
+	dump("splice in", in);
+	tl_val("splice into file", splice(sp[0], NULL, sf, &so, 3, 0), 3);
+	dump("splice out", in);
+	close(sf);
+	close(sp[0]);
+	close(sp[1]);
+	unlink(tmp);
+	dump("skip", in);
+
 	/* IN_ONESHOT: one event, then IGNORED */
 	tl_write_file(a, "1", 1);
 	dump("skip", in);

@@ -261,6 +261,43 @@ void inotify__evict(struct inode *i)
 	wake_all(&w);
 }
 
+/* Deferred file events of this thread (a splice raises at most one per
+ * file end; more are dropped, as they would be merged anyway). */
+_Thread_local int inotify_deferring;
+static _Thread_local struct {
+	struct dentry *d;
+	uint32_t mask;
+} in_deferred[4];
+static _Thread_local int in_ndeferred;
+
+void inotify_defer_begin(void)
+{
+	inotify_deferring++;
+}
+
+void inotify__defer(struct dentry *d, uint32_t mask)
+{
+	for (int k = 0; k < in_ndeferred; k++)
+		if (in_deferred[k].d == d && in_deferred[k].mask == mask)
+			return;
+	if (in_ndeferred == (int)RV_ARRAY_SIZE(in_deferred))
+		return;
+	in_deferred[in_ndeferred].d = dget(d);
+	in_deferred[in_ndeferred].mask = mask;
+	in_ndeferred++;
+}
+
+void inotify_defer_end(void)
+{
+	if (--inotify_deferring)
+		return;
+	for (int k = 0; k < in_ndeferred; k++) {
+		inotify__dentry(in_deferred[k].d, in_deferred[k].mask);
+		dput(in_deferred[k].d);
+	}
+	in_ndeferred = 0;
+}
+
 uint32_t inotify_cookie(void)
 {
 	uint32_t c;

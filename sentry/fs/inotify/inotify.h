@@ -42,10 +42,23 @@ uint32_t inotify_cookie(void);
  * fsnotify_change()); 0 for none. */
 uint32_t inotify_setattr_mask(unsigned int attr_valid);
 
+/* A caller about to hold a lock that delivering an event must not nest
+ * in (splice holds a pipe's lock while the file is read or written, and
+ * delivery takes vfs_ns_lock) defers the file events of its thread, and
+ * raises them with inotify_defer_end() once the lock is dropped. */
+void inotify_defer_begin(void);
+void inotify_defer_end(void);
+extern _Thread_local int inotify_deferring;
+void inotify__defer(struct dentry *d, uint32_t mask);
+
 static inline void inotify_dentry(struct dentry *d, uint32_t mask)
 {
-	if (inotify_active() && d && d->inode)
-		inotify__dentry(d, mask);
+	if (inotify_active() && d && d->inode) {
+		if (inotify_deferring)
+			inotify__defer(d, mask);
+		else
+			inotify__dentry(d, mask);
+	}
 }
 
 static inline void inotify_dir(struct inode *dir, struct inode *child,
