@@ -28,6 +28,8 @@
 #   bb:*, sh:*      busybox applets and shell scripts, native vs sandboxed
 #   dyn:*, real:*   dynamic programs, coreutils, python3 and gcc, once the
 #                   sandbox runs them (probed first: SKIP with the reason)
+#   real:P:NAME     tests/real/w-NAME.sh (make, git, perl, python3, ...)
+#                   natively and under --platform=P
 #   storm:P:*       fork and thread bombs end with the sandbox in control
 #   py:P:MODULE     Debian's Python test suite, case by case against native
 #                   (tests/python/run-suite.sh; cases that fail natively too
@@ -62,13 +64,23 @@ PLATFORMS_ALL="ptrace kvm"
 # run_to PREFIX STDIN CMD...: run CMD under `timeout`, stdout and stderr to
 # PREFIX.out and PREFIX.err, exit status to PREFIX.st.
 run_to() {
-	local prefix=$1 in=$2
+	local prefix=$1 in=$2 sig=TERM st
 	shift 2
+	# A sandbox still running at the timeout is first asked for its
+	# stack dump (ringvisor debug --stacks: SIGUSR1), which lands in
+	# PREFIX.err, then killed 5 s later; that still counts as "timed out".
+	[ "$1" = "$RV" ] && [ "${2:-}" = run ] && sig=USR1
 	# The subshell keeps bash's "Segmentation fault" notice out of the
 	# report: a program killed by a signal is an expected outcome here.
-	(timeout -k 5 "$TMO" "$@" < "$in" > "$prefix.out" 2> "$prefix.err"
+	(timeout -s $sig -k 5 "$TMO" "$@" < "$in" > "$prefix.out" \
+		2> "$prefix.err"
 	 exit $?) 2>/dev/null
-	echo $? > "$prefix.st"
+	st=$?
+	if [ $sig = USR1 ] && [ $st = 137 ] &&
+	   grep -q '^ringvisor: stack dump of sandbox' "$prefix.err"; then
+		st=124
+	fi
+	echo $st > "$prefix.st"
 }
 
 # "exit N", "exit 139 (SIGSEGV)" or "timed out"; for FAIL lines. (A run
@@ -430,7 +442,7 @@ compare_cmd() {
 	rm -rf "$d"
 	mkdir -p "$d"
 	run_to "$d/native" "$in" "$@"
-	run_to "$d/sandbox" "$in" "$RV" run -- "$@"
+	run_to "$d/sandbox" "$in" "$RV" run ${CMD_PLATFORM:+--platform=$CMD_PLATFORM} -- "$@"
 	nst=$(cat "$d/native.st")
 	sst=$(cat "$d/sandbox.st")
 	# A hung run gets one more try, shown on the PASS line (as for the
@@ -440,7 +452,7 @@ compare_cmd() {
 	124|137|142)
 		if [ "$sst" != "$nst" ]; then
 			for f in out err st; do mv "$d/sandbox.$f" "$d/first.$f"; done
-			run_to "$d/sandbox" "$in" "$RV" run -- "$@"
+			run_to "$d/sandbox" "$in" "$RV" run ${CMD_PLATFORM:+--platform=$CMD_PLATFORM} -- "$@"
 			sst=$(cat "$d/sandbox.st")
 			retried=" (passed on a second run; the first $(describe_status "$(cat "$d/first.st")"), kept in ${d#"$BUILD"/}/first.*)"
 		fi
@@ -641,6 +653,23 @@ print(subprocess.call(["/bin/sh", "-c", "kill -TERM $$"]) == -signal.SIGTERM)'
 	fi
 }
 
+# Workloads of issue 4 (tests/real/w-NAME.sh, one job each per platform):
+# make -j2, tar, find | xargs, perl, python3, sqlite3, sort, git, bash,
+# coreutils, timeout, xz, dd, run by /bin/sh natively and under
+# --platform=P, stdout and status compared. Each script skips (prints the
+# same line both ways) what the host lacks.
+job_realw() {
+	local name=$1 plat=$2
+	if [ "$plat" = kvm ] && [ "$KVM" != ok ]; then
+		say "SKIP real:$plat:$name: $KVM"
+	elif [ "$FORK" != ok ] || [ "$DYN" != ok ]; then
+		say "SKIP real:$plat:$name: ${FORK#ok}${DYN#ok}"
+	else
+		CMD_PLATFORM=$plat compare_cmd "real:$plat:$name" /dev/null \
+			/bin/sh "$SRC/tests/real/w-$name.sh"
+	fi
+}
+
 # Thread and process storms (issue 4, bad input). Sandbox only: natively a
 # fork bomb run as root is bounded by nothing. Each must end by itself with
 # the sandbox answering, and leave no process behind on the host.
@@ -816,6 +845,10 @@ bb_inputs
 	echo "bb 1"
 	echo "bb 2"
 	echo real
+	for s in "$SRC"/tests/real/w-*.sh; do
+		s=${s##*/w-}
+		for p in $PLATFORMS_ALL; do echo "realw ${s%.sh} $p"; done
+	done
 	echo sh
 	echo dyn
 	for u in "$BUILD"/unit/*; do
