@@ -196,14 +196,31 @@ long sys_time(struct task *t, const uint64_t a[6])
 	return now;
 }
 
+/* Saturating, as Linux's timespec64_add_safe: an app's tv_sec near
+ * INT64_MAX means "forever", not a signed overflow into the past. Both
+ * are valid (tv_sec >= 0). */
 static void ts_add(struct timespec *a, const struct timespec *b)
 {
+	if (a->tv_sec >= INT64_MAX - b->tv_sec) {
+		*a = (struct timespec){INT64_MAX, 999999999L};
+		return;
+	}
 	a->tv_sec += b->tv_sec;
 	a->tv_nsec += b->tv_nsec;
 	if (a->tv_nsec >= 1000000000L) {
 		a->tv_sec++;
 		a->tv_nsec -= 1000000000L;
 	}
+}
+
+/* a - b in ns for times of non-negative tv_sec, saturating at INT64_MAX
+ * (Linux's KTIME_MAX) rather than overflowing for a far deadline. */
+static int64_t ts_diff_ns(const struct timespec *a, const struct timespec *b)
+{
+	int64_t s = a->tv_sec - b->tv_sec;
+	if (s >= INT64_MAX / 1000000000LL)
+		return INT64_MAX;
+	return s * 1000000000LL + (a->tv_nsec - b->tv_nsec);
 }
 
 /* Sleep until deadline on clock `clk`; on interruption write the time left
@@ -216,8 +233,7 @@ static long do_sleep(struct task *t, int clk, struct timespec deadline,
 	/* Waits are on CLOCK_MONOTONIC; convert a deadline of another clock
 	 * by its current distance. */
 	clock_gettime(clk, &now);
-	int64_t left_ns = (deadline.tv_sec - now.tv_sec) * 1000000000LL +
-			  (deadline.tv_nsec - now.tv_nsec);
+	int64_t left_ns = ts_diff_ns(&deadline, &now);
 	if (left_ns <= 0)
 		return 0;
 	clock_gettime(CLOCK_MONOTONIC, &mono_deadline);
@@ -227,8 +243,7 @@ static long do_sleep(struct task *t, int clk, struct timespec deadline,
 		return 0;
 	if (rem) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		int64_t r = (mono_deadline.tv_sec - now.tv_sec) * 1000000000LL +
-			    (mono_deadline.tv_nsec - now.tv_nsec);
+		int64_t r = ts_diff_ns(&mono_deadline, &now);
 		if (r < 0)
 			r = 0;
 		struct timespec rs = {r / 1000000000LL, r % 1000000000LL};
