@@ -652,7 +652,12 @@ static int get_deadline(struct task *t, uint64_t uts, bool absolute,
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
 		return -EINVAL;
-	int64_t ns = ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	/* Saturated, as Linux's timespec64_to_ktime: a tv_sec near
+	 * INT64_MAX is "forever", not a signed overflow; the headroom is
+	 * for now.tv_nsec below. */
+	int64_t ns = ts.tv_sec >= INT64_MAX / 1000000000LL - 1
+			     ? INT64_MAX - 1000000000LL
+			     : ts.tv_sec * 1000000000LL + ts.tv_nsec;
 	if (absolute) {
 		clock_gettime(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, &now);
 		ns -= now.tv_sec * 1000000000LL + now.tv_nsec;
