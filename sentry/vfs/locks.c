@@ -192,6 +192,11 @@ static int flock_range(struct file *f, const struct flock *fl, int64_t *start,
 	int64_t s;
 	if (__builtin_add_overflow(base, (int64_t)fl->l_start, &s))
 		return -EOVERFLOW;
+	/* A start before the file's first byte is EINVAL, checked before
+	 * the length as Linux does (and before s - 1 below can overflow:
+	 * l_start INT64_MIN). */
+	if (s < 0)
+		return -EINVAL;
 	int64_t len = fl->l_len;
 	int64_t e;
 	if (len > 0) {
