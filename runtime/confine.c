@@ -11,9 +11,8 @@
  *            mount namespace into an empty read-only tmpfs (pivot_root(2)
  *            moves the root of every process whose root was the old one:
  *            the sentry's too), while the sentry installs the seccomp
- *            allowlist with TSYNC on every thread and loads the program;
- *            confine_sentry_finish() waits for the pivot before the app's
- *            first instruction.
+ *            allowlist with TSYNC on every thread; confine_sentry_finish()
+ *            waits for the pivot, before the program file is read.
  *
  * Capabilities and no_new_privs are per thread, so they are dropped while
  * the sentry still has one thread; the only step that needs a capability

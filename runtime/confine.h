@@ -54,11 +54,12 @@ int confine_spawn_sentry(const struct confine_config *cfg, char *err,
 int confine_sentry(const struct confine_config *cfg, char *err,
 		   size_t errlen);
 
-/* confine_sentry in two halves, so that the pivot (made by a helper
- * process) overlaps the loading of the program: _start moves the cwd to
+/* confine_sentry in two halves, so that work needing no host path can
+ * overlap the pivot (made by a helper process): _start moves the cwd to
  * "/", asks for the pivot and installs the seccomp filter (from then on no
  * host call with a path is possible); _finish waits for the pivot and runs
- * the debug hook above. The app must not run before _finish returned 0. */
+ * the debug hook above. Nothing the sandbox controls (the program file
+ * first) may be read before _finish returned 0. */
 int confine_sentry_start(const struct confine_config *cfg, char *err,
 			 size_t errlen);
 int confine_sentry_finish(const struct confine_config *cfg, char *err,

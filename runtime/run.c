@@ -231,13 +231,16 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	if (getcwd(cwd, sizeof(cwd)) && vfs_chdir(init, AT_FDCWD, cwd) < 0)
 		rv_dbg("cwd %s is not in the sandbox: starting in /", cwd);
 
-	/* Last steps of start-up: an empty root and the seccomp allowlist.
-	 * The pivot overlaps the loading of the program (no host path is
-	 * used from here); nothing of the app runs before it is done. */
-	if ((r = confine_sentry_start(&ccfg, errbuf, sizeof(errbuf))) < 0) {
+	/* Last steps of start-up: an empty root and the seccomp allowlist,
+	 * the pivot (in the helper) while the filter is installed. Both are
+	 * in place before anything of the app is read: the program file and
+	 * its ELF headers are the first input the sandbox controls. */
+	if ((r = confine_sentry_start(&ccfg, errbuf, sizeof(errbuf))) < 0 ||
+	    (r = confine_sentry_finish(&ccfg, errbuf, sizeof(errbuf))) < 0) {
 		rv_err("%s", errbuf);
 		return 1;
 	}
+	rv_dbg("sentry confined");
 
 	struct file *exe = NULL;
 	r = open_program(init, argv[0], path, sizeof(path), &exe);
@@ -260,11 +263,6 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	}
 
 	rv_dbg("program loaded");
-	if ((r = confine_sentry_finish(&ccfg, errbuf, sizeof(errbuf))) < 0) {
-		rv_err("%s", errbuf);
-		return 1;
-	}
-	rv_dbg("sentry confined");
 	pthread_t fwd_thread;
 	pthread_create(&fwd_thread, NULL, signal_forwarder, &fwd);
 	if ((r = kernel_start_task(init)) < 0) {
