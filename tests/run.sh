@@ -686,11 +686,12 @@ job_storm() {
 	fi
 	# The classic :(){ :|:& };: as an unprivileged user with ulimit -u 64
 	# (root's RLIMIT_NPROC is not enforced, as on Linux); after 3 s the
-	# script kills every process of its user and reports.
+	# script kills every process of its user and reports. The sleep is
+	# forked before the bomb: during it, no fork of the script's succeeds.
 	tag=rv-storm-$$-$plat
 	run_to "$d/fork" /dev/null "$RV" run --platform="$plat" -- \
 		/usr/bin/python3 "$SRC/tests/real/nproc-exec.py" 64 /bin/busybox \
-		sh -c "b(){ b|b& }; b; sleep 3; kill -9 -1; echo alive $tag"
+		sh -c "sleep 3 & w=\$!; b(){ b|b& }; b; wait \$w; kill -9 -1; echo alive $tag"
 	st=$(cat "$d/fork.st")
 	sleep 1
 	left=$(pgrep -f "alive $tag" | wc -l)
