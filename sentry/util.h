@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RV_PAGE_SIZE 4096UL
@@ -87,6 +88,26 @@ static inline bool rv_range_bad(uint64_t a, uint64_t len)
 	if (__builtin_add_overflow(a, len, &end))
 		return true;
 	return end > 0x800000000000ULL;
+}
+
+/* *dl += rel for a deadline, rel a valid relative time (tv_sec >= 0,
+ * tv_nsec < 1e9) from the app: saturates at the largest time rather than
+ * overflowing into the past, as Linux's timespec64_add_safe does; a huge
+ * timeout means "forever". */
+static inline void rv_ts_add_sat(struct timespec *dl,
+				 const struct timespec *rel)
+{
+	if (__builtin_add_overflow(dl->tv_sec, rel->tv_sec, &dl->tv_sec) ||
+	    (dl->tv_nsec + rel->tv_nsec >= 1000000000L &&
+	     dl->tv_sec == INT64_MAX)) {
+		*dl = (struct timespec){INT64_MAX, 999999999L};
+		return;
+	}
+	dl->tv_nsec += rel->tv_nsec;
+	if (dl->tv_nsec >= 1000000000L) {
+		dl->tv_sec++;
+		dl->tv_nsec -= 1000000000L;
+	}
 }
 
 /* Allocation that cannot fail silently: panics on ENOMEM of the sentry's
