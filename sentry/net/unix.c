@@ -413,12 +413,8 @@ static struct timespec *ux_deadline(const struct timespec *to,
 	if (ts_zero(to))
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, dl);
-	dl->tv_sec += to->tv_sec;
-	dl->tv_nsec += to->tv_nsec;
-	if (dl->tv_nsec >= 1000000000L) {
-		dl->tv_sec++;
-		dl->tv_nsec -= 1000000000L;
-	}
+	/* SO_RCVTIMEO of {INT64_MAX, ...}: saturate, no signed overflow. */
+	rv_ts_add_sat(dl, to);
 	return dl;
 }
 
