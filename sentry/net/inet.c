@@ -267,12 +267,8 @@ static int in_wait(struct inet_sock *sk, short events,
 	struct in_wait w = {sk->hfd, events};
 	if (timeo->tv_sec || timeo->tv_nsec) {
 		clock_gettime(CLOCK_MONOTONIC, &dl);
-		dl.tv_sec += timeo->tv_sec;
-		dl.tv_nsec += timeo->tv_nsec;
-		if (dl.tv_nsec >= 1000000000L) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000L;
-		}
+		/* SO_*TIMEO of {INT64_MAX, ...}: saturate, no overflow. */
+		rv_ts_add_sat(&dl, timeo);
 		pdl = &dl;
 	}
 	int r = waitq_wait_event(current, &sk->wq, 0, in_ready, &w, pdl);
