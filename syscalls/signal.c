@@ -230,12 +230,8 @@ long sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
 			return -EINVAL;
 		clock_gettime(CLOCK_MONOTONIC, &dl);
-		dl.tv_sec += ts.tv_sec;
-		dl.tv_nsec += ts.tv_nsec;
-		if (dl.tv_nsec >= 1000000000L) {
-			dl.tv_sec++;
-			dl.tv_nsec -= 1000000000L;
-		}
+		/* A tv_sec near INT64_MAX: saturate, no signed overflow. */
+		rv_ts_add_sat(&dl, &ts);
 	}
 	/* The signals waited for are unblocked for the wait only as far as
 	 * taking them goes: they stay blocked for delivery. */
