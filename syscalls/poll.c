@@ -387,8 +387,12 @@ long sys_select(struct task *t, const uint64_t a[6])
 			return -EFAULT;
 		if (tv.tv_sec < 0 || tv.tv_usec < 0)
 			return -EINVAL;
-		/* Linux folds excess microseconds into seconds. */
-		rel.tv_sec = tv.tv_sec + tv.tv_usec / 1000000;
+		/* Linux folds excess microseconds into seconds; a sum past
+		 * INT64_MAX is not a valid time there: EINVAL (and no signed
+		 * overflow here). */
+		if (__builtin_add_overflow(tv.tv_sec, tv.tv_usec / 1000000,
+					   &rel.tv_sec))
+			return -EINVAL;
 		rel.tv_nsec = (tv.tv_usec % 1000000) * 1000;
 		poll_deadline(&rel, &dl);
 	}
