@@ -288,7 +288,10 @@ struct task *task_alloc(void)
 {
 	struct task *t = rv_xcalloc(1, sizeof(*t));
 	pthread_condattr_t ca;
+	struct timespec ts;
 	t->refs = 1;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	t->start_boot_ns = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	pthread_mutex_init(&t->wait_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -131,6 +131,7 @@ struct task {
 	_Atomic uint64_t wake_seq;
 
 	char comm[16];             /* prctl(PR_SET_NAME), /proc/[pid]/comm */
+	uint64_t start_boot_ns;    /* CLOCK_BOOTTIME at creation: stat's starttime */
 	/* Scheduling as the app set it (sched_setscheduler, setpriority,
 	 * sched_setaffinity): recorded and reported, the host schedules the
 	 * sentry threads itself. */

@@ -33,5 +33,23 @@ int main(int argc, char **argv)
 	struct stat st;
 	tl_err("stat /proc", stat("/proc", &st), 0);
 	tl_yes("/proc is dir", S_ISDIR(st.st_mode));
+
+	/* ps(1) ages a process by uptime - starttime/HZ: the process started
+	 * moments ago, so the two agree to within a few seconds. */
+	double up = 0;
+	s = tl_read_file("/proc/uptime", NULL);
+	tl_yes("uptime parses", s && sscanf(s, "%lf", &up) == 1 && up > 0);
+	free(s);
+	s = tl_read_file("/proc/self/stat", NULL);
+	char *p = s ? strrchr(s, ')') : NULL;
+	unsigned long long start = 0;
+	/* After "comm)": state is field 3, starttime field 22. */
+	tl_yes("stat starttime parses",
+	       p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			   "%*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+			   &start) == 1);
+	free(s);
+	double age = up - start / 100.0;
+	tl_yes("process age from stat is 0..10 s", age > -0.5 && age < 10);
 	return tl_done();
 }

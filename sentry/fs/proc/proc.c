@@ -844,6 +844,20 @@ static int show_thread_stat(struct sbuf *s, struct task *t)
 	return show_stat_ns(s, t, task_cpu_ns(t));
 }
 
+static uint64_t boot_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Field 22, starttime: clock ticks after boot. A thread's own stat gives
+ * its own start; /proc/[pid]/stat is shown for the leader, as Linux does. */
+static uint64_t start_ticks(const struct task *t)
+{
+	return t->start_boot_ns / 10000000;
+}
+
 static int show_stat_ns(struct sbuf *s, struct task *t, uint64_t cpu_ns)
 {
 	char comm[17];
@@ -859,14 +873,15 @@ static int show_stat_ns(struct sbuf *s, struct task *t, uint64_t cpu_ns)
 	/* proc(5): 52 fields; times in clock ticks (USER_HZ 100). */
 	sb_printf(s, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 %" PRIu64
 		     " 0 0 0 20 0 %d 0 "
-		     "0 %" PRIu64 " %" PRIu64 " 18446744073709551615 %" PRIu64
+		     "%" PRIu64 " %" PRIu64 " %" PRIu64 " 18446744073709551615 %" PRIu64
 		     " %" PRIu64 " %" PRIu64 " 0 0 0 %" PRIu64 " %" PRIu64
 		     " %" PRIu64 " 0 0 0 17 0 0 0 0 0 0 %" PRIu64 " %" PRIu64
 		     " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 		     " 0\n",
 		  t->tid, comm, task_state(t), task_ppid(t),
 		  t->tg ? t->tg->pgid : tgid, t->tg ? t->tg->sid : tgid,
-		  cpu_ns / 10000000, t->tg ? t->tg->nr_threads : 1, vm, rss, ml->start_code,
+		  cpu_ns / 10000000, t->tg ? t->tg->nr_threads : 1,
+		  start_ticks(t), vm, rss, ml->start_code,
 		  ml->end_code, ml->start_stack, t->sigmask & 0x7fffffff,
 		  ign & 0x7fffffff, cgt & 0x7fffffff, ml->start_data,
 		  ml->end_data, ml->start_brk, ml->arg_start, ml->arg_end,
@@ -953,11 +968,9 @@ static int show_meminfo(struct sbuf *s, struct task *t)
 static int show_uptime(struct sbuf *s, struct task *t)
 {
 	(void)t;
-	static uint64_t boot;
-	uint64_t now = rv_now_ns();
-	if (!boot)
-		boot = now;
-	uint64_t up = (now - boot) / 10000000;
+	/* The host's boot clock, as sysinfo(2) and CLOCK_BOOTTIME give it, so
+	 * that ps(1) ages processes from stat's starttime correctly. */
+	uint64_t up = boot_ns() / 10000000;
 	sb_printf(s, "%" PRIu64 ".%02" PRIu64 " %" PRIu64 ".%02" PRIu64 "\n",
 		  up / 100, up % 100, up / 100, up % 100);
 	return 0;
