@@ -572,8 +572,8 @@ ssize_t mm_copy_in_str(struct mm *mm, char *dst, uint64_t src, size_t max)
 	return ret;
 }
 
-int mm_iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
-	      struct iovec *out, int max, size_t *covered)
+static int iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
+		  struct iovec *out, int max, size_t *covered, bool pin)
 {
 	int cnt = 0;
 	size_t done = 0;
@@ -603,6 +603,10 @@ int mm_iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
 			out[cnt].iov_len = n;
 			cnt++;
 		}
+		/* Under mm->lock: the page cannot go between the lookup and
+		 * the pin. The zero page is never freed. */
+		if (pin && p != zero_page)
+			memfile_pin((uint64_t)(p - memfile_base()), 1);
 		done += n;
 	}
 	pthread_mutex_unlock(&mm->lock);
@@ -610,4 +614,34 @@ int mm_iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
 		return -EFAULT;
 	*covered = done;
 	return cnt;
+}
+
+int mm_iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
+	      struct iovec *out, int max, size_t *covered)
+{
+	return iovecs(mm, va, len, write, out, max, covered, false);
+}
+
+int mm_iovecs_pin(struct mm *mm, uint64_t va, size_t len, bool write,
+		  struct iovec *out, int max, size_t *covered)
+{
+	return iovecs(mm, va, len, write, out, max, covered, true);
+}
+
+void mm_iovecs_release(const struct iovec *iov, size_t n)
+{
+	const uint8_t *base = memfile_base();
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *p = iov[i].iov_base;
+		uint64_t s, e;
+
+		if (!iov[i].iov_len || p < base ||
+		    p >= base + MEMFILE_MAX_SIZE)
+			continue; /* the zero page */
+		s = rv_page_down((uint64_t)(p - base));
+		e = (uint64_t)(p - base) + iov[i].iov_len;
+		for (uint64_t o = s; o < e; o += RV_PAGE_SIZE)
+			memfile_unpin(o, 1);
+	}
 }

@@ -20,6 +20,7 @@
 uint8_t *memfile_base_ptr;
 static int mf_fd = -1;
 static uint32_t *mf_refs;       /* per page */
+static uint32_t *mf_pins;       /* per page: memfile_pin()s held */
 static uint64_t mf_top;         /* bytes handed out by the bump pointer */
 static uint64_t mf_used_pages;  /* pages with refcount > 0 */
 static uint64_t mf_limit_pages = MEMFILE_MAX_SIZE >> RV_PAGE_SHIFT;
@@ -52,8 +53,13 @@ int memfile_init(void)
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (refs == MAP_FAILED)
 		return -errno;
+	void *pins = mmap(NULL, refsz, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (pins == MAP_FAILED)
+		return -errno;
 	memfile_base_ptr = base;
 	mf_refs = refs;
+	mf_pins = pins;
 	struct sysinfo si;
 	if (sysinfo(&si) == 0 && si.totalram)
 		memfile_set_limit((uint64_t)si.totalram * si.mem_unit / 4 * 3);
@@ -200,7 +206,7 @@ void memfile_decref(uint64_t off, size_t npages)
 		uint64_t o = off + (i << RV_PAGE_SHIFT);
 		uint32_t *r = &mf_refs[o >> RV_PAGE_SHIFT];
 		RV_BUG_ON(*r == 0);
-		if (--(*r) != 0)
+		if (--(*r) != 0 || mf_pins[o >> RV_PAGE_SHIFT])
 			continue;
 		mf_used_pages--;
 		if (run_n && run_off + (run_n << RV_PAGE_SHIFT) == o) {
@@ -215,6 +221,39 @@ void memfile_decref(uint64_t off, size_t npages)
 	if (run_n)
 		release_run(run_off, run_n);
 	pthread_mutex_unlock(&mf_lock);
+}
+
+void memfile_pin(uint64_t off, size_t npages)
+{
+	pthread_mutex_lock(&mf_lock);
+	for (size_t i = 0; i < npages; i++) {
+		size_t pg = (off >> RV_PAGE_SHIFT) + i;
+		RV_BUG_ON(mf_refs[pg] == 0 && mf_pins[pg] == 0);
+		RV_BUG_ON(mf_pins[pg] == UINT32_MAX);
+		mf_pins[pg]++;
+	}
+	pthread_mutex_unlock(&mf_lock);
+}
+
+void memfile_unpin(uint64_t off, size_t npages)
+{
+	pthread_mutex_lock(&mf_lock);
+	for (size_t i = 0; i < npages; i++) {
+		uint64_t o = off + (i << RV_PAGE_SHIFT);
+		size_t pg = o >> RV_PAGE_SHIFT;
+		RV_BUG_ON(mf_pins[pg] == 0);
+		if (--mf_pins[pg] != 0 || mf_refs[pg] != 0)
+			continue;
+		/* The last owner unmapped it while pinned: free it now. */
+		mf_used_pages--;
+		release_run(o, 1);
+	}
+	pthread_mutex_unlock(&mf_lock);
+}
+
+uint32_t memfile_pincount(uint64_t off)
+{
+	return __atomic_load_n(&mf_pins[off >> RV_PAGE_SHIFT], __ATOMIC_RELAXED);
 }
 
 uint32_t memfile_refcount(uint64_t off)

@@ -36,6 +36,15 @@ int64_t memfile_alloc(size_t npages);
 void memfile_incref(uint64_t off, size_t npages);
 void memfile_decref(uint64_t off, size_t npages);
 uint32_t memfile_refcount(uint64_t off);
+/* Pins (get_user_pages): keep pages alive while the sentry holds pointers
+ * to them (a blocking read into app memory) even when the app unmaps them
+ * meanwhile, so they cannot be reused for other memory under the sentry's
+ * writes. A pin is not an owner: memfile_refcount() does not count it, so
+ * copy-on-write decisions are unchanged. A page is freed when both its
+ * references and its pins are gone. memfile_pin needs a live page. */
+void memfile_pin(uint64_t off, size_t npages);
+void memfile_unpin(uint64_t off, size_t npages);
+uint32_t memfile_pincount(uint64_t off);
 
 /* Resident application memory in bytes (pages with refcount > 0). */
 uint64_t memfile_used_bytes(void);

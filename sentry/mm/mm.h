@@ -105,6 +105,17 @@ int mm_zero(struct mm *, uint64_t dst, size_t len);
  * accessible. */
 int mm_iovecs(struct mm *, uint64_t va, size_t len, bool write,
 	      struct iovec *out, int max, size_t *covered);
+/* The same, with each page pinned (memfile_pin) until
+ * mm_iovecs_release() of the iovecs filled: for handlers that use the
+ * pointers after other threads of the app may have run (a blocking read,
+ * a socket send). Without the pin, an munmap/mremap/MADV_DONTNEED by
+ * another thread frees the page and the memory file hands it to another
+ * mapping, maybe another process's, which the handler would then read or
+ * write. As with Linux's get_user_pages, data moved into an unmapped
+ * pinned page is simply lost. */
+int mm_iovecs_pin(struct mm *, uint64_t va, size_t len, bool write,
+		  struct iovec *out, int max, size_t *covered);
+void mm_iovecs_release(const struct iovec *iov, size_t n);
 
 /* /proc/[pid]/maps text into buf (NUL terminated). Returns length; when
  * the text does not fit, buf is filled and len - 1 is returned. */

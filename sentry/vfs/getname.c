@@ -22,6 +22,8 @@ int vfs_getname(struct task *t, uint64_t uaddr, char **out)
 
 void vfs_uiov_free(struct vfs_uiov *u)
 {
+	mm_iovecs_release(u->iov, u->cnt);
+	u->cnt = 0;
 	if (u->iov != u->inline_iov)
 		free(u->iov);
 	u->iov = NULL;
@@ -43,8 +45,11 @@ static bool uiov_add(struct task *t, struct vfs_uiov *u, uint64_t va,
 			u->cap = ncap;
 		}
 		size_t covered = 0;
-		int n = mm_iovecs(t->mm, va, len, to_app, u->iov + u->cnt,
-				  (int)(u->cap - u->cnt), &covered);
+		/* Pinned: the handler may block (a pipe read) while another
+		 * thread unmaps the buffer. */
+		int n = mm_iovecs_pin(t->mm, va, len, to_app,
+				      u->iov + u->cnt,
+				      (int)(u->cap - u->cnt), &covered);
 		if (n <= 0)
 			return false;
 		u->cnt += (size_t)n;
@@ -78,7 +83,9 @@ int vfs_uiov_build(struct task *t, const struct iovec *app, int n,
 		}
 		total += len;
 	}
-	if (u->faulted && u->bytes == 0)
+	if (u->faulted && u->bytes == 0) {
+		vfs_uiov_free(u);
 		return -EFAULT;
+	}
 	return 0;
 }

@@ -65,6 +65,22 @@ int main(void)
 	      "page with two references survives one decref");
 	memfile_decref(o, 1);
 	CHECK(memfile_used_bytes() == 0, "and goes with the last");
+	/* Pins: a pinned page outlives its last reference and is not handed
+	 * out again (the sentry may still be writing it); it is no owner for
+	 * copy-on-write. */
+	o = memfile_alloc(1);
+	memset(memfile_ptr(o), 'x', 4096);
+	memfile_pin(o, 1);
+	CHECK(memfile_refcount(o) == 1 && memfile_pincount(o) == 1,
+	      "a pin is not a reference");
+	memfile_decref(o, 1);
+	int64_t o2 = memfile_alloc(1);
+	CHECK(o2 != o && memfile_used_bytes() == 2 * 4096 &&
+		      ((char *)memfile_ptr(o))[0] == 'x',
+	      "an unreferenced pinned page is kept, not reused");
+	memfile_unpin(o, 1);
+	CHECK(memfile_used_bytes() == 4096, "the last unpin frees it");
+	memfile_decref(o2, 1);
 	/* The sandbox's memory limit. */
 	CHECK(memfile_limit() > 0, "a default limit is set (%lu MiB)",
 	      (unsigned long)(memfile_limit() >> 20));
