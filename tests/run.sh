@@ -837,7 +837,7 @@ bb_inputs
 	for sc in forbidden_call.sh confined.sh escape.sh volume_escape.sh \
 		  volume_writes.sh volume_confined.sh \
 		  overlay_host_unchanged.sh \
-		  overlay_none_writes.sh fs_bad.sh; do
+		  overlay_none_writes.sh fs_bad.sh stub_factory.sh; do
 		[ -f "$SRC/tests/security/$sc" ] && echo "security $sc"
 	done
 	echo bad

@@ -3,7 +3,8 @@
 # Ends with `N passed, N failed, N skipped` like tests/run.sh.
 dir=$(dirname "$0")
 p=0 f=0 s=0
-for t in forbidden_call confined escape volume_escape volume_confined; do
+for t in forbidden_call confined escape volume_escape volume_confined \
+	stub_factory; do
 	sh "$dir/$t.sh"
 	case $? in
 	0) p=$((p + 1)) ;;
