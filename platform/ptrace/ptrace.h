@@ -40,8 +40,11 @@ _Static_assert(PT_STUB_BASE == PLATFORM_USER_TOP, "stub above the app");
 
 /* One host system call run by the stub's batch loop. The table lives in
  * a memory file page mapped read-only at PT_STUB_OPS_ADDR: the app (which
- * shares the address space) may read it but never change what the stub
- * is about to execute. */
+ * shares the address space) can never change what the stub is about to
+ * execute, and reads zeros but while a batch runs (its own mapping
+ * changes, from another thread): the sentry clears it after each batch.
+ * The mm maps nothing at or above PT_STUB_BASE (MM_MAP_TOP), so the app
+ * can neither map over nor unmap nor mprotect the stub's pages. */
 struct pt_stub_op {
 	uint64_t nr;
 	uint64_t a[6];

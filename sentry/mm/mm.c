@@ -21,6 +21,9 @@
 #include "sentry/util.h"
 #include "sentry/vfs/vfs.h"
 
+_Static_assert(MM_MAP_TOP == PLATFORM_USER_TOP,
+	       "the app maps nothing over the platform's stub pages");
+
 #define PROT_RWX (PROT_READ | PROT_WRITE | PROT_EXEC)
 #ifndef PROT_SEM
 #define PROT_SEM 0x8 /* <asm-generic/mman-common.h> */
@@ -507,7 +510,7 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 	shared = type != MAP_PRIVATE;
 	if (!len || (off & ~RV_PAGE_MASK))
 		return -EINVAL;
-	if (len > MM_USER_TOP)
+	if (len > MM_MAP_TOP)
 		return -ENOMEM;
 	len = rv_page_up(len);
 	if (file && off + len < off)
@@ -542,7 +545,7 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & ~RV_PAGE_MASK)
 			return -EINVAL;
-		if (rv_range_bad(addr, len) || addr + len > MM_USER_TOP)
+		if (rv_range_bad(addr, len) || addr + len > MM_MAP_TOP)
 			return -ENOMEM;
 		/* vm.mmap_min_addr keeps page zero unmappable: NULL
 		 * dereferences must fault. */
@@ -564,8 +567,8 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 		munmap_locked(mm, addr, addr + len);
 	} else {
 		uint64_t hint = rv_page_up(addr);
-		if (!(addr && hint >= MM_MIN_ADDR && hint <= MM_USER_TOP &&
-		      len <= MM_USER_TOP - hint &&
+		if (!(addr && hint >= MM_MIN_ADDR && hint <= MM_MAP_TOP &&
+		      len <= MM_MAP_TOP - hint &&
 		      range_free(mm, hint, len, true))) {
 			if (flags & MAP_32BIT)
 				hint = find_gap(mm, len, 0x40000000ULL,
@@ -576,7 +579,7 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 				/* Below the base is full: try above it, as
 				 * Linux falls back to bottom-up search. */
 				hint = find_gap(mm, len, MM_MMAP_BASE,
-						MM_USER_TOP, NULL);
+						MM_MAP_TOP, NULL);
 		}
 		if (!hint) {
 			pthread_mutex_unlock(&mm->lock);
@@ -599,10 +602,10 @@ int mm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 {
 	if ((addr & ~RV_PAGE_MASK) || !len)
 		return -EINVAL;
-	if (len > MM_USER_TOP)
+	if (len > MM_MAP_TOP)
 		return -EINVAL;
 	len = rv_page_up(len);
-	if (rv_range_bad(addr, len) || addr + len > MM_USER_TOP)
+	if (rv_range_bad(addr, len) || addr + len > MM_MAP_TOP)
 		return -EINVAL;
 	pthread_mutex_lock(&mm->lock);
 	if (!vma_room(mm)) {
@@ -668,10 +671,10 @@ int mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot)
 		return -EINVAL;
 	if (!len)
 		return 0;
-	if (len > MM_USER_TOP)
+	if (len > MM_MAP_TOP)
 		return -ENOMEM;
 	len = rv_page_up(len);
-	if (rv_range_bad(addr, len) || addr + len > MM_USER_TOP)
+	if (rv_range_bad(addr, len) || addr + len > MM_MAP_TOP)
 		return -ENOMEM;
 	end = addr + len;
 
@@ -779,7 +782,7 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len,
 		return -EINVAL;
 	if (old_addr & ~RV_PAGE_MASK)
 		return -EINVAL;
-	if (old_len > MM_USER_TOP || new_len > MM_USER_TOP)
+	if (old_len > MM_MAP_TOP || new_len > MM_MAP_TOP)
 		return -EINVAL;
 	old_len = rv_page_up(old_len);
 	new_len = rv_page_up(new_len);
@@ -790,13 +793,13 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len,
 	if ((flags & MREMAP_DONTUNMAP) &&
 	    (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
 		return -EINVAL;
-	if (rv_range_bad(old_addr, old_len) || old_addr + old_len > MM_USER_TOP)
+	if (rv_range_bad(old_addr, old_len) || old_addr + old_len > MM_MAP_TOP)
 		return -EFAULT;
 	if (flags & MREMAP_FIXED) {
 		if (new_addr & ~RV_PAGE_MASK)
 			return -EINVAL;
 		if (rv_range_bad(new_addr, new_len) ||
-		    new_addr + new_len > MM_USER_TOP || new_addr < MM_MIN_ADDR)
+		    new_addr + new_len > MM_MAP_TOP || new_addr < MM_MIN_ADDR)
 			return -EINVAL;
 		if (new_addr < old_addr + old_len &&
 		    old_addr < new_addr + new_len)
@@ -833,7 +836,7 @@ int64_t mm_mremap(struct mm *mm, uint64_t old_addr, uint64_t old_len,
 	}
 	/* Grow in place when nothing follows. */
 	if (!(flags & MREMAP_DONTUNMAP) && old_addr + old_len == v->end &&
-	    new_len <= MM_USER_TOP - old_addr &&
+	    new_len <= MM_MAP_TOP - old_addr &&
 	    range_free(mm, v->end, old_addr + new_len - v->end, true)) {
 		size_t i = v - mm->vmas;
 		v->end = old_addr + new_len;
@@ -864,10 +867,10 @@ static int check_range(uint64_t addr, uint64_t *len)
 {
 	if (addr & ~RV_PAGE_MASK)
 		return -EINVAL;
-	if (*len > MM_USER_TOP)
+	if (*len > MM_MAP_TOP)
 		return -ENOMEM;
 	*len = rv_page_up(*len);
-	if (rv_range_bad(addr, *len) || addr + *len > MM_USER_TOP)
+	if (rv_range_bad(addr, *len) || addr + *len > MM_MAP_TOP)
 		return -ENOMEM;
 	return 0;
 }
@@ -892,12 +895,12 @@ int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	default:
 		return -EINVAL;
 	}
-	if (len > MM_USER_TOP)
+	if (len > MM_MAP_TOP)
 		return -EINVAL;
 	len = rv_page_up(len);
 	if (!len)
 		return 0;
-	if (rv_range_bad(addr, len) || addr + len > MM_USER_TOP)
+	if (rv_range_bad(addr, len) || addr + len > MM_MAP_TOP)
 		return -ENOMEM;
 	end = addr + len;
 
@@ -1062,12 +1065,12 @@ int mm_mlock(struct mm *mm, uint64_t addr, uint64_t len, bool lock)
 	uint64_t start = rv_page_down(addr);
 	int rc = 0;
 
-	if (len > MM_USER_TOP)
+	if (len > MM_MAP_TOP)
 		return -ENOMEM;
 	len = rv_page_up(len + (addr - start));
 	if (!len)
 		return 0;
-	if (rv_range_bad(start, len) || start + len > MM_USER_TOP)
+	if (rv_range_bad(start, len) || start + len > MM_MAP_TOP)
 		return -ENOMEM;
 	pthread_mutex_lock(&mm->lock);
 	if (!vma_covered(mm, start, start + len) || !vma_room(mm)) {
@@ -1105,7 +1108,7 @@ int64_t mm_brk(struct mm *mm, uint64_t addr)
 	ret = (int64_t)l->brk;
 	/* brk(2) never fails in the kernel: a bad request returns the old
 	 * break, which is how glibc detects failure. */
-	if (!l->start_brk || addr < l->start_brk || addr > MM_USER_TOP ||
+	if (!l->start_brk || addr < l->start_brk || addr > MM_MAP_TOP ||
 	    !vma_room(mm))
 		goto out;
 	oldbrk = rv_page_up(l->brk);
@@ -1114,7 +1117,7 @@ int64_t mm_brk(struct mm *mm, uint64_t addr)
 		munmap_locked(mm, newbrk, oldbrk);
 	} else if (newbrk > oldbrk) {
 		/* Keep a page free below the next mapping, like Linux. */
-		if (newbrk + RV_PAGE_SIZE > MM_USER_TOP ||
+		if (newbrk + RV_PAGE_SIZE > MM_MAP_TOP ||
 		    !range_free(mm, oldbrk, newbrk - oldbrk + RV_PAGE_SIZE,
 				true))
 			goto out;
@@ -1172,8 +1175,8 @@ int mm_map_pages(struct mm *mm, uint64_t addr, size_t npages,
 			.flags = shared ? VMA_SHARED : 0};
 
 	if (!npages || (addr & ~RV_PAGE_MASK) || (memfile_off & ~RV_PAGE_MASK) ||
-	    npages > MM_USER_TOP >> RV_PAGE_SHIFT || rv_range_bad(addr, len) ||
-	    addr + len > MM_USER_TOP || addr < MM_MIN_ADDR)
+	    npages > MM_MAP_TOP >> RV_PAGE_SHIFT || rv_range_bad(addr, len) ||
+	    addr + len > MM_MAP_TOP || addr < MM_MIN_ADDR)
 		return -EINVAL;
 	pthread_mutex_lock(&mm->lock);
 	if (!vma_room(mm)) {

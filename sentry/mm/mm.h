@@ -29,6 +29,12 @@ struct platform_as;
 #define MM_STACK_MAX (8ULL << 20)      /* RLIMIT_STACK default */
 #define MM_MMAP_BASE 0x7ffff7fff000ULL /* mmap grows down from here */
 #define MM_MIN_ADDR 0x10000ULL         /* vm.mmap_min_addr */
+/* Exclusive end of what the app may map, unmap, protect or move: the
+ * mm's TASK_SIZE. The 8 KiB above hold the ptrace platform's stub code
+ * and op table (platform.h PLATFORM_USER_TOP), which the app must neither
+ * map over nor change, so every mm call treats them as beyond the end of
+ * user space, as Linux does addresses above TASK_SIZE. */
+#define MM_MAP_TOP 0x7fffffffd000ULL
 
 /* Create an empty address space on platform p. NULL on ENOMEM or platform
  * failure. */
