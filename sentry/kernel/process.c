@@ -63,6 +63,12 @@ void signal_notify_parent_locked(struct thread_group *tg, int why, int status)
 		    !(act->flags & SA_NOCLDSTOP);
 	int sig = why == CLD_EXITED || why == CLD_KILLED || why == CLD_DUMPED ?
 		  tg->exit_signal : SIGCHLD;
+	/* Linux's sig_ignored(): a signal the parent blocks is not ignored
+	 * for being SIG_DFL-ignored (the handler may change before it is
+	 * unblocked); script(1) blocks SIGCHLD and reads it from a signalfd.
+	 * SIG_IGN is another matter: do_notify_parent() sends nothing. */
+	bool blocked = sig > 0 && sig <= RV_NSIG &&
+		       (p->leader->sigmask & (1ULL << (sig - 1)));
 	if (send && sig > 0 && sig <= RV_NSIG &&
 	    act->handler != (uint64_t)(uintptr_t)SIG_IGN) {
 		if (!(p->shared_pending & (1ULL << (sig - 1)))) {
@@ -72,7 +78,7 @@ void signal_notify_parent_locked(struct thread_group *tg, int why, int status)
 			p->shared_info[sig - 1].status = status;
 			p->shared_info[sig - 1].addr = 0;
 		}
-		if (sig != SIGCHLD ||
+		if (sig != SIGCHLD || blocked ||
 		    act->handler != (uint64_t)(uintptr_t)SIG_DFL)
 			p->shared_pending |= 1ULL << (sig - 1);
 	}

@@ -175,7 +175,13 @@ int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
 		return tg->zombie ? 0 : -ESRCH;
 	}
 	prepare_signal_locked(tg, sig);
-	if (sig != SIGKILL && sig_ignored(tg->leader, sig)) {
+	/* Linux's sig_ignored(): a blocked signal is never ignored, its
+	 * handler may change before it is unblocked; the task checked is
+	 * the one the signal was sent to (the leader here). A SIGCHLD of
+	 * default disposition blocked for a signalfd (script(1), systemd)
+	 * must stay pending. */
+	if (sig != SIGKILL && !(tg->leader->sigmask & sigbit(sig)) &&
+	    sig_ignored(tg->leader, sig)) {
 		kernel_unlock();
 		return 0;
 	}
