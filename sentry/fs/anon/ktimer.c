@@ -18,6 +18,7 @@ static size_t kt_len, kt_cap;
 static bool kt_started;
 static pthread_t kt_thread;
 static struct ktimer *kt_running;    /* callback being run */
+static unsigned kt_cancelling;       /* ktimer_cancel()s waiting on it */
 
 uint64_t ktimer_clock_ns(int clockid)
 {
@@ -103,6 +104,12 @@ static void *kt_main(void *arg)
 		pthread_mutex_lock(&kt_lock);
 		kt_running = NULL;
 		pthread_cond_broadcast(&kt_done_cond);
+		/* Let a waiting ktimer_cancel() take its timer out first: a
+		 * callback that re-arms in the past (a 1 ns interval) would
+		 * otherwise run again before the canceller gets the lock, and
+		 * the cancel (timerfd close, exit) would wait forever. */
+		while (kt_cancelling)
+			pthread_cond_wait(&kt_cond, &kt_lock);
 	}
 	return NULL;
 }
@@ -161,9 +168,13 @@ void ktimer_cancel(struct ktimer *t)
 	kt_remove_locked(t);
 	/* The callback may be running now: wait, so that the caller can free
 	 * the timer. (On the timer thread itself that would never end.) */
-	if (!(kt_started && pthread_equal(pthread_self(), kt_thread)))
+	if (!(kt_started && pthread_equal(pthread_self(), kt_thread))) {
+		kt_cancelling++;
 		while (kt_running == t)
 			pthread_cond_wait(&kt_done_cond, &kt_lock);
+		if (--kt_cancelling == 0)
+			pthread_cond_signal(&kt_cond);
+	}
 	kt_remove_locked(t); /* a callback that was running may re-arm */
 	pthread_mutex_unlock(&kt_lock);
 }
