@@ -2,6 +2,7 @@
  * /dev/ptmx hands out a master, its slave opens by ptsname(), and bytes
  * written to the master come out of the slave. */
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include "testlib.h"
 
@@ -20,6 +21,10 @@ int main(void)
 	int s = open(name ? name : "/nonexistent", O_RDWR | O_NOCTTY);
 	if (!tl_yes("open slave", s >= 0))
 		return tl_done();
+	/* A new pty's window size is 0x0 until someone sets it. */
+	struct winsize ws = {1, 1, 1, 1};
+	tl_val("TIOCGWINSZ", ioctl(s, TIOCGWINSZ, &ws), 0);
+	tl_yes("new pty window size 0x0", ws.ws_row == 0 && ws.ws_col == 0);
 	struct termios tio;
 	tl_val("tcgetattr slave", tcgetattr(s, &tio), 0);
 	cfmakeraw(&tio);

@@ -577,7 +577,9 @@ int pty_ptmx_open(struct inode *i, struct file *f)
 	std_termios(&p->tio);
 	p->locked = true; /* until unlockpt() */
 	p->master_open = true;
-	p->ws = (struct winsize){24, 80, 0, 0};
+	/* Linux's new tty has a zero window size until TIOCSWINSZ (script(1)
+	 * and `stty size` on a fresh pty print 0 0). */
+	p->ws = (struct winsize){0, 0, 0, 0};
 	pthread_mutex_lock(&pty_table_lock);
 	int idx = -1;
 	for (int k = 0; k < PTY_MAX; k++)
