@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 
 #define UNW_LOCAL_ONLY
@@ -230,4 +231,16 @@ const char *rv_errstr(int err)
 	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
 		buf[0] = (char)(buf[0] - 'A' + 'a');
 	return buf;
+}
+
+static int rv_cpus;
+
+__attribute__((constructor)) static void rv_count_cpus(void)
+{
+	rv_cpus = get_nprocs();
+}
+
+int rv_host_cpus(void)
+{
+	return rv_cpus > 0 ? rv_cpus : 1;
 }

@@ -124,4 +124,9 @@ ssize_t rv_write_full(int fd, const void *buf, size_t len);
 /* Monotonic nanoseconds. */
 uint64_t rv_now_ns(void);
 
+/* The host's online CPUs as counted at start-up, before the sentry's
+ * threads are pinned (one CPU each on ptrace) and confined (no /sys):
+ * get_nprocs() later says 1. */
+int rv_host_cpus(void);
+
 #endif

@@ -8,7 +8,6 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/sysinfo.h>
 
 #include "sentry/kernel/kernel.h"
 #include "sentry/mm/mm.h"
@@ -141,7 +140,8 @@ long sys_sched_rr_get_interval(struct task *t, const uint64_t a[6])
 
 static uint64_t online_mask(void)
 {
-	int n = get_nprocs();
+	/* Not get_nprocs(): this thread may be pinned to one CPU. */
+	int n = rv_host_cpus();
 	return n >= 64 ? ~0ULL : (1ULL << n) - 1;
 }
 

@@ -990,7 +990,7 @@ static int show_loadavg(struct sbuf *s, struct task *t)
 static int show_kstat(struct sbuf *s, struct task *t)
 {
 	(void)t;
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	long ncpu = rv_host_cpus(); /* not sysconf: this thread is pinned */
 	sb_printf(s, "cpu  0 0 0 0 0 0 0 0 0 0\n");
 	for (long c = 0; c < ncpu; c++)
 		sb_printf(s, "cpu%ld 0 0 0 0 0 0 0 0 0 0\n", c);
