@@ -108,7 +108,60 @@ struct call {
 	int *fd;         /* non-NULL: an fd is due on success */
 };
 
+/* Round trips by request type and their time, printed under --debug when
+ * the sentry exits: what a program's start costs in gofer calls. */
+static uint64_t rpc_count[GOFER_OP_MAX], rpc_fail[GOFER_OP_MAX],
+	rpc_ns[GOFER_OP_MAX];
+
+static __attribute__((destructor)) void rpc_stats_print(void)
+{
+	static const char *const names[GOFER_OP_MAX] = {
+		[GOFER_ATTACH] = "attach", [GOFER_WALK] = "walk",
+		[GOFER_OPEN] = "open", [GOFER_CREATE] = "create",
+		[GOFER_STAT] = "stat", [GOFER_STATFS] = "statfs",
+		[GOFER_READLINK] = "readlink", [GOFER_GETDENTS] = "getdents",
+		[GOFER_CLUNK] = "clunk", [GOFER_GETXATTR] = "getxattr",
+	};
+	char buf[512];
+	size_t n = 0;
+	uint64_t all = 0, ns = 0;
+
+	if (!rv_debug)
+		return;
+	for (int op = 1; op < GOFER_OP_MAX && n < sizeof(buf) - 64; op++) {
+		if (!rpc_count[op])
+			continue;
+		all += rpc_count[op];
+		ns += rpc_ns[op];
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+				      " %s %lu (%lu failed, %lu us)",
+				      names[op] ? names[op] : "other",
+				      rpc_count[op], rpc_fail[op],
+				      rpc_ns[op] / 1000);
+	}
+	if (all)
+		rv_dbg("gofer: %lu round trips (%lu us):%s", all, ns / 1000,
+		       buf);
+}
+
+static int rpc_timed(struct gofer_client *c, struct call *k);
+
 static int rpc(struct gofer_client *c, struct call *k)
+{
+	uint64_t t0 = rv_debug ? rv_now_ns() : 0;
+	int err = rpc_timed(c, k);
+	uint32_t op = k->q.op;
+
+	if (rv_debug && op < GOFER_OP_MAX) {
+		__atomic_fetch_add(&rpc_count[op], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&rpc_fail[op], err < 0, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&rpc_ns[op], rv_now_ns() - t0,
+				   __ATOMIC_RELAXED);
+	}
+	return err;
+}
+
+static int rpc_timed(struct gofer_client *c, struct call *k)
 {
 	size_t nlen = k->name ? strlen(k->name) : 0;
 	size_t n2len = k->name2 ? strlen(k->name2) : 0;
