@@ -220,7 +220,12 @@ static long futex_wait(struct task *t, uint64_t uaddr, bool private,
 		}
 		waiter_del(&w);
 		pthread_mutex_unlock(&b->lock);
-		return r == -ETIMEDOUT ? -ETIMEDOUT : -RV_ERESTARTSYS;
+		if (r == -ETIMEDOUT)
+			return -ETIMEDOUT;
+		/* Linux: with a timeout, ERESTART_RESTARTBLOCK, so EINTR once
+		 * a handler ran, SA_RESTART or not (a restart would start
+		 * the whole timeout again); without one, ERESTARTSYS. */
+		return deadline ? -RV_ERESTARTNOHAND : -RV_ERESTARTSYS;
 	}
 }
 
