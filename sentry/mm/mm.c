@@ -1219,9 +1219,37 @@ uint64_t mm_vsize_bytes(struct mm *mm)
 struct fork_walk {
 	struct mm *child;
 	bool private;
+	int prot;          /* the VMA's */
 	struct page_batch inc;
 	uint64_t mlo, mhi; /* parent pages to write-protect */
+	uint64_t cva, coff, cn; /* run of child pages to map */
+	int err;
 };
+
+/* The pages the parent had mapped are mapped in the child too, read-only
+ * when private (as Linux copies the page tables at fork): its first write
+ * to one is then a protection fault that the platform can tell is a
+ * write, so it copies at once; without the mapping, the ptrace platform
+ * cannot tell the first (not-present) fault's access, maps the page
+ * read-only, and the write faults a second time. Reads then do not fault
+ * at all. One as_map per run contiguous in the memory file. */
+static void fork_map_flush(struct fork_walk *f)
+{
+	if (!f->cn)
+		return;
+	int prot = f->private ? f->prot & ~PROT_WRITE : f->prot;
+	int rc = mm_as_map(f->child, f->cva, f->cn << RV_PAGE_SHIFT, f->coff,
+			   prot);
+	if (rc < 0) {
+		f->err = rc;
+	} else {
+		for (uint64_t k = 0; k < f->cn; k++)
+			*pt_slot(&f->child->pt, f->cva + (k << RV_PAGE_SHIFT),
+				 false) |= PTE_MAPPED |
+					   (prot & PROT_WRITE ? PTE_MAPW : 0);
+	}
+	f->cn = 0;
+}
 
 static int fork_one(uint64_t va, uint64_t *pte, void *arg)
 {
@@ -1231,6 +1259,17 @@ static int fork_one(uint64_t va, uint64_t *pte, void *arg)
 	page_batch_add(&f->inc, pte_off(*pte));
 	*dst = pte_off(*pte) | PTE_PRESENT;
 	f->child->rss_pages++;
+	if ((*pte & PTE_MAPPED) && f->prot && !f->err) {
+		if (f->cn && va == f->cva + (f->cn << RV_PAGE_SHIFT) &&
+		    pte_off(*pte) == f->coff + (f->cn << RV_PAGE_SHIFT)) {
+			f->cn++;
+		} else {
+			fork_map_flush(f);
+			f->cva = va;
+			f->coff = pte_off(*pte);
+			f->cn = 1;
+		}
+	}
 	/* A private page now has two owners: the parent's writable mapping
 	 * must go read-only so its next write copies. */
 	if (f->private && (*pte & PTE_MAPW)) {
@@ -1268,10 +1307,17 @@ struct mm *mm_fork(struct mm *parent)
 		}
 		struct fork_walk f = {.child = child,
 				      .private = !(v->flags & VMA_SHARED),
+				      .prot = v->prot,
 				      .inc = {.inc = true},
 				      .mlo = UINT64_MAX};
 		pt_walk(&parent->pt, v->start, v->end, fork_one, &f);
 		page_batch_flush(&f.inc);
+		fork_map_flush(&f);
+		if (f.err) {
+			pthread_mutex_unlock(&parent->lock);
+			mm_put(child);
+			return NULL;
+		}
 		if (f.mhi > f.mlo) {
 			int rc = mm_as_protect(parent, f.mlo, f.mhi - f.mlo,
 					       v->prot & ~PROT_WRITE);

@@ -138,6 +138,7 @@ __attribute__((unused)) static struct platform fake_platform = {
 /* The app touching memory: through the fake MMU, faulting into mm like a
  * platform would (access unknown, as on ptrace). Returns 0 or the signal
  * mm asked for. */
+static int fake_faults; /* mm_handle_fault calls made by app_access */
 static int app_access(struct mm *mm, uint64_t va, bool write, uint8_t *val)
 {
 	struct fake_as *as = (struct fake_as *)mm_platform_as(mm);
@@ -156,6 +157,7 @@ static int app_access(struct mm *mm, uint64_t va, bool write, uint8_t *val)
 		}
 		pthread_mutex_unlock(&fake_lock);
 		int code = 0;
+		fake_faults++;
 		int sig = mm_handle_fault(mm, va, 0, prot != 0, &code);
 		if (sig)
 			return sig;
