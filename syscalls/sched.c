@@ -229,3 +229,114 @@ long sys_setpriority(struct task *t, const uint64_t a[6])
 	task_put(o);
 	return err;
 }
+
+/* sched_getattr(2)/sched_setattr(2): struct sched_attr, version 1 (with
+ * the utilisation clamps, reported as 0: no uclamp). The deadline fields
+ * are 0 for every policy here (no SCHED_DEADLINE). */
+struct sched_attr_v1 {
+	uint32_t size, sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime, sched_deadline, sched_period;
+	uint32_t sched_util_min, sched_util_max;
+};
+#define SCHED_ATTR_SIZE_VER0 48
+#define SCHED_FLAG_ALL_KNOWN 0x7fULL /* RESET_ON_FORK .. UTIL_CLAMP_MAX */
+#define SCHED_FLAG_KEEP_POLICY_ 0x08ULL
+#define SCHED_FLAG_KEEP_PARAMS_ 0x10ULL
+
+static bool policy_fair(int policy)
+{
+	return policy == SCHED_OTHER || policy == SCHED_BATCH ||
+	       policy == SCHED_IDLE;
+}
+
+long sys_sched_getattr(struct task *t, const uint64_t a[6])
+{
+	uint64_t uattr = a[1];
+	uint32_t usize = (uint32_t)a[2];
+	long err = 0;
+
+	if (!uattr || (int)a[0] < 0 || a[2] > RV_PAGE_SIZE ||
+	    usize < SCHED_ATTR_SIZE_VER0 || (uint32_t)a[3])
+		return -EINVAL;
+	struct task *o = sched_target(t, (int)a[0], &err);
+	if (!o)
+		return err;
+	struct sched_attr_v1 k = {.sched_policy = (uint32_t)o->sched_policy};
+	if (policy_fair(o->sched_policy))
+		k.sched_nice = o->nice;
+	else
+		k.sched_priority = (uint32_t)o->sched_prio;
+	task_put(o);
+	/* Linux copies min(usize, its size), says so in .size, and clears
+	 * the rest of a larger buffer (copy_struct_to_user). */
+	k.size = (uint32_t)RV_MIN(usize, sizeof(k));
+	uint8_t buf[RV_PAGE_SIZE];
+	memset(buf, 0, usize);
+	memcpy(buf, &k, k.size);
+	return mm_copy_out(t->mm, uattr, buf, usize) < 0 ? -EFAULT : 0;
+}
+
+long sys_sched_setattr(struct task *t, const uint64_t a[6])
+{
+	uint64_t uattr = a[1];
+	uint32_t size;
+	long err = 0;
+
+	if (!uattr || (int)a[0] < 0 || (uint32_t)a[2])
+		return -EINVAL;
+	if (mm_copy_in(t->mm, &size, uattr, sizeof(size)) < 0)
+		return -EFAULT;
+	if (!size)
+		size = SCHED_ATTR_SIZE_VER0;
+	struct sched_attr_v1 k;
+	if (size < SCHED_ATTR_SIZE_VER0 || size > RV_PAGE_SIZE)
+		goto e2big;
+	/* A newer caller's larger struct: its tail must be zero. */
+	memset(&k, 0, sizeof(k));
+	uint8_t buf[RV_PAGE_SIZE];
+	if (mm_copy_in(t->mm, buf, uattr, size) < 0)
+		return -EFAULT;
+	for (uint32_t i = sizeof(k); i < size; i++)
+		if (buf[i])
+			goto e2big;
+	memcpy(&k, buf, RV_MIN(size, sizeof(k)));
+	if (k.sched_flags & ~SCHED_FLAG_ALL_KNOWN)
+		return -EINVAL;
+	struct task *o = sched_target(t, (int)a[0], &err);
+	if (!o)
+		return err;
+	int pol = (k.sched_flags & SCHED_FLAG_KEEP_POLICY_) ? o->sched_policy :
+		  (int)k.sched_policy;
+	int prio = (int)k.sched_priority;
+	/* Linux clamps the nice value rather than fail. */
+	int nice = RV_MAX(-20, RV_MIN(19, k.sched_nice));
+	/* Linux's fair_policy(): SCHED_IDLE keeps its nice value. */
+	bool sets_nice = pol == SCHED_OTHER || pol == SCHED_BATCH;
+	if (k.sched_flags & SCHED_FLAG_KEEP_PARAMS_) {
+		prio = o->sched_prio;
+		nice = o->nice;
+	}
+	if (!policy_valid(pol) || (int)k.sched_priority < 0 ||
+	    prio < prio_min(pol) || prio > prio_max(pol))
+		err = -EINVAL;
+	else if (t->cred.euid != 0 &&
+		 ((pol == SCHED_FIFO || pol == SCHED_RR) ||
+		  (sets_nice && nice < o->nice)))
+		err = -EPERM; /* needs CAP_SYS_NICE */
+	else {
+		o->sched_policy = pol;
+		o->sched_prio = prio;
+		if (sets_nice)
+			o->nice = nice;
+	}
+	task_put(o);
+	return err;
+e2big:
+	size = sizeof(k);
+	if (mm_copy_out(t->mm, uattr, &size, sizeof(size)) < 0)
+		return -EFAULT;
+	return -E2BIG;
+}

@@ -162,6 +162,12 @@ long process_clone(struct task *t, const struct clone_req *req)
 	c->cred = t->cred;
 	memcpy(c->comm, t->comm, sizeof(c->comm));
 	c->sigmask = t->sigmask;
+	/* Scheduling attributes are inherited (sched(7)): `nice -n 5 sh`
+	 * runs its children at nice 5 too. */
+	c->sched_policy = t->sched_policy;
+	c->sched_prio = t->sched_prio;
+	c->nice = t->nice;
+	c->affinity = t->affinity;
 	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) {
 		c->altstack_sp = t->altstack_sp;
 		c->altstack_size = t->altstack_size;
