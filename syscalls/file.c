@@ -168,6 +168,18 @@ static long io_common(struct task *t, int fd, const struct iovec *app, int n,
 		file_put(f);
 		return r;
 	}
+	/* A pipe read returns at most what the pipe holds, at most its
+	 * capacity: resolve no more of the buffer than that (a read of a
+	 * pipe into a 1 GiB buffer would allocate it all). */
+	struct iovec *part = NULL;
+	if (!write && total > RW_CHUNK_FIRST && pipe_is_pipe(f)) {
+		long cap = pipe_get_size(f);
+		if (cap > 0 && total > (size_t)cap) {
+			part = rv_xmalloc((size_t)n * sizeof(*part));
+			n = iov_slice(app, n, 0, (size_t)cap, part);
+			app = part;
+		}
+	}
 	struct vfs_uiov u;
 	long r = vfs_uiov_build(t, app, n, !write, &u);
 	if (r == 0) {
@@ -181,6 +193,7 @@ static long io_common(struct task *t, int fd, const struct iovec *app, int n,
 		}
 		vfs_uiov_free(&u);
 	}
+	free(part);
 	file_put(f);
 	return r;
 }
