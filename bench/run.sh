@@ -150,8 +150,12 @@ startup_compare() {
 	done
 	# Round-robin, one run of each row per round: the load of a shared
 	# machine changes by the second, and must not favour one row.
+	local n=${#ok[@]} j
 	for ((i = 0; i < SU_RUNS; i++)); do
-		for r in ${ok[@]+"${ok[@]}"}; do
+		# Each round starts at the next row: a row never always runs
+		# right after the same other one (a VM's teardown, say).
+		for ((j = 0; j < n; j++)); do
+			r=${ok[$(((i + j) % n))]}
 			# shellcheck disable=SC2086
 			v=$("$B/harness" startup 1 ${pfx[$r]} "$B/true" \
 				2>>"$LOG")
