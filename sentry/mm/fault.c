@@ -685,9 +685,10 @@ void mm_iovecs_release(const struct iovec *iov, size_t n)
 		if (!iov[i].iov_len || p < base ||
 		    p >= base + MEMFILE_MAX_SIZE)
 			continue; /* the zero page */
+		/* An iovec spans consecutive memory file pages, each pinned
+		 * once. */
 		s = rv_page_down((uint64_t)(p - base));
-		e = (uint64_t)(p - base) + iov[i].iov_len;
-		for (uint64_t o = s; o < e; o += RV_PAGE_SIZE)
-			memfile_unpin(o, 1);
+		e = rv_page_up((uint64_t)(p - base) + iov[i].iov_len);
+		memfile_unpin(s, (e - s) >> RV_PAGE_SHIFT);
 	}
 }
