@@ -168,6 +168,7 @@ long process_clone(struct task *t, const struct clone_req *req)
 	c->sched_prio = t->sched_prio;
 	c->nice = t->nice;
 	c->affinity = t->affinity;
+	c->ioprio = t->ioprio;
 	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) {
 		c->altstack_sp = t->altstack_sp;
 		c->altstack_size = t->altstack_size;

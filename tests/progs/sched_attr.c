@@ -1,6 +1,6 @@
 /* Scheduling attributes: inherited by a forked child and a new thread
  * (nice, policy, affinity: sched(7)); sched_getattr/sched_setattr with
- * Linux's size rules (chrt(1) uses them). */
+ * Linux's size rules (chrt(1) uses them); ioprio_set/ioprio_get (ionice). */
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -105,5 +105,26 @@ int main(void)
 	at.flags = 1ULL << 40;
 	tl_err("sched_setattr, unknown flag",
 	       syscall(SYS_sched_setattr, 0, &at, 0), EINVAL);
+
+	/* ioprio: class << 13 | level, checked, inherited. */
+	tl_val("ioprio_get, none set", syscall(SYS_ioprio_get, 1, 0), 0);
+	tl_err("ioprio_set BE 7", syscall(SYS_ioprio_set, 1, 0, 2 << 13 | 7),
+	       0);
+	tl_val("ioprio_get", syscall(SYS_ioprio_get, 1, 0), 2 << 13 | 7);
+	c = fork();
+	if (c == 0)
+		_exit(syscall(SYS_ioprio_get, 1, 0) == (2 << 13 | 7) ? 0 : 1);
+	int st;
+	waitpid(c, &st, 0);
+	tl_yes("inherited by a child", WIFEXITED(st) && !WEXITSTATUS(st));
+	tl_err("ioprio_set NONE with a level",
+	       syscall(SYS_ioprio_set, 1, 0, 1), EINVAL);
+	tl_err("ioprio_set class 7", syscall(SYS_ioprio_set, 1, 0, 7 << 13),
+	       EINVAL);
+	tl_err("ioprio_set which 9", syscall(SYS_ioprio_set, 9, 0, 0), EINVAL);
+	tl_err("ioprio_get no such pid",
+	       syscall(SYS_ioprio_get, 1, 999999), ESRCH);
+	tl_err("ioprio_set IDLE", syscall(SYS_ioprio_set, 1, 0, 3 << 13), 0);
+	tl_val("ioprio_get", syscall(SYS_ioprio_get, 1, 0), 3 << 13);
 	return tl_done();
 }
