@@ -186,7 +186,41 @@ static int dents_emit(struct dir_context *c, const char *name, size_t nl,
 	return 0;
 }
 
-long sys_getdents64(struct task *t, const uint64_t a[6])
+/* The old getdents(2)'s struct linux_dirent: ino, off, reclen, name, a
+ * NUL, then d_type in the record's last byte; long-aligned. Still used by
+ * raw-syscall code such as the sanitizers' runtime (LeakSanitizer lists
+ * /proc/self/task with it). */
+struct linux_dirent_head {
+	unsigned long d_ino, d_off;
+	unsigned short d_reclen;
+	char d_name[];
+};
+
+static int dents_emit_old(struct dir_context *c, const char *name, size_t nl,
+			  uint64_t ino, unsigned char type, int64_t off)
+{
+	struct dents_buf *d = (struct dents_buf *)c;
+	size_t reclen = (offsetof(struct linux_dirent_head, d_name) + nl + 2 +
+			 sizeof(long) - 1) & ~(sizeof(long) - 1);
+	if (d->len + reclen > d->cap) {
+		d->full = true;
+		return 1;
+	}
+	char *rec = d->buf + d->len;
+	struct linux_dirent_head *de = (struct linux_dirent_head *)rec;
+	memset(rec, 0, reclen);
+	de->d_ino = ino;
+	de->d_off = (unsigned long)off;
+	de->d_reclen = (unsigned short)reclen;
+	memcpy(de->d_name, name, nl);
+	rec[reclen - 1] = (char)type;
+	d->len += reclen;
+	return 0;
+}
+
+static long do_getdents(struct task *t, const uint64_t a[6],
+			int (*emit)(struct dir_context *, const char *, size_t,
+				    uint64_t, unsigned char, int64_t))
 {
 	struct file *f = fd_get(t->files, (int)a[0]);
 	if (!f)
@@ -194,7 +228,7 @@ long sys_getdents64(struct task *t, const uint64_t a[6])
 	size_t count = RV_MIN((size_t)a[2], (size_t)1 << 20);
 	/* One sentry buffer; large requests are capped (a short result is
 	 * fine: the caller asks again). */
-	struct dents_buf d = {.ctx.emit = dents_emit, .cap = count};
+	struct dents_buf d = {.ctx.emit = emit, .cap = count};
 	d.buf = rv_xmalloc(count ? count : 1);
 	long r = vfs_iterate_dir(f, &d.ctx);
 	file_put(f);
@@ -210,6 +244,16 @@ long sys_getdents64(struct task *t, const uint64_t a[6])
 	}
 	free(d.buf);
 	return r;
+}
+
+long sys_getdents64(struct task *t, const uint64_t a[6])
+{
+	return do_getdents(t, a, dents_emit);
+}
+
+long sys_getdents(struct task *t, const uint64_t a[6])
+{
+	return do_getdents(t, a, dents_emit_old);
 }
 
 /* --- links, access, cwd ----------------------------------------------------- */
