@@ -179,7 +179,15 @@ int main(void)
 		timer_t tk;
 		timer_create(CLOCK_MONOTONIC, &ev, &tk);
 		arm(tk, 1, 0);
-		usleep(20 * 1000);
+		/* Until it is pending (a fixed sleep is too short when the
+		 * machine is loaded), at most 10 s. */
+		for (int w = 0; w < 10000; w++) {
+			sigset_t p;
+			sigpending(&p);
+			if (sigismember(&p, sig))
+				break;
+			usleep(1000);
+		}
 		struct itimerspec far = {.it_value = {100, 0}}, zero = {0}, cur;
 		if (k == 0)
 			timer_settime(tk, 0, &far, NULL);
