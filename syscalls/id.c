@@ -272,6 +272,18 @@ long sys_getcpu(struct task *t, const uint64_t a[6])
 	return 0;
 }
 
+/* personality(2): 0xffffffff asks, anything else is taken as is (Linux's
+ * set_personality() checks nothing) and the old value returned. It is
+ * recorded and inherited; the sentry's layout does not change for it
+ * (ADDR_NO_RANDOMIZE: setarch -R). */
+long sys_personality(struct task *t, const uint64_t a[6])
+{
+	unsigned int old = t->personality;
+	if ((uint32_t)a[0] != 0xffffffffu)
+		t->personality = (uint32_t)a[0];
+	return old;
+}
+
 long sys_prctl(struct task *t, const uint64_t a[6])
 {
 	switch ((int)a[0]) {

@@ -169,6 +169,7 @@ long process_clone(struct task *t, const struct clone_req *req)
 	c->nice = t->nice;
 	c->affinity = t->affinity;
 	c->ioprio = t->ioprio;
+	c->personality = t->personality;
 	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) {
 		c->altstack_sp = t->altstack_sp;
 		c->altstack_size = t->altstack_size;

@@ -138,6 +138,7 @@ struct task {
 	int sched_policy, sched_prio, nice;
 	uint64_t affinity;         /* bit per CPU; 0 = all */
 	int ioprio;                /* ioprio_set(2); 0 = none set */
+	unsigned int personality;  /* personality(2): recorded, inherited */
 	bool keepcaps;             /* prctl(PR_SET_KEEPCAPS) */
 	bool exited;
 	int exit_code;             /* wait status */
