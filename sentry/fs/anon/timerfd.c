@@ -25,15 +25,15 @@ struct timerfd {
 	struct waitq wq;
 };
 
-static void tfd_fire(struct ktimer *kt)
+/* Accounts the expirations up to now, under tf->lock. Reads and polls call
+ * it too, as Linux's timerfd_read() forwards the timer itself: a timer
+ * thread running late must not make a read see fewer periods than have
+ * passed. */
+static bool tfd_expire_locked(struct timerfd *tf)
 {
-	struct timerfd *tf = container_of(kt, struct timerfd, kt);
 	uint64_t now = ktimer_clock_ns(CLOCK_MONOTONIC);
-	pthread_mutex_lock(&tf->lock);
-	if (!tf->deadline || tf->deadline > now) {
-		pthread_mutex_unlock(&tf->lock);
-		return;
-	}
+	if (!tf->deadline || tf->deadline > now)
+		return false;
 	if (tf->interval) {
 		uint64_t n = (now - tf->deadline) / tf->interval + 1;
 		tf->ticks += n;
@@ -43,14 +43,24 @@ static void tfd_fire(struct ktimer *kt)
 		tf->ticks++;
 		tf->deadline = 0;
 	}
+	return true;
+}
+
+static void tfd_fire(struct ktimer *kt)
+{
+	struct timerfd *tf = container_of(kt, struct timerfd, kt);
+	pthread_mutex_lock(&tf->lock);
+	bool fired = tfd_expire_locked(tf);
 	pthread_mutex_unlock(&tf->lock);
-	waitq_wake(&tf->wq, EPOLLIN);
+	if (fired)
+		waitq_wake(&tf->wq, EPOLLIN);
 }
 
 static bool tfd_has_ticks(void *arg)
 {
 	struct timerfd *tf = arg;
 	pthread_mutex_lock(&tf->lock);
+	tfd_expire_locked(tf);
 	bool r = tf->ticks > 0;
 	pthread_mutex_unlock(&tf->lock);
 	return r;
@@ -66,6 +76,7 @@ static ssize_t tfd_read(struct file *f, const struct iovec *iov, int n,
 		return -EINVAL;
 	for (;;) {
 		pthread_mutex_lock(&tf->lock);
+		tfd_expire_locked(tf);
 		v = tf->ticks;
 		tf->ticks = 0;
 		pthread_mutex_unlock(&tf->lock);
