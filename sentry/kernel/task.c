@@ -142,6 +142,11 @@ void kernel_tg_put(struct thread_group *tg)
 /* Reaped: off the list of groups; its memory goes with the last ref. */
 void kernel_tg_unlist_locked(struct thread_group *tg)
 {
+	/* Init reaped: its memory goes with its last ref, while orphans of
+	 * a fork bomb may still be exiting before the sandbox ends; they
+	 * must not reparent to it (a use-after-free ASan found). */
+	if (tg == init_tg)
+		init_tg = NULL;
 	for (struct thread_group **pp = &kernel_all_tgs; *pp; pp = &(*pp)->next_all)
 		if (*pp == tg) {
 			*pp = tg->next_all;
