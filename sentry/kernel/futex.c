@@ -63,8 +63,28 @@ static bool key_eq(const struct futex_key *a, const struct futex_key *b)
 	return a->space == b->space && a->addr == b->addr;
 }
 
-/* The sentry's pointer to the futex word, allocating its page if needed.
- * -EINVAL for a misaligned word, -EFAULT for an unmapped one. */
+/* The pages of the futex words this thread holds pointers to, pinned
+ * (mm_iovecs_pin) until the futex call that looked them up returns: the
+ * call reads, compares and writes the word through the pointer after the
+ * mm's lock is dropped (and a wait holds it for as long as it sleeps), so
+ * another thread's munmap must not free the page for the memory file to
+ * give to another mapping, maybe another process's, meanwhile. A call
+ * takes at most three words; calls nest (a robust list death wakes). */
+#define FUTEX_PINS 8
+static __thread struct iovec futex_pins[FUTEX_PINS];
+static __thread int futex_npins;
+
+/* Release the pins taken since futex_npins was mark. */
+static void futex_unpin_to(int mark)
+{
+	RV_BUG_ON(mark > futex_npins);
+	mm_iovecs_release(futex_pins + mark, (size_t)(futex_npins - mark));
+	futex_npins = mark;
+}
+
+/* The sentry's pointer to the futex word, allocating its page if needed,
+ * pinned until futex_unpin_to(). -EINVAL for a misaligned word, -EFAULT
+ * for an unmapped one. */
 static int futex_word(struct mm *mm, uint64_t uaddr, bool write,
 		      uint32_t **out)
 {
@@ -72,9 +92,11 @@ static int futex_word(struct mm *mm, uint64_t uaddr, bool write,
 	size_t covered;
 	if (uaddr & 3)
 		return -EINVAL;
-	int n = mm_iovecs(mm, uaddr, 4, write, &iov, 1, &covered);
+	RV_BUG_ON(futex_npins == FUTEX_PINS);
+	int n = mm_iovecs_pin(mm, uaddr, 4, write, &iov, 1, &covered);
 	if (n < 0)
 		return n;
+	futex_pins[futex_npins++] = iov;
 	if (covered < 4)
 		return -EFAULT;
 	*out = iov.iov_base;
@@ -158,6 +180,7 @@ static int wake_key(const struct futex_key *k, int n, uint32_t bitset)
 
 int futex_wake_addr(struct mm *mm, uint64_t addr, int n)
 {
+	int mark = futex_npins;
 	pthread_once(&buckets_once, buckets_init);
 	struct futex_key k = {(uint64_t)(uintptr_t)mm, addr};
 	int r = RV_MAX(wake_key(&k, n, FUTEX_BITSET_MATCH_ANY), 0);
@@ -165,6 +188,7 @@ int futex_wake_addr(struct mm *mm, uint64_t addr, int n)
 	uint32_t *word;
 	if (futex_key_get(mm, addr, false, &k, &word) == 0)
 		r += RV_MAX(wake_key(&k, n - r, FUTEX_BITSET_MATCH_ANY), 0);
+	futex_unpin_to(mark);
 	return r;
 }
 
@@ -676,8 +700,8 @@ static int get_deadline(struct task *t, uint64_t uts, bool absolute,
 	return 0;
 }
 
-long futex_syscall(struct task *t, uint64_t uaddr, int op, uint32_t val,
-		   uint64_t utime, uint64_t uaddr2, uint32_t val3)
+static long futex_call(struct task *t, uint64_t uaddr, int op, uint32_t val,
+		       uint64_t utime, uint64_t uaddr2, uint32_t val3)
 {
 	bool private = op & FUTEX_PRIVATE_FLAG;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
@@ -751,18 +775,30 @@ long futex_syscall(struct task *t, uint64_t uaddr, int op, uint32_t val,
 	}
 }
 
+long futex_syscall(struct task *t, uint64_t uaddr, int op, uint32_t val,
+		   uint64_t utime, uint64_t uaddr2, uint32_t val3)
+{
+	int mark = futex_npins;
+	long r = futex_call(t, uaddr, op, val, utime, uaddr2, val3);
+	futex_unpin_to(mark);
+	return r;
+}
+
 /* Linux's exit_robust_list(): mark each futex the dying thread holds as
  * FUTEX_OWNER_DIED and wake one waiter. The list is app memory: bounded
  * walk, every read checked. */
 static void handle_futex_death(struct task *t, uint64_t uaddr)
 {
+	int mark = futex_npins;
 	uint32_t *word;
-	if (futex_word(t->mm, uaddr, true, &word) < 0)
+	if (futex_word(t->mm, uaddr, true, &word) < 0) {
+		futex_unpin_to(mark);
 		return;
+	}
 	uint32_t old = __atomic_load_n(word, __ATOMIC_SEQ_CST);
 	for (;;) {
 		if ((old & FUTEX_TID_MASK) != (uint32_t)t->tid)
-			return;
+			goto out;
 		uint32_t nv = (old & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
 		if (__atomic_compare_exchange_n(word, &old, nv, false,
 						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
@@ -770,6 +806,8 @@ static void handle_futex_death(struct task *t, uint64_t uaddr)
 	}
 	if (old & FUTEX_WAITERS)
 		futex_wake_addr(t->mm, uaddr, 1);
+out:
+	futex_unpin_to(mark);
 }
 
 void futex_exit_robust_list(struct task *t)
