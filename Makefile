@@ -112,7 +112,7 @@ check: tests
 # `make check-asan`: build/ringvisor's sentry, gofer and unit tests built
 # with ASan+UBSan in $(ASAN_BUILD)/, then a fast subset of the suite run on
 # them (the test programs themselves are the normal build's). Not part of
-# `make check`: about two minutes. Any report fails its test: ASan aborts,
+# `make check`: two to four minutes. Any report fails its test: ASan aborts,
 # UBSan stops at the first report (-fno-sanitize-recover). The report is in
 # the run's stderr under $(ASAN_BUILD)/test-out/;
 # scripts/asan-symbolize.sh turns its frames into file:line.
