@@ -25,13 +25,17 @@ const size_t rv_bpf_nbuilders = RV_ARRAY_SIZE(rv_bpf_builders);
 /* Sanitizer builds only (make SAN=...; the Makefile defines RV_SANITIZE):
  * the ASan/UBSan runtime makes host calls of its own behind the code's
  * back: sigaltstack when a thread or the process ends, abort() on a
- * report (abort_on_error), sched_yield in its spin locks, mprotect in its
- * allocator. Without them a report, or a clean exit, dies of the filter
- * instead. The ptrace stubs' filter (which the app's code runs under) is
- * left as it is. Never in a normal build. */
+ * report (abort_on_error), an occasional prctl, sched_yield in its spin
+ * locks, mprotect in its allocator. Without them a report, or a clean
+ * exit, dies of the filter instead. The ptrace stubs' filter (which the
+ * app's code runs under) is left as it is. Never in a normal build. */
 static const char *const sanitizer_allow[] = {
 	"sigaltstack", "rt_sigaction", "rt_sigprocmask", "getpid", "gettid",
 	"tgkill", "sched_yield", "mprotect", "write",
+	/* made by the runtime now and then (a random-syscall run of the
+	 * app killed the sandbox at exit with it; the sentry's own prctls
+	 * are the filtered ones) */
+	"prctl",
 };
 
 static int bpf_add_sanitizer_rules(scmp_filter_ctx ctx)
