@@ -835,7 +835,7 @@ bb_inputs
 	done
 	for p in $PLATFORMS_ALL; do echo "storm $p"; done
 	for sc in forbidden_call.sh confined.sh escape.sh volume_escape.sh \
-		  volume_writes.sh volume_confined.sh \
+		  volume_writes.sh volume_confined.sh volume_creat_race.sh \
 		  overlay_host_unchanged.sh \
 		  overlay_none_writes.sh fs_bad.sh stub_factory.sh; do
 		[ -f "$SRC/tests/security/$sc" ] && echo "security $sc"

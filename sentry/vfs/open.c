@@ -144,6 +144,10 @@ int vfs_may_modify_dir(const struct cred *cred, const struct path *dir)
 	return inode_permission(cred, dir->dentry->inode, MAY_WRITE | MAY_EXEC);
 }
 
+/* How often open(O_CREAT) looks again after its create met a name made
+ * meanwhile by someone outside the sandbox. */
+#define VFS_CREATE_RETRIES 64
+
 static int create_and_open(struct task *t, const struct path *dir,
 			   const struct last_component *last, int flags,
 			   mode_t mode, struct file **out)
@@ -250,7 +254,7 @@ int vfs_openat(struct task *t, int dirfd, const char *path, int flags,
 		return err;
 	/* open(2) with O_CREAT follows a final symlink (unless O_EXCL or
 	 * O_NOFOLLOW) and, when it dangles, creates its target. */
-	for (int nlinks = 0;; nlinks++) {
+	for (int nlinks = 0, races = 0;; nlinks++) {
 		if (last.type != LAST_NORM || last.trailing_slash) {
 			err = -EISDIR;
 			break;
@@ -260,6 +264,17 @@ int vfs_openat(struct task *t, int dirfd, const char *path, int flags,
 		if (err == -ENOENT) {
 			err = create_and_open(t, &dir, &last, flags, mode, out);
 			pthread_mutex_unlock(&vfs_ns_lock);
+			/* On a filesystem shared with the host (a volume, the
+			 * root with --overlay=none) the name can appear between
+			 * our lookup and the gofer's exclusive create. Without
+			 * O_EXCL the caller asked to open whatever is there:
+			 * look again and open it, a bounded number of times,
+			 * as Linux's atomic_open retries a stale lookup. */
+			if (err == -EEXIST && !(flags & O_EXCL) &&
+			    ++races < VFS_CREATE_RETRIES) {
+				nlinks--;
+				continue;
+			}
 			break;
 		}
 		pthread_mutex_unlock(&vfs_ns_lock);
