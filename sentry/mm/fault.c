@@ -166,6 +166,12 @@ static int fill_range(struct mm *mm, struct vma *v, uint64_t ws, uint64_t we,
 			/* Fresh pages are zero: a short read leaves the
 			 * tail of the last file page zeroed, as Linux does. */
 			uint64_t t0 = rv_debug ? rv_now_ns() : 0;
+			/* Fresh memory-file pages are not yet in the
+			 * sentry's page table: the copy below would take a
+			 * host page fault per 4 KiB page (1600 for python's
+			 * start). One madvise allocates and maps the run;
+			 * failure only costs the faults. */
+			madvise(memfile_ptr(roff), rlen, MADV_POPULATE_WRITE);
 			ssize_t r = vfs_pread(v->file, memfile_ptr(roff), rlen,
 					      v->off + (rs - v->start));
 			valid = r < 0 ? 0 : rv_page_up((uint64_t)r);
