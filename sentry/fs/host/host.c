@@ -7,8 +7,11 @@
  * By default dentries are not cached: each walk asks the backend again and
  * no host fd outlives its use. hostfs_enable_dcache() keeps up to a bound
  * of unused ones (least recently used evicted first): repeated walks then
- * cost no host call. Names missing on the host are never cached, so files
- * created on the host show at once.
+ * cost no host call. On a read-only tree (the overlay's lower layer)
+ * attributes and names missing on the host are trusted for
+ * HOST_ATTR_TTL_NS, symlink targets for good, and a regular file's first
+ * read-only host fd is duplicated for later read-only opens: a program's
+ * start stats, opens and probes the same few files again and again.
  *
  * Read-only unless made with hostfs_new_sb_writable() over a backend that
  * has the change operations (the gofer's): then create, mkdir, mknod
@@ -97,7 +100,84 @@ struct host_inode {
 	 * Linux lets the creating open write a file whose new mode denies
 	 * it, which a re-open by handle would not. -1 when none. */
 	int cfd;
+	/* Read-only trees only (the overlay's lower layer, read-only
+	 * volumes): the host attributes last fetched and when, so stat
+	 * within HOST_ATTR_TTL_NS costs no backend call. Under i->lock. */
+	struct stat attr;
+	uint64_t attr_at;
+	/* A symlink's target once read: a symlink's body never changes
+	 * (a new one is a new inode), so this is never stale. */
+	char *link;
+	size_t linklen;
+	/* Directories of read-only trees: names the host said were missing,
+	 * with when (NULL until the first miss). Under i->lock. */
+	struct host_neg *neg;
+	/* Regular files of read-only trees: a host fd opened O_RDONLY,
+	 * duplicated for each later read-only open instead of asking the
+	 * gofer again (a shell's every exec opens the same ld.so and libc).
+	 * Safe to share: host file I/O is positional (pread at the sentry's
+	 * own offset) and locks are the sentry's. -1 when none. */
+	int rfd;
 };
+
+/* Host fds held as rfd, bounded so a big tree walk cannot take the
+ * sentry's fd limit. */
+#define HOST_RFD_MAX 256
+static _Atomic unsigned host_rfds;
+
+/* Negative entries of one directory: a shell looking a command up in
+ * every $PATH directory, or python probing for modules, asks again and
+ * again for names that are not there, each a gofer round trip. A small
+ * ring: the oldest miss is forgotten first. */
+#define HOST_NEG_SLOTS 32
+struct host_neg {
+	struct {
+		char *name;
+		uint64_t at;
+	} e[HOST_NEG_SLOTS];
+	unsigned next;
+};
+
+/* How long the attributes of a read-only tree's file (and a name missing
+ * from it) are trusted. The sandbox cannot change these files; only a
+ * host process can, and then the sandbox may see the old attributes for
+ * up to this long (docs/limits.md). Short, unlike FUSE's 1 s default: a
+ * program start (python's ~100 stats) fits in it, and a sandbox whose
+ * gofer dies still notices within it while busy with files. */
+#define HOST_ATTR_TTL_NS 100000000ULL
+
+/* Was name missing from read-only directory dir less than
+ * HOST_ATTR_TTL_NS ago? */
+static bool host_neg_hit(struct inode *dir, const char *name)
+{
+	struct host_neg *n;
+	bool hit = false;
+
+	pthread_mutex_lock(&dir->lock);
+	n = ((struct host_inode *)dir->priv)->neg;
+	for (unsigned k = 0; n && k < HOST_NEG_SLOTS && !hit; k++)
+		hit = n->e[k].name && !strcmp(n->e[k].name, name) &&
+		      rv_now_ns() - n->e[k].at < HOST_ATTR_TTL_NS;
+	pthread_mutex_unlock(&dir->lock);
+	return hit;
+}
+
+static void host_neg_add(struct inode *dir, const char *name)
+{
+	struct host_inode *hi = dir->priv;
+	struct host_neg *n;
+	char *copy = rv_xstrdup(name);
+
+	pthread_mutex_lock(&dir->lock);
+	if (!hi->neg)
+		hi->neg = rv_xcalloc(1, sizeof(*hi->neg));
+	n = hi->neg;
+	free(n->e[n->next].name);
+	n->e[n->next].name = copy;
+	n->e[n->next].at = rv_now_ns();
+	n->next = (n->next + 1) % HOST_NEG_SLOTS;
+	pthread_mutex_unlock(&dir->lock);
+}
 
 struct host_file {
 	int fd;       /* host fd opened for I/O */
@@ -150,6 +230,12 @@ static struct inode *host_inode(struct super_block *sb, int h,
 	hi->h = h;
 	hi->cfd = -1;
 	hi->dev = st->st_dev;
+	hi->attr = *st;
+	hi->attr_at = sb->rdonly ? rv_now_ns() : 0;
+	hi->link = NULL;
+	hi->linklen = 0;
+	hi->neg = NULL;
+	hi->rfd = -1;
 	i->priv = hi;
 	i->iops = &host_iops;
 	if (S_ISDIR(st->st_mode))
@@ -399,6 +485,16 @@ static void host_put_inode(struct inode *i)
 	BE(i)->close(hi->h);
 	if (hi->cfd >= 0)
 		close(hi->cfd);
+	free(hi->link);
+	if (hi->rfd >= 0) {
+		close(hi->rfd);
+		host_rfds--;
+	}
+	if (hi->neg) {
+		for (unsigned k = 0; k < HOST_NEG_SLOTS; k++)
+			free(hi->neg->e[k].name);
+		free(hi->neg);
+	}
 	free(hi);
 }
 
@@ -411,7 +507,14 @@ static int host_lookup(struct inode *dir, struct dentry *parent,
 	if (!*name || strchr(name, '/') || !strcmp(name, ".") ||
 	    !strcmp(name, ".."))
 		return -EINVAL;
+	/* Only where the sandbox cannot create names (then a name it made
+	 * would be hidden by the miss): a host process creating one shows
+	 * within HOST_ATTR_TTL_NS. */
+	if (dir->sb->rdonly && host_neg_hit(dir, name))
+		return -ENOENT;
 	int err = BE(dir)->walk(HFD(dir), name, &h, &st);
+	if (err == -ENOENT && dir->sb->rdonly)
+		host_neg_add(dir, name);
 	if (err)
 		return err;
 	struct inode *i = host_inode(dir->sb, h, &st);
@@ -424,16 +527,63 @@ static int host_lookup(struct inode *dir, struct dentry *parent,
 
 static ssize_t host_readlink(struct dentry *d, char *buf, size_t len)
 {
-	return BE(d->inode)->readlink(HFD(d->inode), buf, len);
+	struct inode *i = d->inode;
+	struct host_inode *hi = HI(i);
+	ssize_t n;
+
+	pthread_mutex_lock(&i->lock);
+	if (hi->link) {
+		/* Truncated to the buffer, as readlink(2) does. */
+		n = (ssize_t)RV_MIN(len, hi->linklen);
+		memcpy(buf, hi->link, (size_t)n);
+		pthread_mutex_unlock(&i->lock);
+		return n;
+	}
+	pthread_mutex_unlock(&i->lock);
+	n = BE(i)->readlink(HFD(i), buf, len);
+	/* Only a whole target is kept (n == len may be truncated). */
+	if (n >= 0 && (size_t)n < len) {
+		char *copy = rv_xmalloc((size_t)n + 1);
+		memcpy(copy, buf, (size_t)n);
+		pthread_mutex_lock(&i->lock);
+		if (!hi->link) {
+			hi->link = copy;
+			hi->linklen = (size_t)n;
+			copy = NULL;
+		}
+		pthread_mutex_unlock(&i->lock);
+		free(copy);
+	}
+	return n;
 }
 
 static int host_getattr(struct dentry *d, struct kstat *k)
 {
 	struct stat st;
 	struct inode *i = d->inode;
-	int err = BE(i)->stat(HFD(i), &st);
-	if (err)
-		return err;
+	struct host_inode *hi = HI(i);
+	bool cached = false;
+	int err;
+
+	if (i->sb->rdonly) {
+		pthread_mutex_lock(&i->lock);
+		if (rv_now_ns() - hi->attr_at < HOST_ATTR_TTL_NS) {
+			st = hi->attr;
+			cached = true;
+		}
+		pthread_mutex_unlock(&i->lock);
+	}
+	if (!cached) {
+		err = BE(i)->stat(HFD(i), &st);
+		if (err)
+			return err;
+		if (i->sb->rdonly) {
+			pthread_mutex_lock(&i->lock);
+			hi->attr = st;
+			hi->attr_at = rv_now_ns();
+			pthread_mutex_unlock(&i->lock);
+		}
+	}
 	memset(k, 0, sizeof(*k));
 	k->dev = st.st_dev;
 	k->ino = st.st_ino;
@@ -684,11 +834,14 @@ static int host_open(struct inode *i, struct file *f)
 		return -ENXIO;
 	int acc = f->flags & O_ACCMODE;
 	int fd = -1;
+	bool shareable = i->sb->rdonly && S_ISREG(i->mode) && acc == O_RDONLY;
 	pthread_mutex_lock(&i->lock);
 	if (HI(i)->cfd >= 0) {
 		/* The open of the create that made it. */
 		fd = HI(i)->cfd;
 		HI(i)->cfd = -1;
+	} else if (shareable && HI(i)->rfd >= 0) {
+		fd = fcntl(HI(i)->rfd, F_DUPFD_CLOEXEC, 0);
 	}
 	pthread_mutex_unlock(&i->lock);
 	if (fd < 0) {
@@ -699,6 +852,18 @@ static int host_open(struct inode *i, struct file *f)
 		fd = BE(i)->open(HFD(i), fl);
 		if (fd < 0)
 			return fd;
+		if (shareable && host_rfds < HOST_RFD_MAX) {
+			int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+			pthread_mutex_lock(&i->lock);
+			if (keep >= 0 && HI(i)->rfd < 0) {
+				HI(i)->rfd = keep;
+				host_rfds++;
+				keep = -1;
+			}
+			pthread_mutex_unlock(&i->lock);
+			if (keep >= 0)
+				close(keep);
+		}
 	}
 	struct host_file *hf = rv_xcalloc(1, sizeof(*hf));
 	hf->fd = fd;
