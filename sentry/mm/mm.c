@@ -1214,6 +1214,20 @@ uint64_t mm_vsize_bytes(struct mm *mm)
 	return sum;
 }
 
+/* Does any VMA meet [start, end)? For mbind, which (since Linux 6.x)
+ * fails with EFAULT only when the whole range is unmapped. */
+bool mm_range_has_vma(struct mm *mm, uint64_t start, uint64_t end)
+{
+	bool any;
+
+	pthread_mutex_lock(&mm->lock);
+	size_t i = mm_vma_lower(mm, start);
+	any = i < mm->nvma && mm->vmas[i].start < end &&
+	      mm->vmas[i].end > start;
+	pthread_mutex_unlock(&mm->lock);
+	return any;
+}
+
 /* --- fork --------------------------------------------------------------- */
 
 struct fork_walk {
