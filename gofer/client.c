@@ -22,6 +22,7 @@ struct gofer_client {
 	int sock;
 	bool dead;
 	void (*dead_hook)(const char *why);
+	const char *name; /* a volume's path in the sandbox, or NULL */
 	char *buf;  /* reply buffer: header + GOFER_DATA_MAX */
 };
 
@@ -57,11 +58,24 @@ void gofer_client_set_dead_hook(struct gofer_client *c,
 	c->dead_hook = hook ? hook : default_dead_hook;
 }
 
+void gofer_client_set_name(struct gofer_client *c, const char *name)
+{
+	c->name = name;
+}
+
 /* Called with c->lock held. */
 static int client_die(struct gofer_client *c, const char *why)
 {
 	if (!c->dead) {
 		c->dead = true;
+		/* The same line as the monitor's when it sees the death
+		 * first (runtime/confine.c): whichever notices, one line
+		 * naming the gofer. */
+		if (c->dead_hook == default_dead_hook && c->name) {
+			rv_err("the gofer of volume %s died (%s); stopping "
+			       "the sandbox", c->name, why);
+			_exit(1);
+		}
 		c->dead_hook(why);
 	}
 	return -EIO;

@@ -32,6 +32,11 @@ void gofer_client_free(struct gofer_client *c);
 void gofer_client_set_dead_hook(struct gofer_client *c,
 				void (*hook)(const char *why));
 
+/* Whose gofer this is, for the default hook's line: "the gofer of volume
+ * NAME died (...)". NULL (the default) is the root's gofer. name must
+ * outlive the client. */
+void gofer_client_set_name(struct gofer_client *c, const char *name);
+
 /* The root: a fid and its attributes. */
 int gofer_attach(struct gofer_client *c, uint64_t *fid, struct stat *st);
 /* One component below directory dir, symlinks never followed. name: no

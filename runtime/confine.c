@@ -427,6 +427,39 @@ static int helper_pivot_wait(void)
 
 /* --- the monitor ---------------------------------------------------------------- */
 
+/* A gofer died under a running sandbox (killed, crashed, a fatal error it
+ * reported): the sentry would notice only at its next file request to it,
+ * and an app that makes none would run on without its files. Stop the
+ * sandbox now. A gofer that ends cleanly (exit 0) does so only after the
+ * sentry: nothing to do. volume is NULL for the root's gofer. */
+static void monitor_gofer_died(pid_t sentry, int gst, const char *volume)
+{
+	int status;
+	if (WIFEXITED(gst) && !WEXITSTATUS(gst))
+		return;
+	/* A sentry that saw it first is already stopping and has said so:
+	 * one line. */
+	for (int k = 0; k < 50; k++) {
+		if (waitpid(sentry, &status, WNOHANG) == sentry)
+			_exit(1);
+		usleep(10000);
+	}
+	if (WIFSIGNALED(gst)) {
+		char who[300];
+		if (volume)
+			snprintf(who, sizeof(who), "the gofer of volume %s",
+				 volume);
+		else
+			snprintf(who, sizeof(who), "the gofer");
+		rv_err("%s died (killed by signal %d, %s); stopping the "
+		       "sandbox", who, WTERMSIG(gst), strsignal(WTERMSIG(gst)));
+	}
+	kill(sentry, SIGKILL);
+	while (waitpid(sentry, &status, 0) < 0 && errno == EINTR)
+		;
+	_exit(1);
+}
+
 static __attribute__((noreturn)) void monitor(pid_t sentry,
 					      const struct confine_config *cfg)
 {
@@ -443,39 +476,29 @@ static __attribute__((noreturn)) void monitor(pid_t sentry,
 	sigaddset(&set, SIGUSR1); /* the stack dump (ringvisor debug) */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	pid_t gofer = cfg->gofer_pid;
+	/* The volume gofers still to watch: pid 0 once reaped. Our own copy
+	 * (the configuration is the caller's). */
+	size_t nvol = cfg->nvolume_gofers;
+	pid_t *vol = rv_xcalloc(nvol ? nvol : 1, sizeof(*vol));
+	for (size_t i = 0; i < nvol; i++)
+		vol[i] = cfg->volume_gofers[i].pid;
 	for (;;) {
 		pid_t r = waitpid(sentry, &status, WNOHANG);
 		if (r == sentry)
 			break;
 		if (r < 0 && errno != EINTR)
 			break;
-		/* The gofer died under a running sandbox (killed, crashed,
-		 * a fatal error it reported): the sentry would notice only at
-		 * its next file request, and an app that makes none would run
-		 * on without its files. Stop the sandbox now. A gofer that
-		 * ends cleanly (exit 0) does so only after the sentry. */
 		int gst;
 		if (gofer > 0 && waitpid(gofer, &gst, WNOHANG) == gofer) {
 			gofer = 0;
-			if (!WIFEXITED(gst) || WEXITSTATUS(gst)) {
-				/* A sentry that saw it first is already
-				 * stopping and has said so: one line. */
-				for (int k = 0; k < 50; k++) {
-					if (waitpid(sentry, &status, WNOHANG) ==
-					    sentry)
-						_exit(1);
-					usleep(10000);
-				}
-				if (WIFSIGNALED(gst))
-					rv_err("the gofer died (killed by signal "
-					       "%d, %s); stopping the sandbox",
-					       WTERMSIG(gst),
-					       strsignal(WTERMSIG(gst)));
-				kill(sentry, SIGKILL);
-				while (waitpid(sentry, &status, 0) < 0 &&
-				       errno == EINTR)
-					;
-				_exit(1);
+			monitor_gofer_died(sentry, gst, NULL);
+		}
+		for (size_t i = 0; i < nvol; i++) {
+			if (vol[i] > 0 &&
+			    waitpid(vol[i], &gst, WNOHANG) == vol[i]) {
+				vol[i] = 0;
+				monitor_gofer_died(sentry, gst,
+						   cfg->volume_gofers[i].name);
 			}
 		}
 		if (sigwaitinfo(&set, &si) < 0 || si.si_signo == SIGCHLD)
@@ -489,6 +512,15 @@ static __attribute__((noreturn)) void monitor(pid_t sentry,
 	if (gofer > 0) {
 		kill(gofer, SIGKILL);
 		while (waitpid(gofer, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	/* Reaped before we exit, not left to PR_SET_PDEATHSIG: when the
+	 * user's `ringvisor` returns, no gofer holds a volume any more. */
+	for (size_t i = 0; i < nvol; i++) {
+		if (vol[i] <= 0)
+			continue;
+		kill(vol[i], SIGKILL);
+		while (waitpid(vol[i], NULL, 0) < 0 && errno == EINTR)
 			;
 	}
 	if (WIFSIGNALED(status)) {
@@ -567,6 +599,12 @@ int confine_spawn_sentry(const struct confine_config *cfg, char *err,
 	}
 	if (cfg->gofer_sock >= 0)
 		close(cfg->gofer_sock);
+	/* The sentry has its ends of the volume gofers' sockets too (the
+	 * clone copied them): the monitor needs none, and a gofer must see
+	 * EOF when the sentry dies. */
+	for (size_t i = 0; i < cfg->nvolume_gofers; i++)
+		if (cfg->volume_gofers[i].sock >= 0)
+			close(cfg->volume_gofers[i].sock);
 	c = 'g';
 	if (write(sync[1], &c, 1) != 1)
 		kill(pid, SIGKILL);

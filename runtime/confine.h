@@ -23,6 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct confine_gofer;
+
 struct confine_config {
 	/* A network namespace of its own with only loopback (--network=none);
 	 * false keeps the host's (--network=host). */
@@ -37,6 +39,18 @@ struct confine_config {
 	/* The gofer, killed and reaped by the monitor when the sentry ends;
 	 * 0 when there is none. */
 	pid_t gofer_pid;
+	/* The gofers of the volumes (--volume), nvolume_gofers of them:
+	 * watched like the root's (one that dies stops the sandbox, naming
+	 * its volume), their sockets closed in the monitor once the sentry
+	 * has its ends. */
+	const struct confine_gofer *volume_gofers;
+	size_t nvolume_gofers;
+};
+
+struct confine_gofer {
+	pid_t pid;
+	int sock;	  /* the monitor's copy, or -1 */
+	const char *name; /* the volume's path in the sandbox */
 };
 
 /* Step 1. Call while the process has one thread. Returns 0 in the sentry;

@@ -151,11 +151,19 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		rv_err("%s", errbuf);
 		return 1;
 	}
+	struct confine_gofer *vg =
+		rv_xcalloc(cfg->nvolumes ? cfg->nvolumes : 1, sizeof(*vg));
+	for (size_t i = 0; i < cfg->nvolumes; i++)
+		vg[i] = (struct confine_gofer){cfg->volumes[i].gofer_pid,
+					       cfg->volumes[i].sock,
+					       cfg->volumes[i].sandbox};
 	struct confine_config ccfg = {
 		.network_none = strcmp(cfg->network, "host") != 0,
 		.platform = ops->name,
 		.gofer_sock = gsock,
 		.gofer_pid = gpid,
+		.volume_gofers = vg,
+		.nvolume_gofers = cfg->nvolumes,
 	};
 	if ((r = confine_spawn_sentry(&ccfg, errbuf, sizeof(errbuf))) < 0) {
 		rv_err("%s", errbuf);

@@ -163,6 +163,7 @@ int runtime_volumes_mount(struct task *t, struct run_volume *v, size_t n,
 				 v[i].host);
 			return -1;
 		}
+		gofer_client_set_name(c, v[i].sandbox);
 		/* Writable volumes take every change to the host through
 		 * their gofer; :ro ones are read-only in the sentry's
 		 * filesystem, its mount, and the gofer itself. */

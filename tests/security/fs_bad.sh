@@ -5,7 +5,8 @@
 #    comes back when the file is removed, and nothing else breaks;
 #  - a gofer that dies while the sandbox runs (kill -9, as a crash would):
 #    the sandbox must stop with one clear line and a non-zero status within
-#    seconds, whether the app is busy with files or idle, never hang.
+#    seconds, whether the app is busy with files or idle, never hang;
+#    the same for the gofer of a --volume, whose line names the volume.
 #
 # Output: one PASS/FAIL/SKIP line per check; exit 0, 1, or 77 (skip).
 set -u
@@ -45,11 +46,22 @@ done
 # --- the gofer dies ---------------------------------------------------------
 field() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$2/status" 2>/dev/null; }
 
-# gofer_death LABEL SCRIPT: run SCRIPT in the sandbox, kill its gofer once
-# the sentry is confined, and check how the sandbox ends.
+# gofer_death LABEL SCRIPT [VOLUME]: run SCRIPT in the sandbox, kill its
+# gofer (with VOLUME: the gofer of --volume=$top/vol:VOLUME) once the
+# sentry is confined, and check how the sandbox ends.
+mkdir -p "$top/vol"
+echo data > "$top/vol/f"
 gofer_death() {
 	label=$1
-	timeout -k 5 "$TMO" "$RV" run -- sh -c "$2" \
+	vol=${3:-}
+	if [ -n "$vol" ]; then
+		set -- --volume="$top/vol:$vol"
+		want="^ringvisor: the gofer of volume $vol died"
+	else
+		set --
+		want='^ringvisor: the gofer died'
+	fi
+	timeout -k 5 "$TMO" "$RV" run "$@" -- sh -c "$script" \
 		> "$top/gd.out" 2> "$top/gd.err" < /dev/null &
 	tmo=$!
 	sentry= gofer=
@@ -61,7 +73,15 @@ gofer_death() {
 		for c in $(ps -o pid= --ppid "$mon" 2>/dev/null); do
 			case "$(field NSpid "$c")" in
 			*" 1") sentry=$c ;;
-			*) gofer=$c ;;
+			*)
+				# The volume's gofer is the one with the
+				# volume's directory bind-mounted.
+				if grep -qF " $top/vol " "/proc/$c/mountinfo" \
+					2>/dev/null; then
+					[ -n "$vol" ] && gofer=$c
+				else
+					[ -z "$vol" ] && gofer=$c
+				fi ;;
 			esac
 		done
 		[ -n "$sentry" ] && [ -n "$gofer" ] &&
@@ -85,15 +105,22 @@ gofer_death() {
 		bad "gofer death ($label): exit 0"
 	elif [ "$secs" -gt 10 ]; then
 		bad "gofer death ($label): took ${secs}s"
-	elif [ "$lines" != 1 ] || ! grep -q '^ringvisor: the gofer died' "$top/gd.err"; then
+	elif [ "$lines" != 1 ] || ! grep -q "$want" "$top/gd.err"; then
 		bad "gofer death ($label): stderr is not one clear line: $(head -c 300 "$top/gd.err")"
 	else
 		pass "gofer death ($label): exit $st, one line: $(cat "$top/gd.err")"
 	fi
 }
 
-gofer_death "busy with files" 'while :; do cat /etc/hostname >/dev/null 2>&1; done'
-gofer_death "idle" 'sleep 20; exit 0'
-gofer_death "listing the root" 'while :; do ls / > /dev/null 2>&1; done'
+script='while :; do cat /etc/hostname >/dev/null 2>&1; done'
+gofer_death "busy with files"
+script='sleep 20; exit 0'
+gofer_death "idle"
+script='while :; do ls / > /dev/null 2>&1; done'
+gofer_death "listing the root"
+script='sleep 20; exit 0'
+gofer_death "volume, idle" "" /data
+script='while :; do cat /data/f >/dev/null 2>&1; done'
+gofer_death "volume, busy with its files" "" /data
 
 exit $fail
