@@ -1173,6 +1173,109 @@ static int show_boot_id(struct sbuf *s, struct task *t)
 	return 0;
 }
 
+/* Files whose text is fixed: what Linux shows for a process nobody has
+ * tuned, or for a machine with nothing of the kind. Formats from
+ * proc(5) and fs/proc/base.c (loginuid, sessionid and wchan have no
+ * newline there either). */
+#define PROC_CONST(fn, text)                                        \
+	static int fn(struct sbuf *s, struct task *t)               \
+	{                                                           \
+		(void)t;                                            \
+		sb_printf(s, "%s", text);                           \
+		return 0;                                           \
+	}
+PROC_CONST(show_zero_nl, "0\n")               /* oom_score, oom_adj, ... */
+PROC_CONST(show_no_uid, "4294967295")         /* loginuid, sessionid: unset */
+PROC_CONST(show_wchan, "0")                   /* not shown: as for others' */
+PROC_CONST(show_timerslack, "50000\n")
+PROC_CONST(show_coredump_filter, "00000033\n")
+PROC_CONST(show_schedstat, "0 0 0\n")
+PROC_CONST(show_setgroups, "allow\n")
+/* The initial user namespace's identity map. */
+PROC_CONST(show_id_map, "         0          0 4294967295\n")
+PROC_CONST(show_cpuset, "/\n")
+PROC_CONST(show_io, "rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\n"
+		    "read_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n")
+PROC_CONST(show_empty, "")
+PROC_CONST(show_swaps, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\t"
+		       "Priority\n")
+PROC_CONST(show_partitions, "major minor  #blocks  name\n\n")
+PROC_CONST(show_kcmdline, "BOOT_IMAGE=/vmlinuz-ringvisor quiet\n")
+PROC_CONST(show_ngroups_max, "65536\n")
+PROC_CONST(show_cap_last_cap, "40\n")         /* CAP_CHECKPOINT_RESTORE */
+PROC_CONST(show_overflowid, "65534\n")
+PROC_CONST(show_threads_max, "4194304\n")
+PROC_CONST(show_domainname, "(none)\n")
+PROC_CONST(show_max_map_count, "65530\n")
+PROC_CONST(show_file_max, "9223372036854775807\n")
+PROC_CONST(show_pipe_max_size, "1048576\n")
+
+static int show_personality(struct sbuf *s, struct task *t)
+{
+	sb_printf(s, "%08x\n", t ? t->personality : 0);
+	return 0;
+}
+
+static int show_kversion(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	struct utsname u;
+	if (uname(&u) < 0)
+		return -EIO;
+	sb_printf(s, "%s\n", u.version);
+	return 0;
+}
+
+/* /proc/vmstat: vmstat(8) and free's library refuse to start without it.
+ * The page counts come from the memory file (all app memory is anonymous
+ * to the sandbox); event counters the sentry does not keep read 0, as on
+ * a machine that has just booted. */
+static int show_vmstat(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	static const char *const zero[] = {
+		"nr_zone_inactive_anon", "nr_zone_active_file",
+		"nr_zone_inactive_file", "nr_zone_unevictable",
+		"nr_zone_write_pending", "nr_mlock", "nr_bounce",
+		"nr_zspages", "nr_free_cma", "numa_hit", "numa_miss",
+		"numa_foreign", "numa_interleave", "numa_local", "numa_other",
+		"nr_inactive_anon", "nr_inactive_file", "nr_active_file",
+		"nr_unevictable", "nr_slab_reclaimable",
+		"nr_slab_unreclaimable", "nr_isolated_anon",
+		"nr_isolated_file", "workingset_refault_anon",
+		"workingset_refault_file", "nr_file_pages", "nr_dirty",
+		"nr_writeback", "nr_shmem", "nr_file_hugepages",
+		"nr_file_pmdmapped", "nr_anon_transparent_hugepages",
+		"nr_dirty_threshold", "nr_dirty_background_threshold",
+		"pgpgin", "pgpgout", "pswpin", "pswpout", "pgalloc_normal",
+		"pgfree", "pgactivate", "pgdeactivate", "pgfault",
+		"pgmajfault", "pgrefill", "pgsteal_kswapd", "pgsteal_direct",
+		"pgscan_kswapd", "pgscan_direct", "pginodesteal",
+		"slabs_scanned", "kswapd_inodesteal", "pageoutrun",
+		"allocstall_normal", "pgrotated", "drop_pagecache",
+		"drop_slab", "oom_kill", "thp_fault_alloc",
+		"thp_collapse_alloc", "thp_split_page", "swap_ra",
+		"swap_ra_hit",
+	};
+	struct sysinfo si;
+	uint64_t total = MEMFILE_MAX_SIZE;
+	if (sysinfo(&si) == 0 &&
+	    (uint64_t)si.totalram * si.mem_unit < MEMFILE_MAX_SIZE)
+		total = (uint64_t)si.totalram * si.mem_unit;
+	uint64_t used = memfile_used_bytes();
+	uint64_t freep = (total > used ? total - used : 0) >> RV_PAGE_SHIFT;
+	uint64_t usedp = used >> RV_PAGE_SHIFT;
+
+	sb_printf(s, "nr_free_pages %" PRIu64 "\n", freep);
+	sb_printf(s, "nr_zone_active_anon %" PRIu64 "\n", usedp);
+	sb_printf(s, "nr_active_anon %" PRIu64 "\n", usedp);
+	sb_printf(s, "nr_anon_pages %" PRIu64 "\n", usedp);
+	sb_printf(s, "nr_mapped %" PRIu64 "\n", usedp);
+	for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++)
+		sb_printf(s, "%s 0\n", zero[i]);
+	return 0;
+}
+
 #define F(n, fn) {n, S_IFREG | 0444, PK_FILE, fn, NULL, NULL}
 #define FP(n, fn) {n, S_IFREG | 0400, PK_FILE, fn, NULL, NULL}
 #define L(n, fn) {n, S_IFLNK | 0777, PK_PID_LINK, NULL, NULL, fn}
@@ -1183,6 +1286,22 @@ static int show_boot_id(struct sbuf *s, struct task *t)
 	F("cmdline", show_cmdline),                                 \
 	{"comm", S_IFREG | 0644, PK_FILE, show_comm, NULL, NULL},   \
 	F("limits", show_limits),                                   \
+	F("oom_score", show_zero_nl),                               \
+	F("oom_score_adj", show_zero_nl),                           \
+	F("oom_adj", show_zero_nl),                                 \
+	FP("io", show_io),                                          \
+	F("wchan", show_wchan),                                     \
+	F("schedstat", show_schedstat),                             \
+	FP("personality", show_personality),                        \
+	F("setgroups", show_setgroups),                             \
+	F("uid_map", show_id_map),                                  \
+	F("gid_map", show_id_map),                                  \
+	F("projid_map", show_id_map),                               \
+	F("loginuid", show_no_uid),                                 \
+	F("sessionid", show_no_uid),                                \
+	F("cpuset", show_cpuset),                                   \
+	F("timerslack_ns", show_timerslack),                        \
+	F("coredump_filter", show_coredump_filter),                 \
 	FP("environ", show_environ),                                \
 	FP("auxv", show_auxv),                                      \
 	F("maps", show_maps),                                       \
@@ -1221,17 +1340,27 @@ static const struct proc_ent kernel_children[] = {
 	F("osrelease", show_osrelease),
 	F("ostype", show_ostype),
 	F("pid_max", show_pid_max),
+	F("threads-max", show_threads_max),
+	F("ngroups_max", show_ngroups_max),
+	F("cap_last_cap", show_cap_last_cap),
+	F("overflowuid", show_overflowid),
+	F("overflowgid", show_overflowid),
+	F("domainname", show_domainname),
+	F("version", show_kversion),
 	{"random", S_IFDIR | 0555, PK_DIR, NULL, random_children, NULL},
 	{0},
 };
 
 static const struct proc_ent fs_children[] = {
 	F("nr_open", show_nr_open),
+	F("file-max", show_file_max),
+	F("pipe-max-size", show_pipe_max_size),
 	{0},
 };
 
 static const struct proc_ent vm_children[] = {
 	F("overcommit_memory", show_overcommit),
+	F("max_map_count", show_max_map_count),
 	{0},
 };
 
@@ -1243,14 +1372,19 @@ static const struct proc_ent sys_children[] = {
 };
 
 static const struct proc_ent root_children[] = {
+	F("cmdline", show_kcmdline),
 	F("cpuinfo", show_cpuinfo),
+	F("diskstats", show_empty),
 	F("filesystems", show_filesystems),
 	F("loadavg", show_loadavg),
 	F("meminfo", show_meminfo),
 	F("mounts", show_mounts),
+	F("partitions", show_partitions),
 	F("stat", show_kstat),
 	F("uptime", show_uptime),
+	F("swaps", show_swaps),
 	F("version", show_version),
+	F("vmstat", show_vmstat),
 	{"self", S_IFLNK | 0777, PK_SELF, NULL, NULL, NULL},
 	{"thread-self", S_IFLNK | 0777, PK_SELF, NULL, NULL, NULL},
 	{"sys", S_IFDIR | 0555, PK_DIR, NULL, sys_children, NULL},
