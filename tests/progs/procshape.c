@@ -1,0 +1,105 @@
+/* /proc files that real tools read (ps, top, vmstat, free, node): each
+ * exists and has Linux's shape. Values differ between the host and the
+ * sandbox, so what is printed is the shape: for each line its first word
+ * when the file is made of "key value" lines, else its number of fields;
+ * loginuid and sessionid have no newline. */
+#include <ctype.h>
+#include "testlib.h"
+
+static void shape(const char *path, int keys)
+{
+	size_t len;
+	char *buf = tl_read_file(path, &len);
+	if (!buf) {
+		printf("%s: %s\n", path, tl_errname(errno));
+		return;
+	}
+	printf("%s:", path);
+	int fields = 0, inword = 0, atstart = 1;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (keys && atstart) {
+			size_t j = i;
+			while (j < len && buf[j] != ' ' && buf[j] != '\t' &&
+			       buf[j] != '\n')
+				j++;
+			printf(" %.*s", (int)(j - i), buf + i);
+			atstart = 0;
+		}
+		if (c == '\n') {
+			if (!keys)
+				printf(" %d", fields + inword);
+			fields = inword = 0;
+			atstart = 1;
+		} else if (isspace((unsigned char)c)) {
+			fields += inword;
+			inword = 0;
+		} else {
+			inword = 1;
+		}
+	}
+	printf("%s\n", len && buf[len - 1] != '\n' ? " (no newline)" : "");
+	free(buf);
+}
+
+int main(void)
+{
+	static const char *const kv[] = {
+		"/proc/self/io",
+	};
+	static const char *const fld[] = {
+		"/proc/self/oom_score", "/proc/self/oom_score_adj",
+		"/proc/self/oom_adj", "/proc/self/personality",
+		"/proc/self/setgroups", "/proc/self/uid_map",
+		"/proc/self/gid_map", "/proc/self/projid_map",
+		"/proc/self/loginuid", "/proc/self/sessionid",
+		"/proc/self/cpuset", "/proc/self/timerslack_ns",
+		"/proc/self/coredump_filter", "/proc/self/schedstat",
+		"/proc/sys/kernel/ostype",
+		"/proc/sys/kernel/osrelease", "/proc/sys/kernel/pid_max",
+		"/proc/sys/kernel/threads-max", "/proc/sys/kernel/ngroups_max",
+		"/proc/sys/kernel/cap_last_cap", "/proc/sys/kernel/overflowuid",
+		"/proc/sys/kernel/overflowgid", "/proc/sys/kernel/domainname",
+		"/proc/sys/vm/overcommit_memory", "/proc/sys/vm/max_map_count",
+		"/proc/sys/fs/file-max", "/proc/sys/fs/nr_open",
+		"/proc/sys/fs/pipe-max-size",
+	};
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		shape(kv[i], 1);
+	for (size_t i = 0; i < sizeof(fld) / sizeof(fld[0]); i++)
+		shape(fld[i], 0);
+
+	size_t len;
+
+	/* the values that are the same for an untuned process anywhere */
+	char *v = tl_read_file("/proc/self/oom_score_adj", NULL);
+	tl_yes("oom_score_adj 0", v && !strcmp(v, "0\n"));
+	free(v);
+	v = tl_read_file("/proc/self/coredump_filter", NULL);
+	tl_yes("coredump_filter 33", v && !strcmp(v, "00000033\n"));
+	free(v);
+	v = tl_read_file("/proc/self/personality", NULL);
+	tl_yes("personality 0", v && !strcmp(v, "00000000\n"));
+	free(v);
+
+	/* the host's may list swap areas and its boot options */
+	v = tl_read_file("/proc/swaps", NULL);
+	tl_yes("swaps header", v && !strncmp(v, "Filename\t\t\t\tType\t\t"
+					     "Size\t\tUsed\t\tPriority\n", 39));
+	free(v);
+	v = tl_read_file("/proc/cmdline", &len);
+	tl_yes("cmdline one line", v && len && strchr(v, '\n') == v + len - 1);
+	free(v);
+
+	/* vmstat(8) needs these keys */
+	v = tl_read_file("/proc/vmstat", &len);
+	tl_yes("vmstat read", v != NULL);
+	static const char *const need[] = {
+		"nr_free_pages ", "pgpgin ", "pgpgout ", "pswpin ", "pswpout ",
+		"pgfault ", "pgmajfault ",
+	};
+	for (size_t i = 0; v && i < sizeof(need) / sizeof(need[0]); i++)
+		tl_yes(need[i], strstr(v, need[i]) != NULL);
+	free(v);
+	return tl_done();
+}
