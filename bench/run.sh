@@ -190,7 +190,17 @@ fi
 # --- measure ------------------------------------------------------------------
 FIGS=(getppid clock_gettime open_close read4k mmap pipe fork_wait fork_exec)
 ROWS=(getppid_ns clock_gettime_ns open_close_ns read4k_ns mmap_touch_munmap_ns
-      pipe_pingpong_ns fork_wait_us fork_exec_us startup_us peak_rss_kib)
+      pipe_pingpong_ns fork_wait_us fork_exec_us startup_us peak_rss_kib
+      python_pass_us busybox_true_us dyn_true_us ls_wc_us)
+# Real programs' start, median wall time of STARTS runs (the ratio to
+# native is what counts): python's import machinery (faults on a 6 MiB
+# binary, ~100 stats and opens), busybox and a dynamic coreutils true (the
+# loader), and a pipeline listing a big directory.
+declare -A REAL
+REAL[python_pass_us]="/usr/bin/python3 -c pass"
+REAL[busybox_true_us]="/bin/busybox true"
+REAL[dyn_true_us]="/bin/true"
+REAL[ls_wc_us]="/bin/sh -c 'ls -la /usr/bin | wc'"
 
 for c in "${COLS[@]}"; do
 	probe "$c" || continue
@@ -209,6 +219,14 @@ for c in "${COLS[@]}"; do
 	# shellcheck disable=SC2086
 	v=$("$B/harness" startup "$STARTS" ${PFX[$c]} "$B/true" 2>>"$LOG")
 	V[$c,startup_us]=${v#* }
+	for r in "${!REAL[@]}"; do
+		eval "set -- ${REAL[$r]}" # our own constant strings
+		[ -x "$1" ] || continue
+		# shellcheck disable=SC2086
+		v=$("$B/harness" startup "$STARTS" ${PFX[$c]} "$@" \
+			2>>"$LOG")
+		[ -n "$v" ] && V[$c,$r]=${v#* }
+	done
 	# shellcheck disable=SC2086
 	v=$(timeout 60 "$B/harness" rss ${PFX[$c]} /bin/busybox sleep 1 \
 		2>>"$LOG")
