@@ -28,14 +28,42 @@ static bool as_limit_exceeded(struct task *t, uint64_t grow)
 	return vsize > lim || grow > lim - vsize;
 }
 
+/* RLIMIT_DATA (`ulimit -d`, setrlimit(2)): Linux's may_expand_vm()
+ * refuses growing the private writable non-stack mappings (data_vm)
+ * past the limit. A limit of 0 is Linux's special case: allowed up to
+ * the hard limit (old programs set it to 0 meaning "none"). */
+static bool data_limit_exceeded(struct task *t, uint64_t grow)
+{
+	uint64_t lim = t->tg->rlim[RLIMIT_DATA].rlim_cur;
+	if (lim == RLIM_INFINITY || !grow)
+		return false;
+	if (lim == 0)
+		lim = t->tg->rlim[RLIMIT_DATA].rlim_max;
+	if (lim == RLIM_INFINITY)
+		return false;
+	uint64_t data = mm_data_bytes(t->mm);
+	return data > lim || grow > lim - data;
+}
+
 long sys_brk(struct task *t, const uint64_t a[6])
 {
 	/* brk(2): on failure the old break is returned. */
-	if (t->tg->rlim[RLIMIT_AS].rlim_cur != RLIM_INFINITY && a[0]) {
+	if ((t->tg->rlim[RLIMIT_AS].rlim_cur != RLIM_INFINITY ||
+	     t->tg->rlim[RLIMIT_DATA].rlim_cur != RLIM_INFINITY) && a[0]) {
 		int64_t cur = mm_brk(t->mm, 0);
-		if (cur > 0 && a[0] > (uint64_t)cur &&
-		    as_limit_exceeded(t, rv_page_up(a[0]) -
-					     rv_page_up((uint64_t)cur)))
+		struct mm_layout *l = mm_layout(t->mm);
+		uint64_t dlim = t->tg->rlim[RLIMIT_DATA].rlim_cur;
+		if (cur <= 0 || a[0] <= (uint64_t)cur)
+			return mm_brk(t->mm, a[0]);
+		uint64_t grow = rv_page_up(a[0]) - rv_page_up((uint64_t)cur);
+		if (as_limit_exceeded(t, grow))
+			return cur;
+		/* check_data_rlimit(): the heap plus the data segment */
+		if (dlim != RLIM_INFINITY && a[0] > l->start_brk &&
+		    (a[0] - l->start_brk) + (l->end_data - l->start_data) >
+			    dlim)
+			return cur;
+		if (data_limit_exceeded(t, grow))
 			return cur;
 	}
 	return mm_brk(t->mm, a[0]);
@@ -54,7 +82,9 @@ long sys_mmap(struct task *t, const uint64_t a[6])
 	}
 	if (!(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && a[1] &&
 	    a[1] <= UINT64_MAX - RV_PAGE_SIZE &&
-	    as_limit_exceeded(t, rv_page_up(a[1]))) {
+	    (as_limit_exceeded(t, rv_page_up(a[1])) ||
+	     ((a[2] & PROT_WRITE) && !(flags & (MAP_SHARED | MAP_GROWSDOWN)) &&
+	      data_limit_exceeded(t, rv_page_up(a[1]))))) {
 		if (f)
 			file_put(f);
 		return -ENOMEM;

@@ -1214,6 +1214,23 @@ uint64_t mm_vsize_bytes(struct mm *mm)
 	return sum;
 }
 
+/* Linux's data_vm: private writable mappings that are not the stack
+ * (is_data_mapping()), the pages RLIMIT_DATA limits. */
+uint64_t mm_data_bytes(struct mm *mm)
+{
+	uint64_t sum = 0;
+
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvma; i++) {
+		struct vma *v = &mm->vmas[i];
+		if ((v->prot & PROT_WRITE) &&
+		    !(v->flags & (VMA_SHARED | VMA_GROWSDOWN)))
+			sum += v->end - v->start;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	return sum;
+}
+
 /* Does any VMA meet [start, end)? For mbind, which (since Linux 6.x)
  * fails with EFAULT only when the whole range is unmapped. */
 bool mm_range_has_vma(struct mm *mm, uint64_t start, uint64_t end)

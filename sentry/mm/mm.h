@@ -129,6 +129,8 @@ size_t mm_format_maps(struct mm *, char *buf, size_t len);
 /* Bytes of app memory resident for this mm (VmRSS) and mapped (VmSize). */
 uint64_t mm_rss_bytes(struct mm *);
 uint64_t mm_vsize_bytes(struct mm *);
+/* Bytes of private writable non-stack mappings (Linux's data_vm). */
+uint64_t mm_data_bytes(struct mm *);
 /* Does any VMA meet [start, end)? */
 bool mm_range_has_vma(struct mm *, uint64_t start, uint64_t end);
 
