@@ -38,6 +38,8 @@ if have ps; then
 	head -n 1 /tmp/ps.$$ | tr -s ' '
 	tail -n +2 /tmp/ps.$$ | awk 'NF < 11 { bad++ } END { print "short lines", bad + 0 }'
 	ps -o pid=,comm= -p $$ | awk '{ print NF, $2 }'
+	# START comes from /proc/stat's btime plus stat's starttime
+	ps -o etimes= -p $$ | awk '{ print ($1 >= 0 && $1 < 600) ? "etimes sane" : "etimes " $1 }'
 	rm -f /tmp/ps.$$
 else
 	echo "no ps"

@@ -994,9 +994,12 @@ static int show_kstat(struct sbuf *s, struct task *t)
 	sb_printf(s, "cpu  0 0 0 0 0 0 0 0 0 0\n");
 	for (long c = 0; c < ncpu; c++)
 		sb_printf(s, "cpu%ld 0 0 0 0 0 0 0 0 0 0\n", c);
+	/* btime is when the boot clock started, in seconds since the
+	 * epoch: ps(1) adds stat's starttime to it for START, which was
+	 * hours in the future with btime = now. */
 	sb_printf(s, "intr 0\nctxt 0\nbtime %ld\nprocesses 0\n"
 		     "procs_running 1\nprocs_blocked 0\nsoftirq 0\n",
-		  (long)time(NULL));
+		  (long)time(NULL) - (long)(boot_ns() / 1000000000));
 	return 0;
 }
 
