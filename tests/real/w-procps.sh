@@ -39,7 +39,9 @@ if have ps; then
 	tail -n +2 /tmp/ps.$$ | awk 'NF < 11 { bad++ } END { print "short lines", bad + 0 }'
 	ps -o pid=,comm= -p $$ | awk '{ print NF, $2 }'
 	# START comes from /proc/stat's btime plus stat's starttime
-	ps -o etimes= -p $$ | awk '{ print ($1 >= 0 && $1 < 600) ? "etimes sane" : "etimes " $1 }'
+	st=$(date -d "$(ps -o lstart= -p $$)" +%s); now=$(date +%s)
+	[ $((now - st)) -ge -2 ] && [ $((now - st)) -lt 600 ] &&
+		echo "start time sane" || echo "start $st now $now"
 	rm -f /tmp/ps.$$
 else
 	echo "no ps"
