@@ -1366,10 +1366,146 @@ struct mm *mm_fork(struct mm *parent)
 
 /* --- /proc/[pid]/maps --------------------------------------------------- */
 
+/* /proc/[pid]/smaps: what the pages present in a VMA add up to. Pss
+ * shares each page among the mappings holding a reference to it (the
+ * memory file's refcount, as Linux's page mapcount), in 1/4096 kB units
+ * like Linux's PSS_SHIFT so that the sum rounds the same way. */
+struct smaps_acc {
+	uint64_t rss, pss_x, shared, priv, dirty_shared, dirty_priv, anon;
+	bool dirty_vma, anon_vma;
+};
+
+static int smaps_page(uint64_t va, uint64_t *pte, void *arg)
+{
+	struct smaps_acc *a = arg;
+	(void)va;
+	if (!(*pte & PTE_PRESENT))
+		return 0;
+	uint32_t ref = memfile_refcount(pte_off(*pte));
+	if (!ref)
+		ref = 1;
+	/* Anonymous memory and pages of a writable mapping are counted
+	 * dirty: the sentry keeps no dirty bit, and such pages are (or
+	 * may be) the app's own data, as Linux's are once written. */
+	bool dirty = a->dirty_vma || (*pte & PTE_MAPW);
+	a->rss += RV_PAGE_SIZE;
+	a->pss_x += ((uint64_t)RV_PAGE_SIZE << 12) / ref;
+	if (ref > 1) {
+		a->shared += RV_PAGE_SIZE;
+		a->dirty_shared += dirty ? RV_PAGE_SIZE : 0;
+	} else {
+		a->priv += RV_PAGE_SIZE;
+		a->dirty_priv += dirty ? RV_PAGE_SIZE : 0;
+	}
+	if (a->anon_vma)
+		a->anon += RV_PAGE_SIZE;
+	return 0;
+}
+
+static size_t smaps_block(char *out, size_t cap, uint64_t size,
+			  const struct smaps_acc *a, const char *vmflags,
+			  bool rollup)
+{
+	uint64_t pss_dirty = a->dirty_priv + a->dirty_shared; /* approx */
+	if (pss_dirty > a->pss_x >> 12)
+		pss_dirty = a->pss_x >> 12;
+	int n = 0;
+	if (!rollup)
+		n += snprintf(out + n, cap - n,
+			      "Size:           %8lu kB\n"
+			      "KernelPageSize: %8d kB\n"
+			      "MMUPageSize:    %8d kB\n",
+			      (unsigned long)(size >> 10),
+			      (int)(RV_PAGE_SIZE >> 10),
+			      (int)(RV_PAGE_SIZE >> 10));
+	n += snprintf(out + n, cap - n,
+		      "Rss:            %8lu kB\n"
+		      "Pss:            %8lu kB\n"
+		      "Pss_Dirty:      %8lu kB\n",
+		      (unsigned long)(a->rss >> 10),
+		      (unsigned long)(a->pss_x >> 22),
+		      (unsigned long)(pss_dirty >> 10));
+	if (rollup) {
+		uint64_t pss_anon = a->rss ? (a->pss_x >> 12) * (a->anon >> 10) /
+						     (a->rss >> 10) : 0;
+		n += snprintf(out + n, cap - n,
+			      "Pss_Anon:       %8lu kB\n"
+			      "Pss_File:       %8lu kB\n"
+			      "Pss_Shmem:      %8d kB\n",
+			      (unsigned long)(pss_anon >> 10),
+			      (unsigned long)(((a->pss_x >> 12) - pss_anon) >> 10),
+			      0);
+	}
+	n += snprintf(out + n, cap - n,
+		      "Shared_Clean:   %8lu kB\n"
+		      "Shared_Dirty:   %8lu kB\n"
+		      "Private_Clean:  %8lu kB\n"
+		      "Private_Dirty:  %8lu kB\n"
+		      "Referenced:     %8lu kB\n"
+		      "Anonymous:      %8lu kB\n"
+		      "KSM:                   0 kB\n"
+		      "LazyFree:              0 kB\n"
+		      "AnonHugePages:         0 kB\n"
+		      "ShmemPmdMapped:        0 kB\n"
+		      "FilePmdMapped:         0 kB\n"
+		      "Shared_Hugetlb:        0 kB\n"
+		      "Private_Hugetlb:       0 kB\n"
+		      "Swap:                  0 kB\n"
+		      "SwapPss:               0 kB\n"
+		      "Locked:                0 kB\n",
+		      (unsigned long)((a->shared - a->dirty_shared) >> 10),
+		      (unsigned long)(a->dirty_shared >> 10),
+		      (unsigned long)((a->priv - a->dirty_priv) >> 10),
+		      (unsigned long)(a->dirty_priv >> 10),
+		      (unsigned long)(a->rss >> 10),
+		      (unsigned long)(a->anon >> 10));
+	if (!rollup)
+		n += snprintf(out + n, cap - n,
+			      "THPeligible:           0\nVmFlags: %s\n",
+			      vmflags);
+	return n < 0 ? 0 : RV_MIN((size_t)n, cap - 1);
+}
+
+/* show_smap_vma_flags(): the two-letter names of the flags that apply. */
+static void smaps_vmflags(const struct vma *v, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s%s%s%s%s%s%s",
+		 v->prot & PROT_READ ? "rd " : "",
+		 v->prot & PROT_WRITE ? "wr " : "",
+		 v->prot & PROT_EXEC ? "ex " : "",
+		 v->flags & VMA_SHARED ? "sh " : "",
+		 v->maxprot & PROT_READ ? "mr " : "",
+		 v->maxprot & PROT_WRITE ? "mw " : "",
+		 v->maxprot & PROT_EXEC ? "me " : "",
+		 v->flags & VMA_GROWSDOWN ? "gd " : "",
+		 v->flags & VMA_LOCKED ? "lo " : "");
+	if (v->flags & VMA_DONTFORK)
+		strncat(out, "dc ", cap - strlen(out) - 1);
+	/* VM_ACCOUNT: accountable_mapping(), private and writable */
+	if (!(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE))
+		strncat(out, "ac ", cap - strlen(out) - 1);
+	if (v->flags & VMA_WIPEONFORK)
+		strncat(out, "wf ", cap - strlen(out) - 1);
+}
+
+static size_t format_vmas(struct mm *mm, char *buf, size_t len, int mode);
+
 size_t mm_format_maps(struct mm *mm, char *buf, size_t len)
 {
+	return format_vmas(mm, buf, len, 0);
+}
+
+size_t mm_format_smaps(struct mm *mm, char *buf, size_t len, bool rollup)
+{
+	return format_vmas(mm, buf, len, rollup ? 2 : 1);
+}
+
+/* mode 0: maps; 1: smaps; 2: smaps_rollup (one block for all VMAs). */
+static size_t format_vmas(struct mm *mm, char *buf, size_t len, int mode)
+{
 	size_t pos = 0;
-	char line[PATH_MAX + 128], path[PATH_MAX];
+	char line[PATH_MAX + 1280], path[PATH_MAX];
+	struct smaps_acc total = {0};
 
 	if (!len)
 		return 0;
@@ -1409,6 +1545,27 @@ size_t mm_format_maps(struct mm *mm, char *buf, size_t len)
 		n += snprintf(line + n, sizeof(line) - n, "\n");
 		if (n < 0 || (size_t)n >= sizeof(line))
 			n = sizeof(line) - 1;
+		if (mode) {
+			struct smaps_acc a = {
+				.dirty_vma = !v->file && !(v->flags & VMA_SHARED),
+				.anon_vma = !v->file,
+			};
+			char fl[64];
+			pt_walk(&mm->pt, v->start, v->end, smaps_page, &a);
+			if (mode == 2) {
+				total.rss += a.rss;
+				total.pss_x += a.pss_x;
+				total.shared += a.shared;
+				total.priv += a.priv;
+				total.dirty_shared += a.dirty_shared;
+				total.dirty_priv += a.dirty_priv;
+				total.anon += a.anon;
+				continue;
+			}
+			smaps_vmflags(v, fl, sizeof(fl));
+			n += smaps_block(line + n, sizeof(line) - n,
+					 v->end - v->start, &a, fl, false);
+		}
 		/* Too small: fill the buffer (snprintf-like), so that a
 		 * return of len - 1 tells the caller to retry bigger. */
 		if (pos + n + 1 > len) {
@@ -1419,6 +1576,26 @@ size_t mm_format_maps(struct mm *mm, char *buf, size_t len)
 		}
 		memcpy(buf + pos, line, n + 1);
 		pos += n;
+	}
+	if (mode == 2) {
+		/* show_smaps_rollup(): the span of all VMAs, named. */
+		uint64_t lo = mm->nvma ? mm->vmas[0].start : 0;
+		uint64_t hi = mm->nvma ? mm->vmas[mm->nvma - 1].end : 0;
+		int n = snprintf(line, sizeof(line),
+				 "%08lx-%08lx ---p 00000000 00:00 0",
+				 (unsigned long)lo, (unsigned long)hi);
+		n += snprintf(line + n, sizeof(line) - n, "%*s[rollup]\n",
+			      n < 72 ? 72 - n + 1 : 1, "");
+		n += smaps_block(line + n, sizeof(line) - n, 0, &total, "",
+				 true);
+		if (pos + n + 1 > len) {
+			memcpy(buf + pos, line, len - 1 - pos);
+			pos = len - 1;
+			buf[pos] = 0;
+		} else {
+			memcpy(buf + pos, line, n + 1);
+			pos += n;
+		}
 	}
 	pthread_mutex_unlock(&mm->lock);
 	return pos;

@@ -126,6 +126,8 @@ void mm_iovecs_release(const struct iovec *iov, size_t n);
 /* /proc/[pid]/maps text into buf (NUL terminated). Returns length; when
  * the text does not fit, buf is filled and len - 1 is returned. */
 size_t mm_format_maps(struct mm *, char *buf, size_t len);
+/* /proc/[pid]/smaps (rollup: smaps_rollup), the same way. */
+size_t mm_format_smaps(struct mm *, char *buf, size_t len, bool rollup);
 /* Bytes of app memory resident for this mm (VmRSS) and mapped (VmSize). */
 uint64_t mm_rss_bytes(struct mm *);
 uint64_t mm_vsize_bytes(struct mm *);

@@ -42,6 +42,31 @@ static void shape(const char *path, int keys)
 	free(buf);
 }
 
+/* The keys of smaps' first VMA block (or of smaps_rollup), without
+ * ProtectionKey, which Linux shows only on a CPU with protection keys. */
+static void smaps_keys(const char *path)
+{
+	char *buf = tl_read_file(path, NULL);
+	if (!buf) {
+		printf("%s: %s\n", path, tl_errname(errno));
+		return;
+	}
+	printf("%s:", path);
+	char *save, *line = strtok_r(buf, "\n", &save);
+	int first = 1;
+	for (; line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strchr(line, ' ');
+		if (!first && sp && sp > line && sp[-1] != ':')
+			break; /* the next VMA's header */
+		first = 0;
+		if (!sp || sp[-1] != ':' || !strncmp(line, "ProtectionKey:", 14))
+			continue;
+		printf(" %.*s", (int)(sp - line), line);
+	}
+	printf("\n");
+	free(buf);
+}
+
 int main(void)
 {
 	static const char *const kv[] = {
@@ -70,6 +95,9 @@ int main(void)
 		shape(fld[i], 0);
 
 	size_t len;
+
+	smaps_keys("/proc/self/smaps");
+	smaps_keys("/proc/self/smaps_rollup");
 
 	/* the values that are the same for an untuned process anywhere */
 	char *v = tl_read_file("/proc/self/oom_score_adj", NULL);

@@ -691,6 +691,34 @@ static int show_maps(struct sbuf *s, struct task *t)
 	}
 }
 
+static int show_smaps_mode(struct sbuf *s, struct task *t, bool rollup)
+{
+	if (!t->mm)
+		return 0;
+	size_t cap = 65536;
+	for (;;) {
+		char *buf = rv_xmalloc(cap);
+		size_t n = mm_format_smaps(t->mm, buf, cap, rollup);
+		if (n + 1 < cap) {
+			sb_put(s, buf, n);
+			free(buf);
+			return 0;
+		}
+		free(buf);
+		cap *= 2;
+	}
+}
+
+static int show_smaps(struct sbuf *s, struct task *t)
+{
+	return show_smaps_mode(s, t, false);
+}
+
+static int show_smaps_rollup(struct sbuf *s, struct task *t)
+{
+	return show_smaps_mode(s, t, true);
+}
+
 static int show_auxv(struct sbuf *s, struct task *t)
 {
 	if (!t->mm)
@@ -1308,6 +1336,8 @@ static int show_vmstat(struct sbuf *s, struct task *t)
 	FP("environ", show_environ),                                \
 	FP("auxv", show_auxv),                                      \
 	F("maps", show_maps),                                       \
+	FP("smaps", show_smaps),                                    \
+	FP("smaps_rollup", show_smaps_rollup),                      \
 	F("mounts", show_self_mounts),                              \
 	F("mountinfo", show_mountinfo),                             \
 	F("statm", show_statm),                                     \
