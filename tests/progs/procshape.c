@@ -99,6 +99,22 @@ int main(void)
 	smaps_keys("/proc/self/smaps");
 	smaps_keys("/proc/self/smaps_rollup");
 
+	/* ns/: one link per namespace kind, "type:[inode]" */
+	static const char *const ns[] = {
+		"cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
+		"time", "time_for_children", "user", "uts",
+	};
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		char path[64], target[64], type[32];
+		unsigned long ino = 0;
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns[i]);
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+		target[n > 0 ? n : 0] = 0;
+		int ok = n > 0 && sscanf(target, "%31[a-z]:[%lu]", type, &ino) == 2;
+		printf("ns/%s: %s %s\n", ns[i], ok ? type : target,
+		       ok && ino > 0xEFFFFFF0UL ? "inode" : "?");
+	}
+
 	/* the values that are the same for an untuned process anywhere */
 	char *v = tl_read_file("/proc/self/oom_score_adj", NULL);
 	tl_yes("oom_score_adj 0", v && !strcmp(v, "0\n"));

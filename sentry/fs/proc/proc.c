@@ -86,6 +86,7 @@ enum proc_kind {
 	PK_TASK_DIR,  /* [pid]/task: one [pid]-like directory per thread */
 	PK_FDINFO_DIR,
 	PK_FDINFO_FILE,
+	PK_NS_LINK,   /* ns/NAME: "NAME:[inode]" */
 };
 
 struct proc_ent {
@@ -133,7 +134,10 @@ static struct inode *proc_inode(struct super_block *sb,
 	n->pid = pid;
 	n->fd = fd;
 	i->priv = n;
-	i->iops = e->kind == PK_SELF ? &proc_self_iops : &proc_iops;
+	/* ns links are plain symlinks here too: their target is no path
+	 * (Linux opens an nsfs file, which the sandbox does not have). */
+	i->iops = e->kind == PK_SELF || e->kind == PK_NS_LINK ?
+			  &proc_self_iops : &proc_iops;
 	if (S_ISDIR(e->mode)) {
 		i->fops = &proc_dir_fops;
 		i->nlink = 2;
@@ -257,6 +261,42 @@ static int tgid_of_current(void)
 	return current && current->tg ? current->tg->tgid : 0;
 }
 
+/* The sandbox's namespaces, one of each kind for all its processes
+ * (unshare and setns are not offered), numbered as Linux numbers its
+ * initial ones (PROC_*_INIT_INO; mnt and net take the next two), so the
+ * numbers are the same in every sandbox and every run. */
+static const struct {
+	const char *name, *type;
+	unsigned inum;
+} proc_ns[] = {
+	{"cgroup", "cgroup", 0xEFFFFFFBU},
+	{"ipc", "ipc", 0xEFFFFFFFU},
+	{"mnt", "mnt", 0xF0000000U},
+	{"net", "net", 0xF0000001U},
+	{"pid", "pid", 0xEFFFFFFCU},
+	{"pid_for_children", "pid", 0xEFFFFFFCU},
+	{"time", "time", 0xEFFFFFFAU},
+	{"time_for_children", "time", 0xEFFFFFFAU},
+	{"user", "user", 0xEFFFFFFDU},
+	{"uts", "uts", 0xEFFFFFFEU},
+};
+
+static const char *proc_ns_type(const char *name)
+{
+	for (size_t i = 0; i < sizeof(proc_ns) / sizeof(proc_ns[0]); i++)
+		if (!strcmp(proc_ns[i].name, name))
+			return proc_ns[i].type;
+	return name;
+}
+
+static unsigned proc_ns_inum(const char *name)
+{
+	for (size_t i = 0; i < sizeof(proc_ns) / sizeof(proc_ns[0]); i++)
+		if (!strcmp(proc_ns[i].name, name))
+			return proc_ns[i].inum;
+	return 0;
+}
+
 static ssize_t proc_readlink(struct dentry *d, char *buf, size_t len)
 {
 	struct proc_node *n = PN(d->inode);
@@ -270,6 +310,14 @@ static ssize_t proc_readlink(struct dentry *d, char *buf, size_t len)
 		else
 			r = snprintf(tmp, sizeof(tmp), "%d/task/%d",
 				     tgid_of_current(), current->tid);
+	} else if (n->ent->kind == PK_NS_LINK) {
+		struct task *t = task_find(n->pid);
+		if (!t)
+			return -ENOENT;
+		task_put(t);
+		r = snprintf(tmp, sizeof(tmp), "%s:[%u]",
+			     proc_ns_type(n->ent->name),
+			     proc_ns_inum(n->ent->name));
 	} else if (n->ent->kind == PK_FD_LINK) {
 		struct task *t = task_find(n->pid);
 		if (!t)
@@ -1311,6 +1359,14 @@ static int show_vmstat(struct sbuf *s, struct task *t)
 #define FP(n, fn) {n, S_IFREG | 0400, PK_FILE, fn, NULL, NULL}
 #define L(n, fn) {n, S_IFLNK | 0777, PK_PID_LINK, NULL, NULL, fn}
 
+#define NSL(n) {n, S_IFLNK | 0777, PK_NS_LINK, NULL, NULL, NULL}
+static const struct proc_ent ns_children[] = {
+	NSL("cgroup"), NSL("ipc"), NSL("mnt"), NSL("net"), NSL("pid"),
+	NSL("pid_for_children"), NSL("time"), NSL("time_for_children"),
+	NSL("user"), NSL("uts"),
+	{0},
+};
+
 /* What [pid] and task/[tid] both hold. */
 #define PID_COMMON_CHILDREN                                         \
 	F("cgroup", show_cgroup),                                   \
@@ -1346,6 +1402,8 @@ static int show_vmstat(struct sbuf *s, struct task *t)
 	L("exe", link_exe),                                         \
 	L("root", link_root),                                       \
 	{"fd", S_IFDIR | 0500, PK_FD_DIR, NULL, NULL, NULL},        \
+	{"ns", S_IFDIR | 0511, PK_DIR, NULL, ns_children, NULL},    \
+	{"attr", S_IFDIR | 0555, PK_DIR, NULL, NULL, NULL},         \
 	{"fdinfo", S_IFDIR | 0500, PK_FDINFO_DIR, NULL, NULL, NULL}
 
 static const struct proc_ent pid_children[] = {
