@@ -145,8 +145,13 @@ int vfs_may_modify_dir(const struct cred *cred, const struct path *dir)
 }
 
 /* How often open(O_CREAT) looks again after its create met a name made
- * meanwhile by someone outside the sandbox. */
-#define VFS_CREATE_RETRIES 64
+ * meanwhile by someone outside the sandbox. Generous: a host process that
+ * creates and deletes the name in a loop holds the directory's lock for
+ * its creates, so ours queue behind them and fail while our walks land
+ * between its unlink and its next create; measured with
+ * tests/security/volume_creat_race.sh, a few opens in 3000 needed over 60
+ * tries (each two gofer round trips), none near 1000. */
+#define VFS_CREATE_RETRIES 1000
 
 static int create_and_open(struct task *t, const struct path *dir,
 			   const struct last_component *last, int flags,

@@ -626,11 +626,16 @@ static bool is_ancestor(struct dentry *anc, struct dentry *d)
 int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath,
 		  int newdirfd, const char *newpath, unsigned int flags)
 {
-	if (flags & ~RENAME_NOREPLACE)
-		return (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE |
-				  RENAME_WHITEOUT))
-			       ? -EINVAL
-			       : -EOPNOTSUPP;
+	/* renameat2(2): unknown flags, and EXCHANGE with NOREPLACE or
+	 * WHITEOUT, are EINVAL; WHITEOUT (for overlay file systems) is not
+	 * offered to the app. */
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
+		return -EINVAL;
+	bool xchg = flags & RENAME_EXCHANGE;
+	if (xchg && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
+		return -EINVAL;
+	if (flags & RENAME_WHITEOUT)
+		return -EOPNOTSUPP;
 	struct path od, nd, oc, nc = {0};
 	struct last_component ol, nl;
 	int err = vfs_lookup_parent(t, olddirfd, oldpath, &od, &ol);
@@ -659,7 +664,7 @@ int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath,
 	if (!err && (oc.mnt != od.mnt || is_mountpoint(&oc)))
 		err = -EBUSY;
 	if (!err && !S_ISDIR(oi->mode) &&
-	    (ol.trailing_slash || nl.trailing_slash))
+	    (ol.trailing_slash || (nl.trailing_slash && !xchg)))
 		err = -ENOTDIR;
 	/* A directory cannot move below itself. */
 	if (!err && S_ISDIR(oi->mode) && is_ancestor(oc.dentry, nd.dentry))
@@ -672,9 +677,62 @@ int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath,
 	struct dentry *target;
 	if (nerr == 0) {
 		struct inode *ni = nc.dentry->inode;
+		if (xchg && !S_ISDIR(ni->mode) && nl.trailing_slash) {
+			err = -ENOTDIR;
+			goto out_nc;
+		}
 		if (nc.dentry == oc.dentry || ni == oi) {
 			/* rename(2): same file, nothing to do. */
 			err = 0;
+			goto out_nc;
+		}
+		if (xchg) {
+			/* Both names stay taken: no type or emptiness rule,
+			 * but either directory could land below itself, and
+			 * both names are removed from their directory. */
+			if (nc.mnt != nd.mnt || is_mountpoint(&nc))
+				err = -EBUSY;
+			else if (S_ISDIR(ni->mode) &&
+				 is_ancestor(nc.dentry, od.dentry))
+				err = -EINVAL;
+			else
+				err = check_sticky(&t->cred, ndi, ni);
+			/* vfs_rename(): a directory changing parent has
+			 * its ".." rewritten, which needs write access to
+			 * it. */
+			if (!err && odi != ndi && S_ISDIR(oi->mode))
+				err = inode_permission(&t->cred, oi,
+						       MAY_WRITE);
+			if (!err && odi != ndi && S_ISDIR(ni->mode))
+				err = inode_permission(&t->cred, ni,
+						       MAY_WRITE);
+			if (err)
+				goto out_nc;
+			err = odi->iops && odi->iops->rename
+				      ? odi->iops->rename(odi, oc.dentry, ndi,
+							  nc.dentry,
+							  RENAME_EXCHANGE)
+				      : -EPERM;
+			if (err)
+				goto out_nc;
+			d_move(oc.dentry, nd.dentry, nl.name, nl.len);
+			d_move(nc.dentry, od.dentry, ol.name, ol.len);
+			/* fsnotify_move() twice: each file moved, each
+			 * with its own cookie. */
+			if (inotify_active()) {
+				uint32_t c = inotify_cookie();
+				inotify_dir(odi, oi, ol.name, ol.len,
+					    IN_MOVED_FROM, c);
+				inotify_dir(ndi, oi, nl.name, nl.len,
+					    IN_MOVED_TO, c);
+				inotify_inode(oi, IN_MOVE_SELF);
+				c = inotify_cookie();
+				inotify_dir(ndi, ni, nl.name, nl.len,
+					    IN_MOVED_FROM, c);
+				inotify_dir(odi, ni, ol.name, ol.len,
+					    IN_MOVED_TO, c);
+				inotify_inode(ni, IN_MOVE_SELF);
+			}
 			goto out_nc;
 		}
 		if (flags & RENAME_NOREPLACE)
@@ -692,7 +750,7 @@ int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath,
 		if (err)
 			goto out_nc;
 		target = dget(nc.dentry);
-	} else if (nerr == -ENOENT) {
+	} else if (nerr == -ENOENT && !xchg) {
 		target = d_alloc(nd.dentry, nl.name, nl.len);
 	} else {
 		err = nerr;

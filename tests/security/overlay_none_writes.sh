@@ -25,15 +25,18 @@ fail() { echo "FAIL $name: $*"; exit 1; }
 
 prog=$BUILD/tests/fswrite
 mprog=$BUILD/tests/mmap_shared
+xprog=$BUILD/tests/rename_exchange
 [ -x "$RV" ] || skip "$RV not built"
 [ -x "$prog" ] || skip "$prog not built"
 [ -x "$mprog" ] || skip "$mprog not built"
+[ -x "$xprog" ] || skip "$xprog not built"
 
 top=$(mktemp -d) || fail "mktemp"
 trap 'rm -rf "$top"' EXIT
 mkdir -p "$top/native" "$top/root/w" "$top/root/bin" "$top/outside"
 cp "$prog" "$top/root/bin/fswrite" || fail "cp"
 cp "$mprog" "$top/root/bin/mmap_shared" || fail "cp"
+cp "$xprog" "$top/root/bin/rename_exchange" || fail "cp"
 echo secret > "$top/outside/file"
 # A way out the sandbox must not take: a symlink inside its root that
 # points to the host's directory next to it.
@@ -69,6 +72,16 @@ cmp -s "$top/native-m.out" "$top/sb-m.out" ||
 cmp -s "$top/native-m/mapped" "$top/root/m/mapped" ||
 	fail "the mapped host file differs from the native run's"
 
+# renameat2(RENAME_EXCHANGE) through the gofer, as on the host.
+mkdir "$top/native-x" "$top/root/x" "$top/root/proc"
+"$xprog" "$top/native-x" > "$top/native-x.out" 2>&1 ||
+	fail "native rename_exchange failed: $(grep -v ' = ok\| yes$' "$top/native-x.out" | head -3)"
+timeout -k 5 "$TMO" "$RV" run --root="$top/root" --overlay=none -- \
+	/bin/rename_exchange /x > "$top/sb-x.out" 2> "$top/sb-x.err" ||
+	fail "sandboxed rename_exchange failed: $(diff "$top/native-x.out" "$top/sb-x.out" | head -5) $(head -2 "$top/sb-x.err")"
+cmp -s "$top/native-x.out" "$top/sb-x.out" ||
+	fail "rename_exchange outputs differ: $(diff "$top/native-x.out" "$top/sb-x.out" | head -5)"
+
 # Writes that would leave the root: the symlink is resolved inside the
 # sandbox (where that path is not the host's), nothing made on the host.
 before=$(tree "$top/outside")
@@ -77,6 +90,6 @@ timeout -k 5 "$TMO" "$RV" run --root="$top/root" --overlay=none -- \
 [ "$(tree "$top/outside")" = "$before" ] ||
 	fail "a write through a symlink reached $top/outside"
 [ "$(cat "$top/outside/file")" = secret ] || fail "outside file changed"
-ls "$top/root" | sort | tr '\n' ' ' | grep -qx 'bin m out w ' ||
+ls "$top/root" | sort | tr '\n' ' ' | grep -qx 'bin m out proc w x ' ||
 	fail "unexpected names at the root: $(ls "$top/root")"
 echo "PASS $name"

@@ -45,6 +45,20 @@ cmp -s "$top/native.tree" "$top/sb.tree" ||
 	fail "host trees differ: $(diff "$top/native.tree" "$top/sb.tree" | head -5)"
 echo "PASS $name: fswrite on a volume matches native, host trees equal"
 
+# renameat2(RENAME_EXCHANGE) through the volume's gofer, as on the host.
+xprog=$BUILD/tests/rename_exchange
+if [ -x "$xprog" ]; then
+	mkdir -p "$top/native-x" "$top/volx"
+	"$xprog" "$top/native-x" > "$top/native-x.out" 2>&1 ||
+		fail "native rename_exchange failed: $(grep -v ' = ok\| yes$' "$top/native-x.out" | head -3)"
+	timeout -k 5 "$TMO" "$RV" run --volume="$top/volx:/vol" -- \
+		"$xprog" /vol > "$top/sb-x.out" 2> "$top/sb-x.err" ||
+		fail "sandboxed rename_exchange failed: $(diff "$top/native-x.out" "$top/sb-x.out" | head -5) $(head -2 "$top/sb-x.err")"
+	cmp -s "$top/native-x.out" "$top/sb-x.out" ||
+		fail "rename_exchange outputs differ: $(diff "$top/native-x.out" "$top/sb-x.out" | head -5)"
+	echo "PASS $name: renameat2(RENAME_EXCHANGE) on a volume matches native"
+fi
+
 before=$(tree "$top/volro"; cat "$top/volro/file")
 timeout -k 5 "$TMO" "$RV" run --volume="$top/volro:/vol:ro" -- \
 	"$prog" /vol > "$top/ro.out" 2>&1

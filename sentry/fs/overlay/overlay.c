@@ -41,6 +41,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <stdio.h> /* RENAME_EXCHANGE */
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/statfs.h>
@@ -500,16 +501,97 @@ static void ino_settle(struct dentry *d)
 		ovl_lower_seen(d->inode, &st);
 }
 
+/* Is d (a name in the overlay) a directory that also has a lower part?
+ * Such a one cannot move without redirect_dir: EXDEV. */
+static int dir_movable(struct dentry *d)
+{
+	if (!S_ISDIR(d->inode->mode))
+		return 0;
+	int err = ovl_refresh(d);
+	if (err)
+		return err;
+	return OI(d->inode)->lower ? -EXDEV : 0;
+}
+
+/* A pure upper directory now at a name where the lower layer has an entry
+ * must hide it (Linux sets the opaque xattr on such a move). */
+static void opaque_if_over_lower(struct ovl_sb *ovs, struct dentry *u,
+				 struct dentry *parent, const char *name)
+{
+	if (!d_is_dir(u) || !ovl_lower_has(parent, name))
+		return;
+	uint64_t origin = 0;
+	ovl_meta_get(ovs, u->inode->ino, &origin, NULL);
+	ovl_meta_set(ovs, u->inode->ino, origin, true);
+}
+
+/* renameat2(RENAME_EXCHANGE), as Linux's overlayfs without redirect_dir:
+ * both names are copied up and swapped in the upper layer. Both names stay
+ * taken, so no whiteout is needed; a directory with a lower part cannot
+ * move (EXDEV), and a pure upper one landing over a lower name is made
+ * opaque. The VFS checked existence, mounts, permissions and ancestry by
+ * dentry; overlay dentries are not unique, so the same file and the
+ * ancestry are checked again by inode number. */
+static int ovl_exchange(struct inode *odir, struct dentry *od,
+			struct inode *ndir, struct dentry *nd)
+{
+	struct ovl_sb *ovs = OVS(odir->sb);
+	int err;
+
+	ino_settle(od);
+	ino_settle(nd);
+	if (nd->inode->ino == od->inode->ino)
+		return 0;
+	struct dentry *pair[2][2] = {{od, nd}, {nd, od}};
+	for (int k = 0; k < 2; k++) {
+		struct dentry *a = pair[k][0], *b = pair[k][1];
+		if (!S_ISDIR(a->inode->mode))
+			continue;
+		for (struct dentry *p = b->parent;; p = p->parent) {
+			if (p->inode->ino == a->inode->ino)
+				return -EINVAL;
+			if (p->parent == p)
+				break;
+		}
+	}
+	if ((err = dir_movable(od)) || (err = dir_movable(nd)))
+		return err;
+	err = ovl_copy_up(od->parent, false);
+	if (!err)
+		err = ovl_copy_up(nd->parent, false);
+	if (!err)
+		err = ovl_copy_up(od, true);
+	if (!err)
+		err = ovl_copy_up(nd, true);
+	if (err)
+		return err;
+	struct dentry *opu = ovl_upper(OI(odir)), *npu = ovl_upper(OI(ndir));
+	struct dentry *uo = ovl_upper(OI(od->inode));
+	struct dentry *un = ovl_upper(OI(nd->inode));
+	err = opu->inode->iops->rename(opu->inode, uo, npu->inode, un,
+				       RENAME_EXCHANGE);
+	if (err)
+		return err;
+	d_move(uo, npu, nd->name, nd->namelen);
+	d_move(un, opu, od->name, od->namelen);
+	atomic_fetch_add(&ovs->gen, 1);
+	opaque_if_over_lower(ovs, uo, nd->parent, nd->name);
+	opaque_if_over_lower(ovs, un, od->parent, od->name);
+	return 0;
+}
+
 static int ovl_rename(struct inode *odir, struct dentry *od,
 		      struct inode *ndir, struct dentry *nd,
 		      unsigned int flags)
 {
+	if (flags & RENAME_EXCHANGE)
+		return ovl_exchange(odir, od, ndir, nd);
 	struct ovl_sb *ovs = OVS(odir->sb);
 	struct ovl_inode *oi = OI(od->inode);
 	bool isdir = S_ISDIR(od->inode->mode);
 	int err;
 
-	(void)flags; /* RENAME_NOREPLACE: checked by the VFS */
+	/* RENAME_NOREPLACE: checked by the VFS */
 	ino_settle(od);
 	if (nd->inode)
 		ino_settle(nd);

@@ -290,11 +290,42 @@ static int tmpfs_rmdir(struct inode *dir, struct dentry *d)
 	return 0;
 }
 
+static void nlink_add(struct inode *i, int n)
+{
+	pthread_mutex_lock(&i->lock);
+	i->nlink += (uint64_t)(int64_t)n; /* wraps back for n < 0 */
+	pthread_mutex_unlock(&i->lock);
+}
+
+/* RENAME_EXCHANGE: both names stay, so no size changes; a directory that
+ * changes parent takes its ".." link along (shmem_exchange()). */
+static int tmpfs_exchange(struct inode *odir, struct dentry *od,
+			  struct inode *ndir, struct dentry *nd)
+{
+	if (odir != ndir) {
+		int d = (S_ISDIR(od->inode->mode) ? 1 : 0) -
+			(S_ISDIR(nd->inode->mode) ? 1 : 0);
+		nlink_add(ndir, d);
+		nlink_add(odir, -d);
+	}
+	dir_changed(odir, 0);
+	if (ndir != odir)
+		dir_changed(ndir, 0);
+	struct inode *is[2] = {od->inode, nd->inode};
+	for (int k = 0; k < 2; k++) {
+		pthread_mutex_lock(&is[k]->lock);
+		inode_touch(is[k], false, false, true);
+		pthread_mutex_unlock(&is[k]->lock);
+	}
+	return 0;
+}
+
 static int tmpfs_rename(struct inode *odir, struct dentry *od,
 			struct inode *ndir, struct dentry *nd,
 			unsigned int flags)
 {
-	(void)flags;
+	if (flags & RENAME_EXCHANGE)
+		return tmpfs_exchange(odir, od, ndir, nd);
 	bool isdir = S_ISDIR(od->inode->mode);
 	if (nd->inode) {
 		if (isdir && nd->nchildren)
