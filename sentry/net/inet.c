@@ -382,7 +382,8 @@ static ssize_t in_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		free(iov);
 		return err;
 	}
-	memcpy(iov, m->iov, (size_t)m->iovcnt * sizeof(*iov));
+	if (m->iovcnt) /* m->iov is NULL for none: memcpy(.., NULL, 0) is UB */
+		memcpy(iov, m->iov, (size_t)m->iovcnt * sizeof(*iov));
 	int niov = m->iovcnt, first = 0;
 	for (;;) {
 		struct msghdr h = {
@@ -443,7 +444,8 @@ static ssize_t in_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 	ssize_t err = 0;
 	bool waitall = (flags & MSG_WAITALL) && s->type == SOCK_STREAM &&
 		       !(flags & MSG_PEEK);
-	memcpy(iov, m->iov, (size_t)m->iovcnt * sizeof(*iov));
+	if (m->iovcnt) /* m->iov is NULL for none: memcpy(.., NULL, 0) is UB */
+		memcpy(iov, m->iov, (size_t)m->iovcnt * sizeof(*iov));
 	int niov = m->iovcnt, first = 0;
 	for (;;) {
 		struct msghdr h = {
