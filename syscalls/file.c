@@ -4,6 +4,7 @@
  * through mm_iovecs(), never through a pointer the app chose. */
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <string.h>
 #include <linux/close_range.h>
 #include <linux/falloc.h>
@@ -281,6 +282,113 @@ long sys_pwritev(struct task *t, const uint64_t a[6])
 	if ((int64_t)a[3] < 0)
 		return -EINVAL;
 	return rw_vec(t, a, true, (int64_t)a[3]);
+}
+
+/* preadv2/pwritev2 flags (linux/fs.h), checked as Linux's
+ * kiocb_set_rw_flags() does. */
+#ifndef RWF_HIPRI
+#define RWF_HIPRI 0x01
+#define RWF_DSYNC 0x02
+#define RWF_SYNC 0x04
+#define RWF_NOWAIT 0x08
+#define RWF_APPEND 0x10
+#endif
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x20
+#endif
+#define RV_RWF_ATOMIC 0x40
+#define RV_RWF_DONTCACHE 0x80
+#define RV_RWF_SUPPORTED (RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | \
+			  RWF_APPEND | RWF_NOAPPEND | RV_RWF_ATOMIC | \
+			  RV_RWF_DONTCACHE)
+
+/* The flags of one preadv2/pwritev2 on f; *pos may be moved to the end of
+ * file for RWF_APPEND. HIPRI, DSYNC and SYNC change nothing here: the
+ * sentry's files have no polled queues, and their writes are as durable
+ * as the backing filesystem makes a write(2). */
+static long rwf_check(struct file *f, uint64_t flags, bool write,
+		      int64_t *pos)
+{
+	if (flags & ~(uint64_t)RV_RWF_SUPPORTED)
+		return -EOPNOTSUPP;
+	if ((flags & RWF_APPEND) && (flags & RWF_NOAPPEND))
+		return -EINVAL;
+	bool reg = f->inode && S_ISREG(f->inode->mode);
+	if (flags & RWF_NOWAIT) {
+		/* FMODE_NOWAIT: regular files, pipes and sockets have it.
+		 * Ours never wait for a regular file's page; a stream must
+		 * be ready now, else EAGAIN instead of blocking. */
+		bool stream = f->inode && (S_ISFIFO(f->inode->mode) ||
+					   S_ISSOCK(f->inode->mode));
+		if (!reg && !stream)
+			return -EOPNOTSUPP;
+		if (stream && f->ops && f->ops->poll) {
+			unsigned int m = f->ops->poll(f, NULL);
+			unsigned int want = write ? POLLOUT : POLLIN;
+			if (!(m & (want | POLLHUP | POLLERR)))
+				return -EAGAIN;
+		}
+	}
+	/* Atomic and uncached writes need the block layer's support, which
+	 * no sentry filesystem has: Linux says EOPNOTSUPP for those. */
+	if (flags & (RV_RWF_ATOMIC | RV_RWF_DONTCACHE))
+		return -EOPNOTSUPP;
+	if (!write)
+		return 0;
+	if ((flags & RWF_NOAPPEND) && (f->flags & O_APPEND)) {
+		/* The filesystems apply O_APPEND themselves, per
+		 * description: they cannot drop it for one call. */
+		return -EOPNOTSUPP;
+	}
+	if ((flags & RWF_APPEND) && !(f->flags & O_APPEND) && reg) {
+		/* Like IOCB_APPEND: at the end of file, whatever the
+		 * offset; with offset -1 the position moves there too.
+		 * Not atomic against writers through other descriptions
+		 * (O_APPEND is). */
+		struct kstat st;
+		int e = vfs_fstat(f, &st);
+		if (e < 0)
+			return e;
+		if (*pos == -1) {
+			long r = vfs_llseek(f, 0, SEEK_END);
+			if (r < 0)
+				return r;
+		} else {
+			*pos = (int64_t)st.size;
+		}
+	}
+	return 0;
+}
+
+static long rw_vec2(struct task *t, const uint64_t a[6], bool write)
+{
+	/* x86-64 passes the whole offset in pos_l; -1 means the file
+	 * position (readv/writev), any other negative one is EINVAL. */
+	int64_t pos = (int64_t)a[3];
+	if (pos < -1)
+		return -EINVAL;
+	struct file *f = fd_get(t->files, (int)a[0]);
+	if (!f)
+		return -EBADF;
+	long r = 0;
+	if (pos != -1 && (!f->ops || !f->ops->llseek))
+		r = -ESPIPE;
+	else if (a[5])
+		r = rwf_check(f, a[5], write, &pos);
+	file_put(f);
+	if (r < 0)
+		return r;
+	return rw_vec(t, a, write, pos);
+}
+
+long sys_preadv2(struct task *t, const uint64_t a[6])
+{
+	return rw_vec2(t, a, false);
+}
+
+long sys_pwritev2(struct task *t, const uint64_t a[6])
+{
+	return rw_vec2(t, a, true);
 }
 
 long sys_lseek(struct task *t, const uint64_t a[6])
