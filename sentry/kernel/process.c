@@ -258,6 +258,7 @@ long process_clone(struct task *t, const struct clone_req *req)
 		c->tg->pgid = t->tg->pgid;
 		c->tg->sid = t->tg->sid;
 		memcpy(c->tg->rlim, t->tg->rlim, sizeof(c->tg->rlim));
+		c->tg->oom_score_adj = t->tg->oom_score_adj;
 		if (flags & CLONE_SIGHAND) {
 			c->tg->sighand = t->tg->sighand;
 			pthread_mutex_lock(&c->tg->sighand->lock);

@@ -56,6 +56,7 @@ struct thread_group {
 	struct thread_group *parent;
 	struct sighand *sighand;
 	struct rlimit rlim[RLIM_NLIMITS];
+	int oom_score_adj;        /* /proc/[pid]/oom_score_adj: kept, inherited */
 	int pgid, sid;
 	int exit_code;            /* wait status once exited */
 	bool exiting;

@@ -410,6 +410,8 @@ static int proc_setattr(struct dentry *d, const struct iattr *ia)
 
 static int proc_open(struct inode *i, struct file *f);
 static int show_comm(struct sbuf *s, struct task *t);
+static int show_oom_score_adj(struct sbuf *s, struct task *t);
+static int show_oom_adj(struct sbuf *s, struct task *t);
 
 static const struct inode_operations proc_iops = {
 	.lookup = proc_lookup,
@@ -461,8 +463,10 @@ static int proc_open(struct inode *i, struct file *f)
 		return 0;
 	if (!n->ent->show && n->ent != &proc_fdinfo_file_ent)
 		return -ENXIO;
-	/* Only comm is writable (by the task's own process, below). */
-	if ((f->flags & O_ACCMODE) != O_RDONLY && n->ent->show != show_comm)
+	/* Only comm (by the task's own process, below) and the OOM
+	 * adjustments are writable. */
+	if ((f->flags & O_ACCMODE) != O_RDONLY && n->ent->show != show_comm &&
+	    n->ent->show != show_oom_score_adj && n->ent->show != show_oom_adj)
 		return -EACCES;
 	struct task *t = NULL;
 	if (n->pid) {
@@ -517,11 +521,62 @@ static void proc_release(struct file *f)
 /* /proc/[pid]/comm and task/[tid]/comm (proc(5)): a thread of the same
  * process renames the task (pthread_setname_np(3) of another thread), up
  * to 15 bytes taken as written; others get EINVAL, as in Linux. */
+/* OOM_ADJUST_MIN/MAX and OOM_SCORE_ADJ_MIN/MAX (linux/oom.h). */
+#define OOM_ADJ_MIN (-17)
+#define OOM_ADJ_MAX 15
+#define OOM_SCORE_ADJ_MIN (-1000)
+#define OOM_SCORE_ADJ_MAX 1000
+
+/* oom_score_adj_write()/oom_adj_write(): an integer (kstrtoint, base 0,
+ * surrounding spaces stripped) in range, else EINVAL. The value is kept
+ * for the process and inherited; the sandbox has no OOM killer of its
+ * own, so it changes nothing else. */
+static ssize_t proc_write_oom(struct proc_node *n, const struct iovec *iov,
+			      int iovcnt, bool legacy)
+{
+	size_t len = vfs_iov_length(iov, iovcnt);
+	char buf[13] = {0}; /* PROC_NUMBUF */
+	ssize_t got = vfs_iov_copy_in(buf, RV_MIN(len, sizeof(buf) - 1), iov,
+				      iovcnt, 0);
+	if (got < 0)
+		return got;
+	char *p = buf, *end;
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	errno = 0;
+	long v = strtol(p, &end, 0);
+	if (end == p || errno)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (legacy) {
+		if (v < OOM_ADJ_MIN || v > OOM_ADJ_MAX)
+			return -EINVAL;
+		/* Linux scales the legacy value; -17 means "never". */
+		v = v == OOM_ADJ_MIN ? OOM_SCORE_ADJ_MIN
+				     : v * OOM_SCORE_ADJ_MAX / -OOM_ADJ_MIN;
+	} else if (v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX) {
+		return -EINVAL;
+	}
+	struct task *t = task_find(n->pid);
+	if (!t)
+		return -ESRCH;
+	__atomic_store_n(&t->tg->oom_score_adj, (int)v, __ATOMIC_RELAXED);
+	task_put(t);
+	return (ssize_t)len;
+}
+
 static ssize_t proc_write(struct file *f, const struct iovec *iov,
 			  int iovcnt, int64_t *pos)
 {
 	struct proc_node *n = PN(f->inode);
 	(void)pos;
+	if (n->ent->show == show_oom_score_adj)
+		return proc_write_oom(n, iov, iovcnt, false);
+	if (n->ent->show == show_oom_adj)
+		return proc_write_oom(n, iov, iovcnt, true);
 	if (n->ent->show != show_comm)
 		return -EINVAL;
 	size_t len = vfs_iov_length(iov, iovcnt);
@@ -1289,6 +1344,22 @@ PROC_CONST(show_max_map_count, "65530\n")
 PROC_CONST(show_file_max, "9223372036854775807\n")
 PROC_CONST(show_pipe_max_size, "1048576\n")
 
+static int show_oom_score_adj(struct sbuf *s, struct task *t)
+{
+	sb_printf(s, "%d\n", __atomic_load_n(&t->tg->oom_score_adj,
+					      __ATOMIC_RELAXED));
+	return 0;
+}
+
+/* oom_adj_read(): the legacy scale; -1000 reads as -17. */
+static int show_oom_adj(struct sbuf *s, struct task *t)
+{
+	int v = __atomic_load_n(&t->tg->oom_score_adj, __ATOMIC_RELAXED);
+	sb_printf(s, "%d\n", v == OOM_SCORE_ADJ_MAX ? OOM_ADJ_MAX :
+			      v * -OOM_ADJ_MIN / OOM_SCORE_ADJ_MAX);
+	return 0;
+}
+
 static int show_personality(struct sbuf *s, struct task *t)
 {
 	sb_printf(s, "%08x\n", t ? t->personality : 0);
@@ -1374,8 +1445,9 @@ static const struct proc_ent ns_children[] = {
 	{"comm", S_IFREG | 0644, PK_FILE, show_comm, NULL, NULL},   \
 	F("limits", show_limits),                                   \
 	F("oom_score", show_zero_nl),                               \
-	F("oom_score_adj", show_zero_nl),                           \
-	F("oom_adj", show_zero_nl),                                 \
+	{"oom_score_adj", S_IFREG | 0644, PK_FILE, show_oom_score_adj, \
+	 NULL, NULL},                                               \
+	{"oom_adj", S_IFREG | 0644, PK_FILE, show_oom_adj, NULL, NULL}, \
 	FP("io", show_io),                                          \
 	F("wchan", show_wchan),                                     \
 	F("schedstat", show_schedstat),                             \
