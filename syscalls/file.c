@@ -8,6 +8,7 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <linux/falloc.h>
+#include <linux/openat2.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -67,6 +68,72 @@ long sys_open(struct task *t, const uint64_t a[6])
 long sys_openat(struct task *t, const uint64_t a[6])
 {
 	return do_openat(t, (int)a[0], a[1], (int)a[2], (mode_t)a[3]);
+}
+
+/* openat2(2): struct open_how, extensible: smaller than version 0 is
+ * EINVAL, larger than a page E2BIG, and a larger struct is accepted only
+ * when its unknown tail is zero (copy_struct_from_user()). Unlike
+ * openat, unknown flags and a mode without O_CREAT/O_TMPFILE are EINVAL
+ * (Linux's build_open_flags()). */
+#define RV_VALID_OPEN_FLAGS                                                  \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |      \
+	 O_NONBLOCK | O_DSYNC | O_SYNC | FASYNC | O_DIRECT | O_LARGEFILE |   \
+	 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH |         \
+	 O_TMPFILE)
+#define RV_VALID_RESOLVE                                                     \
+	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |     \
+	 RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED)
+
+long sys_openat2(struct task *t, const uint64_t a[6])
+{
+	size_t usize = (size_t)a[3];
+	struct open_how how;
+	if (usize < 24) /* OPEN_HOW_SIZE_VER0 */
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	memset(&how, 0, sizeof(how));
+	if (mm_copy_in(t->mm, &how, a[2], usize < sizeof(how) ? usize : sizeof(how)))
+		return -EFAULT;
+	if (usize > sizeof(how)) {
+		uint8_t tail[256];
+		for (size_t off = sizeof(how); off < usize;) {
+			size_t n = usize - off < sizeof(tail) ? usize - off
+							       : sizeof(tail);
+			if (mm_copy_in(t->mm, tail, a[2] + off, n))
+				return -EFAULT;
+			for (size_t i = 0; i < n; i++)
+				if (tail[i])
+					return -E2BIG;
+			off += n;
+		}
+	}
+	if (!(how.flags & O_PATH))
+		how.flags |= O_LARGEFILE;
+	if (how.flags & ~(uint64_t)RV_VALID_OPEN_FLAGS)
+		return -EINVAL;
+	if (how.resolve & ~(uint64_t)RV_VALID_RESOLVE)
+		return -EINVAL;
+	if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT))
+		return -EINVAL;
+	if ((how.flags & O_CREAT) || (how.flags & O_TMPFILE) == O_TMPFILE) {
+		if (how.mode & ~(uint64_t)07777)
+			return -EINVAL;
+	} else if (how.mode) {
+		return -EINVAL;
+	}
+	int flags = (int)how.flags;
+	char *path;
+	int err = vfs_getname(t, a[1], &path);
+	if (err)
+		return err;
+	struct file *f;
+	err = vfs_openat2(t, (int)a[0], path, flags, (mode_t)how.mode,
+			  how.resolve, &f);
+	free(path);
+	if (err)
+		return err;
+	return install(t, f, 0, flags & O_CLOEXEC);
 }
 
 long sys_creat(struct task *t, const uint64_t a[6])

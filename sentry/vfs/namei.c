@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <string.h>
 
 #include "sentry/kernel/task.h"
@@ -126,7 +127,46 @@ struct nameidata {
 	struct path root;
 	struct path cur;
 	int nlinks;
+	/* openat2's RESOLVE_* flags for this walk (0 for every other
+	 * lookup); linked: a symlink body is being walked, where an
+	 * absolute path may not leave the mount under RESOLVE_NO_XDEV. */
+	uint64_t resolve;
+	bool linked;
 };
+
+/* The openat2 in progress on this sentry thread: its flags and, for the
+ * scoped ones (RESOLVE_BENEATH, RESOLVE_IN_ROOT), the dirfd's path that
+ * replaces the root of every walk it makes (Linux keeps the same state
+ * in current->nameidata). NULL outside vfs_openat2. */
+struct resolve_ctx {
+	uint64_t flags;
+	struct path root;
+};
+static __thread struct resolve_ctx *nd_resolve;
+
+#define RESOLVE_SCOPED (RESOLVE_BENEATH | RESOLVE_IN_ROOT)
+
+/* Take the openat2 context, if any, into a walk whose root is set. */
+static void nd_take_resolve(struct nameidata *nd)
+{
+	struct resolve_ctx *rc = nd_resolve;
+	if (!rc)
+		return;
+	nd->resolve = rc->flags;
+	if (rc->flags & RESOLVE_SCOPED) {
+		path_put(&nd->root);
+		nd->root = rc->root;
+		path_get(&nd->root);
+	}
+}
+
+/* Moving nd->cur to p crosses a mount: EXDEV under RESOLVE_NO_XDEV. */
+static int nd_xdev(const struct nameidata *nd, const struct path *p)
+{
+	if ((nd->resolve & RESOLVE_NO_XDEV) && p->mnt != nd->cur.mnt)
+		return -EXDEV;
+	return 0;
+}
 
 static void nd_set(struct nameidata *nd, struct path *p)
 {
@@ -145,14 +185,21 @@ static void follow_mounts(struct path *p)
 	}
 }
 
-static void follow_dotdot(struct nameidata *nd)
+static int follow_dotdot(struct nameidata *nd)
 {
+	struct mount *before = nd->cur.mnt;
 	pthread_mutex_lock(&vfs_ns_lock);
 	for (;;) {
-		/* chroot(2) semantics: ".." of the root is the root. */
+		/* chroot(2) semantics: ".." of the root is the root;
+		 * RESOLVE_BENEATH refuses to try (Linux: -EXDEV). */
 		if (nd->cur.mnt == nd->root.mnt &&
-		    nd->cur.dentry == nd->root.dentry)
+		    nd->cur.dentry == nd->root.dentry) {
+			if (nd->resolve & RESOLVE_BENEATH) {
+				pthread_mutex_unlock(&vfs_ns_lock);
+				return -EXDEV;
+			}
 			break;
+		}
 		if (nd->cur.dentry == nd->cur.mnt->root) {
 			struct mount *m = nd->cur.mnt;
 			if (m->parent == m)
@@ -169,6 +216,11 @@ static void follow_dotdot(struct nameidata *nd)
 	}
 	follow_mounts(&nd->cur);
 	pthread_mutex_unlock(&vfs_ns_lock);
+	/* Stepping out of (or into) a mount: before still has the
+	 * reference the walk's nd->root or an ancestor holds. */
+	if ((nd->resolve & RESOLVE_NO_XDEV) && nd->cur.mnt != before)
+		return -EXDEV;
+	return 0;
 }
 
 /* The child name of dir (a directory path), mounts crossed. */
@@ -218,11 +270,26 @@ static int follow_link(struct nameidata *nd, struct path *p)
 	struct inode *i = p->dentry->inode;
 	if (++nd->nlinks > MAX_NESTED_LINKS)
 		return -ELOOP;
+	if (nd->resolve & RESOLVE_NO_SYMLINKS)
+		return -ELOOP;
 	if (i->iops && i->iops->get_link) {
+		/* Magic links (/proc/PID/fd/N…) jump anywhere: refused by
+		 * RESOLVE_NO_MAGICLINKS (ELOOP) and by the scoped walks
+		 * (EXDEV), as Linux's nd_jump_link(). */
+		if (nd->resolve & RESOLVE_NO_MAGICLINKS)
+			return -ELOOP;
 		struct path target;
 		int err = i->iops->get_link(p->dentry, &target);
 		if (err)
 			return err;
+		if (!err && (nd->resolve & RESOLVE_SCOPED))
+			err = -EXDEV;
+		if (!err)
+			err = nd_xdev(nd, &target);
+		if (err) {
+			path_put(&target);
+			return err;
+		}
 		nd_set(nd, &target);
 		return 0;
 	}
@@ -239,7 +306,10 @@ static int follow_link(struct nameidata *nd, struct path *p)
 		free(body);
 		return -ENOENT;
 	}
+	bool linked = nd->linked;
+	nd->linked = true;
 	int err = vfs_walk(nd, body, WALK_FOLLOW, NULL);
+	nd->linked = linked;
 	free(body);
 	return err;
 }
@@ -260,6 +330,13 @@ int vfs_walk(struct nameidata *nd, const char *path, unsigned int flags,
 {
 	int err;
 	if (*path == '/') {
+		/* RESOLVE_BENEATH: no absolute path, given or in a link;
+		 * RESOLVE_IN_ROOT: nd->root is the dirfd already. */
+		if (nd->resolve & RESOLVE_BENEATH)
+			return -EXDEV;
+		if ((nd->resolve & RESOLVE_NO_XDEV) && nd->linked &&
+		    nd->root.mnt != nd->cur.mnt)
+			return -EXDEV;
 		struct path r = nd->root;
 		path_get(&r);
 		nd_set(nd, &r);
@@ -306,12 +383,19 @@ int vfs_walk(struct nameidata *nd, const char *path, unsigned int flags,
 		if (type == LAST_DOT) {
 			/* nothing */
 		} else if (type == LAST_DOTDOT) {
-			follow_dotdot(nd);
+			err = follow_dotdot(nd);
+			if (err)
+				return err;
 		} else {
 			struct path child;
 			err = vfs_lookup_one(&nd->cur, name, len, &child);
 			if (err)
 				return err;
+			err = nd_xdev(nd, &child);
+			if (err) {
+				path_put(&child);
+				return err;
+			}
 			bool follow = !is_last || slash ||
 				      (flags & WALK_FOLLOW);
 			if (is_symlink(child.dentry) && follow) {
@@ -339,6 +423,7 @@ static int nd_init(struct nameidata *nd, struct task *t, int dirfd,
 	memset(nd, 0, sizeof(*nd));
 	nd->cred = &t->cred;
 	fs_context_get_paths(t->fs, &nd->root, NULL);
+	nd_take_resolve(nd);
 	if (*path == '/' || dirfd == AT_FDCWD) {
 		fs_context_get_paths(t->fs, NULL, &nd->cur);
 		return 0;
@@ -423,9 +508,14 @@ int vfs_lookup_parent_at(struct task *t, const struct path *start,
 	memset(&nd, 0, sizeof(nd));
 	nd.cred = &t->cred;
 	fs_context_get_paths(t->fs, &nd.root, NULL);
+	nd_take_resolve(&nd);
+	/* Called by open(O_CREAT) to go on with a final symlink's body. */
+	nd.linked = true;
 	nd.cur = *start;
 	path_get(&nd.cur);
-	int err = vfs_walk(&nd, path, 0, last);
+	int err = (nd.resolve & RESOLVE_NO_SYMLINKS) ? -ELOOP
+						     : vfs_walk(&nd, path, 0,
+								last);
 	if (!err) {
 		*parent = nd.cur;
 		path_get(parent);
@@ -442,6 +532,7 @@ int vfs_lookup_at(struct task *t, const struct path *start, const char *path,
 	nd.cred = t ? &t->cred : NULL;
 	if (t) {
 		fs_context_get_paths(t->fs, &nd.root, NULL);
+		nd_take_resolve(&nd);
 	} else {
 		struct mount *m = vfs_root_mount();
 		nd.root = (struct path){mnt_get(m), dget(m->root)};
@@ -455,5 +546,43 @@ int vfs_lookup_at(struct task *t, const struct path *start, const char *path,
 		path_get(out);
 	}
 	nd_done(&nd);
+	return err;
+}
+
+int vfs_openat2(struct task *t, int dirfd, const char *path, int flags,
+		mode_t mode, uint64_t resolve, struct file **out)
+{
+	if (!resolve)
+		return vfs_openat(t, dirfd, path, flags, mode, out);
+	/* RESOLVE_CACHED: Linux refuses at once what may create or
+	 * truncate; a lookup it would do in RCU mode succeeds here too. */
+	if ((resolve & RESOLVE_CACHED) &&
+	    (flags & (O_TRUNC | O_CREAT | O_TMPFILE)))
+		return -EAGAIN;
+	struct resolve_ctx rc = {.flags = resolve};
+	if (resolve & RESOLVE_SCOPED) {
+		/* The anchor is dirfd (or the cwd), even for an absolute
+		 * path: it becomes the root of the walk. */
+		if (dirfd == AT_FDCWD) {
+			fs_context_get_paths(t->fs, NULL, &rc.root);
+		} else {
+			struct file *f = fd_get(t->files, dirfd);
+			if (!f)
+				return -EBADF;
+			if (!f->dentry || !f->mnt) {
+				file_put(f);
+				return -ENOTDIR;
+			}
+			rc.root = (struct path){mnt_get(f->mnt),
+						dget(f->dentry)};
+			file_put(f);
+		}
+	}
+	struct resolve_ctx *saved = nd_resolve;
+	nd_resolve = &rc;
+	int err = vfs_openat(t, dirfd, path, flags, mode, out);
+	nd_resolve = saved;
+	if (rc.root.mnt)
+		path_put(&rc.root);
 	return err;
 }

@@ -121,6 +121,11 @@ void fs_context_put(struct fs_context *);
 /* Open pathname relative to dirfd (AT_FDCWD) as openat(2) does. */
 int vfs_openat(struct task *, int dirfd, const char *path, int flags,
 	       mode_t mode, struct file **out);
+/* openat2(2): vfs_openat with its RESOLVE_* flags (linux/openat2.h)
+ * applied to every walk it makes; flags and mode already checked
+ * (sentry/vfs/namei.c). */
+int vfs_openat2(struct task *, int dirfd, const char *path, int flags,
+		mode_t mode, uint64_t resolve, struct file **out);
 
 /* Mount the initial filesystems: host root (read-only) at /, tmpfs at /tmp,
  * proc at /proc, dev at /dev. root_dir is --root (default "/"). Called once
