@@ -87,7 +87,8 @@ int main(void)
 		"/proc/sys/kernel/overflowgid", "/proc/sys/kernel/domainname",
 		"/proc/sys/vm/overcommit_memory", "/proc/sys/vm/max_map_count",
 		"/proc/sys/fs/file-max", "/proc/sys/fs/nr_open",
-		"/proc/sys/fs/pipe-max-size",
+		"/proc/sys/fs/pipe-max-size", "/proc/self/autogroup",
+		"/proc/self/arch_status",
 	};
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
 		shape(kv[i], 1);
@@ -115,8 +116,21 @@ int main(void)
 		       ok && ino > 0xEFFFFFF0UL ? "inode" : "?");
 	}
 
+	char *v = tl_read_file("/proc/self/mountstats", NULL);
+	tl_yes("mountstats device line",
+	       v && !strncmp(v, "device ", 7) && strstr(v, " mounted on ") &&
+		       strstr(v, " with fstype "));
+	free(v);
+	v = tl_read_file("/proc/filesystems", NULL);
+	tl_yes("filesystems tmpfs and proc",
+	       v && strstr(v, "nodev\ttmpfs\n") && strstr(v, "nodev\tproc\n"));
+	free(v);
+	v = tl_read_file("/proc/self/sched", NULL);
+	tl_yes("sched header", v && strstr(v, "(") && strstr(v, "#threads: 1)\n---"));
+	free(v);
+
 	/* the values that are the same for an untuned process anywhere */
-	char *v = tl_read_file("/proc/self/oom_score_adj", NULL);
+	v = tl_read_file("/proc/self/oom_score_adj", NULL);
 	tl_yes("oom_score_adj 0", v && !strcmp(v, "0\n"));
 	free(v);
 	v = tl_read_file("/proc/self/coredump_filter", NULL);

@@ -1137,8 +1137,11 @@ static int show_kstat(struct sbuf *s, struct task *t)
 static int show_filesystems(struct sbuf *s, struct task *t)
 {
 	(void)t;
-	sb_printf(s, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tpipefs\n"
-		     "nodev\tdevtmpfs\n");
+	/* The types the sandbox's mounts show (overlay is the root's) and
+	 * mount(2) accepts (tmpfs, ramfs, proc), in Linux's order. */
+	sb_printf(s, "nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\n"
+		     "nodev\tdevtmpfs\nnodev\tpipefs\nnodev\tanon_inodefs\n"
+		     "nodev\tramfs\nnodev\toverlay\n");
 	return 0;
 }
 
@@ -1185,6 +1188,33 @@ static int show_version(struct sbuf *s, struct task *t)
 static int show_self_mounts(struct sbuf *s, struct task *t)
 {
 	return show_mounts(s, t);
+}
+
+/* mountstats: "device SRC mounted on DIR with fstype TYPE" per mount
+ * (show_vfsstat(); no statistics follow for these file systems). */
+static int show_mountstats(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	size_t len;
+	char *m = vfs_mounts_text(&len);
+	char *save, *line = strtok_r(m, "\n", &save);
+	for (; line; line = strtok_r(NULL, "\n", &save)) {
+		char *src = line, *dir = strchr(src, ' ');
+		if (!dir)
+			continue;
+		*dir++ = 0;
+		char *type = strchr(dir, ' ');
+		if (!type)
+			continue;
+		*type++ = 0;
+		char *end = strchr(type, ' ');
+		if (end)
+			*end = 0;
+		sb_printf(s, "device %s mounted on %s with fstype %s\n", src,
+			  dir, type);
+	}
+	free(m);
+	return 0;
 }
 
 static int show_mountinfo(struct sbuf *s, struct task *t)
@@ -1360,6 +1390,27 @@ static int show_oom_adj(struct sbuf *s, struct task *t)
 	return 0;
 }
 
+/* sched: the header and the fields the sandbox knows (it does not run
+ * Linux's scheduler, so no se.* accounting). */
+static int show_sched(struct sbuf *s, struct task *t)
+{
+	sb_printf(s, "%.16s (%d, #threads: %d)\n", t->comm, t->tid,
+		  t->tg->nr_threads);
+	sb_printf(s, "-------------------------------------------------------"
+		     "------------\n");
+	sb_printf(s, "%-45s:%21d\n%-45s:%21d\n", "policy", t->sched_policy,
+		  "prio", 120 + t->nice);
+	return 0;
+}
+
+PROC_CONST(show_autogroup, "/autogroup-1 nice 0\n")
+/* x86's arch_status: AVX-512 use is not tracked, -1 as for a task that
+ * never used it. */
+PROC_CONST(show_arch_status, "AVX512_elapsed_ms:\t-1\n")
+PROC_CONST(show_devices, "Character devices:\n  1 mem\n  4 /dev/vc/0\n"
+			 "  4 tty\n  5 /dev/tty\n  5 /dev/console\n"
+			 "  5 /dev/ptmx\n136 pts\n\nBlock devices:\n")
+
 static int show_personality(struct sbuf *s, struct task *t)
 {
 	sb_printf(s, "%08x\n", t ? t->personality : 0);
@@ -1468,6 +1519,11 @@ static const struct proc_ent ns_children[] = {
 	FP("smaps_rollup", show_smaps_rollup),                      \
 	F("mounts", show_self_mounts),                              \
 	F("mountinfo", show_mountinfo),                             \
+	FP("mountstats", show_mountstats),                          \
+	F("sched", show_sched),                                     \
+	F("autogroup", show_autogroup),                             \
+	F("arch_status", show_arch_status),                         \
+	FP("stack", show_empty),                                    \
 	F("statm", show_statm),                                     \
 	F("status", show_status),                                   \
 	L("cwd", link_cwd),                                         \
@@ -1537,6 +1593,7 @@ static const struct proc_ent sys_children[] = {
 static const struct proc_ent root_children[] = {
 	F("cmdline", show_kcmdline),
 	F("cpuinfo", show_cpuinfo),
+	F("devices", show_devices),
 	F("diskstats", show_empty),
 	F("filesystems", show_filesystems),
 	F("loadavg", show_loadavg),
