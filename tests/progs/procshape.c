@@ -129,6 +129,26 @@ int main(void)
 	tl_yes("sched header", v && strstr(v, "(") && strstr(v, "#threads: 1)\n---"));
 	free(v);
 
+	/* net/: the tables' headers, exactly (the rows are the host's
+	 * sockets natively, none in the sandbox) */
+	static const char *const net[] = {
+		"dev", "tcp", "tcp6", "udp", "udp6", "unix",
+	};
+	for (size_t i = 0; i < sizeof(net) / sizeof(net[0]); i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/net/%s", net[i]);
+		v = tl_read_file(path, NULL);
+		char *nl = v ? strchr(v, '\n') : NULL;
+		if (nl && i == 0)
+			nl = strchr(nl + 1, '\n');
+		printf("net/%s: [%.*s]\n", net[i], nl ? (int)(nl - v) : 0,
+		       nl ? v : "");
+		free(v);
+	}
+	v = tl_read_file("/proc/self/net/dev", NULL);
+	tl_yes("self/net/dev has lo", v && strstr(v, "    lo:"));
+	free(v);
+
 	/* the values that are the same for an untuned process anywhere */
 	v = tl_read_file("/proc/self/oom_score_adj", NULL);
 	tl_yes("oom_score_adj 0", v && !strcmp(v, "0\n"));
