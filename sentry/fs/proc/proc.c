@@ -520,9 +520,6 @@ static void proc_release(struct file *f)
 	free(pt);
 }
 
-/* /proc/[pid]/comm and task/[tid]/comm (proc(5)): a thread of the same
- * process renames the task (pthread_setname_np(3) of another thread), up
- * to 15 bytes taken as written; others get EINVAL, as in Linux. */
 /* OOM_ADJUST_MIN/MAX and OOM_SCORE_ADJ_MIN/MAX (linux/oom.h). */
 #define OOM_ADJ_MIN (-17)
 #define OOM_ADJ_MAX 15
@@ -570,6 +567,9 @@ static ssize_t proc_write_oom(struct proc_node *n, const struct iovec *iov,
 	return (ssize_t)len;
 }
 
+/* /proc/[pid]/comm and task/[tid]/comm (proc(5)): a thread of the same
+ * process renames the task (pthread_setname_np(3) of another thread), up
+ * to 15 bytes taken as written; others get EINVAL, as in Linux. */
 static ssize_t proc_write(struct file *f, const struct iovec *iov,
 			  int iovcnt, int64_t *pos)
 {
