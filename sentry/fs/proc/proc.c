@@ -414,6 +414,7 @@ static int proc_open(struct inode *i, struct file *f);
 static int show_comm(struct sbuf *s, struct task *t);
 static int show_oom_score_adj(struct sbuf *s, struct task *t);
 static int show_oom_adj(struct sbuf *s, struct task *t);
+static int show_clear_refs(struct sbuf *s, struct task *t);
 
 static const struct inode_operations proc_iops = {
 	.lookup = proc_lookup,
@@ -468,7 +469,8 @@ static int proc_open(struct inode *i, struct file *f)
 	/* Only comm (by the task's own process, below) and the OOM
 	 * adjustments are writable. */
 	if ((f->flags & O_ACCMODE) != O_RDONLY && n->ent->show != show_comm &&
-	    n->ent->show != show_oom_score_adj && n->ent->show != show_oom_adj)
+	    n->ent->show != show_oom_score_adj && n->ent->show != show_oom_adj &&
+	    n->ent->show != show_clear_refs)
 		return -EACCES;
 	struct task *t = NULL;
 	if (n->pid) {
@@ -497,6 +499,8 @@ static ssize_t proc_read(struct file *f, const struct iovec *iov, int iovcnt,
 			 int64_t *pos)
 {
 	struct proc_text *pt = f->priv;
+	if (PN(f->inode)->ent->show == show_clear_refs)
+		return -EINVAL; /* write-only: Linux has no read for it */
 	if (*pos < 0 || (uint64_t)*pos >= pt->len)
 		return 0;
 	ssize_t n = vfs_iov_copy_out(iov, iovcnt, 0, pt->buf + *pos,
@@ -570,6 +574,27 @@ static ssize_t proc_write_oom(struct proc_node *n, const struct iovec *iov,
 /* /proc/[pid]/comm and task/[tid]/comm (proc(5)): a thread of the same
  * process renames the task (pthread_setname_np(3) of another thread), up
  * to 15 bytes taken as written; others get EINVAL, as in Linux. */
+/* clear_refs_write(): 1 to 5 (CLEAR_REFS_ALL..CLEAR_REFS_MM_HIWATER_RSS)
+ * are accepted; the sentry keeps no referenced or soft-dirty bits to
+ * clear (smaps' Referenced is the Rss, as after a fresh touch). */
+static ssize_t proc_write_clear_refs(const struct iovec *iov, int iovcnt)
+{
+	size_t len = vfs_iov_length(iov, iovcnt);
+	char buf[13] = {0};
+	ssize_t got = vfs_iov_copy_in(buf, RV_MIN(len, sizeof(buf) - 1), iov,
+				      iovcnt, 0);
+	if (got < 0)
+		return got;
+	char *end;
+	errno = 0;
+	long v = strtol(buf, &end, 0);
+	while (*end == ' ' || *end == '\n')
+		end++;
+	if (end == buf || errno || *end || v < 1 || v > 5)
+		return -EINVAL;
+	return (ssize_t)len;
+}
+
 static ssize_t proc_write(struct file *f, const struct iovec *iov,
 			  int iovcnt, int64_t *pos)
 {
@@ -579,6 +604,8 @@ static ssize_t proc_write(struct file *f, const struct iovec *iov,
 		return proc_write_oom(n, iov, iovcnt, false);
 	if (n->ent->show == show_oom_adj)
 		return proc_write_oom(n, iov, iovcnt, true);
+	if (n->ent->show == show_clear_refs)
+		return proc_write_clear_refs(iov, iovcnt);
 	if (n->ent->show != show_comm)
 		return -EINVAL;
 	size_t len = vfs_iov_length(iov, iovcnt);
@@ -1413,6 +1440,13 @@ PROC_CONST(show_devices, "Character devices:\n  1 mem\n  4 /dev/vc/0\n"
 			 "  4 tty\n  5 /dev/tty\n  5 /dev/console\n"
 			 "  5 /dev/ptmx\n136 pts\n\nBlock devices:\n")
 
+static int show_clear_refs(struct sbuf *s, struct task *t)
+{
+	(void)s;
+	(void)t;
+	return 0;
+}
+
 static int show_personality(struct sbuf *s, struct task *t)
 {
 	sb_printf(s, "%08x\n", t ? t->personality : 0);
@@ -1579,6 +1613,8 @@ static const struct proc_ent ns_children[] = {
 	FP("mountstats", show_mountstats),                          \
 	F("sched", show_sched),                                     \
 	F("autogroup", show_autogroup),                             \
+	{"clear_refs", S_IFREG | 0200, PK_FILE, show_clear_refs,    \
+	 NULL, NULL},                                               \
 	F("arch_status", show_arch_status),                         \
 	FP("stack", show_empty),                                    \
 	F("statm", show_statm),                                     \
