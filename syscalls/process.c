@@ -105,7 +105,12 @@ long sys_clone(struct task *t, const uint64_t a[6])
 		.parent_tid = a[2],
 		.child_tid = a[3],
 		.tls = a[4],
+		/* clone(2) returns the pidfd where the parent tid would go,
+		 * so the two cannot be asked for together. */
+		.pidfd = a[2],
 	};
+	if ((req.flags & CLONE_PIDFD) && (req.flags & CLONE_PARENT_SETTID))
+		return -EINVAL;
 	return process_clone(t, &req);
 }
 
@@ -162,6 +167,7 @@ long sys_clone3(struct task *t, const uint64_t a[6])
 		.parent_tid = ca.parent_tid,
 		.child_tid = ca.child_tid,
 		.tls = ca.tls,
+		.pidfd = ca.pidfd,
 	};
 	return process_clone(t, &req);
 }

@@ -5,6 +5,7 @@
  * Relations (parent, children, pgid, sid) and signal state are protected
  * by the kernel lock. */
 #include <linux/sched.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -27,6 +28,8 @@
 /* Starts at 1: init, made by kernel_create_init(), counts too, and its
  * exit is counted down with the others. */
 static int nr_tasks_live = 1;
+
+struct waitq process_exit_wq = WAITQ_INIT;
 
 /* --- relations ---------------------------------------------------------- */
 
@@ -125,8 +128,10 @@ static int clone_check(uint64_t flags)
 		return -EINVAL;
 	if (flags & ns)
 		return -EPERM; /* namespaces inside the sandbox: not yet */
-	if (flags & (CLONE_PIDFD | CLONE_PTRACE | CLONE_UNTRACED))
-		return (flags & CLONE_PIDFD) ? -EINVAL : 0;
+	/* A pidfd is for processes only (CLONE_DETACHED: the old bit
+	 * it reuses). */
+	if ((flags & CLONE_PIDFD) && (flags & (CLONE_THREAD | CLONE_DETACHED)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -229,6 +234,15 @@ long process_clone(struct task *t, const struct clone_req *req)
 			goto fail;
 		}
 	}
+	/* CLONE_PIDFD's address must be writable before the child exists
+	 * (Linux fails the clone with EFAULT, creating nothing). */
+	if (flags & CLONE_PIDFD) {
+		int32_t none = -1;
+		if (mm_copy_out(t->mm, req->pidfd, &none, 4) < 0) {
+			r = -EFAULT;
+			goto fail;
+		}
+	}
 	if (flags & CLONE_PARENT_SETTID) {
 		uint32_t tid = (uint32_t)c->tid;
 		if (mm_copy_out(t->mm, req->parent_tid, &tid, 4) < 0) {
@@ -272,9 +286,21 @@ long process_clone(struct task *t, const struct clone_req *req)
 		child_link_locked(parent, c->tg);
 	}
 	kernel_insert_task_locked(c);
+	struct thread_group *ctg = c->tg;
+	if (flags & CLONE_PIDFD)
+		atomic_fetch_add(&ctg->refs, 1);
 	kernel_unlock();
 
 	int tid = c->tid;
+	int pidfd = -1;
+	if (flags & CLONE_PIDFD) {
+		/* Installed before the child runs: a CLONE_FILES child or a
+		 * racing exit cannot see a half-made pidfd. */
+		struct file *pf = pidfd_file_create(ctg, 0);
+		kernel_tg_put(ctg);
+		pidfd = fd_install(t->files, pf, 0, true);
+		file_put(pf);
+	}
 	r = kernel_start_task(c);
 	if (r < 0)
 		rv_panic("cannot start a host thread for task %d: %s", tid,
@@ -286,6 +312,13 @@ long process_clone(struct task *t, const struct clone_req *req)
 		while (!vd.done)
 			pthread_cond_wait(&vd.cond, &vd.lock);
 		pthread_mutex_unlock(&vd.lock);
+	}
+	if (flags & CLONE_PIDFD) {
+		/* Checked writable above; EMFILE leaves -1 there and the
+		 * child running (Linux would not have made it). */
+		int32_t v = pidfd;
+		if (pidfd < 0 || mm_copy_out(t->mm, req->pidfd, &v, 4) < 0)
+			rv_dbg("clone: CLONE_PIDFD not delivered (%d)", pidfd);
 	}
 	return tid;
 
@@ -409,8 +442,10 @@ void process_thread_exit(struct task *t)
 	}
 	kernel_unlock();
 	/* A dead process's alarm, itimers and POSIX timers go with it. */
-	if (last)
+	if (last) {
 		timers_release_tg(tgid);
+		waitq_wake(&process_exit_wq, POLLIN);
+	}
 	if (last && is_init)
 		kernel_exit_sandbox(status);
 }
@@ -548,6 +583,7 @@ long process_waitid(struct task *t, int idtype, int id, uint64_t infop,
 		    int options, uint64_t rusage_addr)
 {
 	struct wait_req w = {.idtype = idtype, .id = id, .options = options};
+	long r;
 
 	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED |
 			__WNOTHREAD | __WCLONE | __WALL))
@@ -569,12 +605,33 @@ long process_waitid(struct task *t, int idtype, int id, uint64_t infop,
 		if (id == 0)
 			w.id = t->tg->pgid;
 		break;
+	case P_PIDFD: {
+		/* The pidfd's process, if a child; O_NONBLOCK on the pidfd
+		 * makes a wait that would block EAGAIN. */
+		bool nb = false;
+		int tgid = pidfd_tgid(t, id, &nb);
+		if (tgid < 0)
+			return tgid;
+		w.idtype = P_PID;
+		w.id = tgid;
+		if (nb && !(options & WNOHANG)) {
+			w.options |= WNOHANG;
+			r = do_wait(t, &w);
+			if (r == 0)
+				return -EAGAIN;
+			if (r < 0)
+				return r;
+			goto done;
+		}
+		break;
+	}
 	default:
 		return -EINVAL;
 	}
-	long r = do_wait(t, &w);
+	r = do_wait(t, &w);
 	if (r < 0)
 		return r;
+done:
 	if (infop) {
 		struct {
 			int32_t signo, errno_, code, pad;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/waitq.h"
 
 /* clone(2)/clone3(2) arguments, already copied in. */
 struct clone_req {
@@ -13,6 +14,7 @@ struct clone_req {
 	uint64_t exit_signal; /* signal to the parent at exit */
 	uint64_t stack, stack_size;
 	uint64_t parent_tid, child_tid, tls;
+	uint64_t pidfd;       /* CLONE_PIDFD: where the pidfd goes */
 };
 
 /* Returns the child's tid or -errno. */
@@ -29,6 +31,12 @@ void process_exit_mm_release(struct task *t);
  * closed. */
 void process_thread_exit(struct task *t);
 
+/* Woken (POLLIN) when a process's last thread exits: pidfd pollers. */
+extern struct waitq process_exit_wq;
+/* syscalls/pidfd.c: a pidfd file on tg (flags: O_NONBLOCK), and the tgid
+ * a pidfd refers to (-EBADF when fd is none). */
+struct file *pidfd_file_create(struct thread_group *tg, unsigned int flags);
+int pidfd_tgid(struct task *t, int fd, bool *nonblock);
 long process_wait4(struct task *t, int pid, uint64_t status, int options,
 		   uint64_t rusage);
 long process_waitid(struct task *t, int idtype, int id, uint64_t infop,
