@@ -19,6 +19,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 
+#include "platform/platform.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/task.h"
@@ -414,6 +415,30 @@ static int proc_open(struct inode *i, struct file *f);
 static int show_comm(struct sbuf *s, struct task *t);
 static int show_oom_score_adj(struct sbuf *s, struct task *t);
 static int show_oom_adj(struct sbuf *s, struct task *t);
+/* syscall (proc_pid_syscall()): "running" for a task in app code; the
+ * number, six arguments, stack pointer and pc of a task in a system
+ * call; -1, sp and pc otherwise. The registers are read while the task
+ * may run on (as Linux's are a snapshot too). */
+static int show_syscall(struct sbuf *s, struct task *t)
+{
+	int st = atomic_load(&t->dbg.state);
+	if (st == TASK_DBG_APP) {
+		sb_printf(s, "running\n");
+		return 0;
+	}
+	rv_regs_t r = {0};
+	if (t->ctx)
+		memcpy(&r, &t->ctx->regs, sizeof(r));
+	if (st == TASK_DBG_SYSCALL || st == TASK_DBG_BLOCKED)
+		sb_printf(s, "%ld 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx "
+			     "0x%llx 0x%llx\n",
+			  atomic_load(&t->dbg.sysno), r.rdi, r.rsi, r.rdx,
+			  r.r10, r.r8, r.r9, r.rsp, r.rip);
+	else
+		sb_printf(s, "-1 0x%llx 0x%llx\n", r.rsp, r.rip);
+	return 0;
+}
+
 static int show_clear_refs(struct sbuf *s, struct task *t);
 
 static const struct inode_operations proc_iops = {
@@ -1617,6 +1642,7 @@ static const struct proc_ent ns_children[] = {
 	 NULL, NULL},                                               \
 	F("arch_status", show_arch_status),                         \
 	FP("stack", show_empty),                                    \
+	FP("syscall", show_syscall),                                \
 	F("statm", show_statm),                                     \
 	F("status", show_status),                                   \
 	L("cwd", link_cwd),                                         \
