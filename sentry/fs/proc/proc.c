@@ -417,8 +417,9 @@ static int show_oom_score_adj(struct sbuf *s, struct task *t);
 static int show_oom_adj(struct sbuf *s, struct task *t);
 /* syscall (proc_pid_syscall()): "running" for a task in app code; the
  * number, six arguments, stack pointer and pc of a task in a system
- * call; -1, sp and pc otherwise. The registers are read while the task
- * may run on (as Linux's are a snapshot too). */
+ * call; -1, sp and pc otherwise. Registers are shown for the reading
+ * task only: another task's platform context is freed when it exits,
+ * which it may do during this read (they read as 0). */
 static int show_syscall(struct sbuf *s, struct task *t)
 {
 	int st = atomic_load(&t->dbg.state);
@@ -427,7 +428,7 @@ static int show_syscall(struct sbuf *s, struct task *t)
 		return 0;
 	}
 	rv_regs_t r = {0};
-	if (t->ctx)
+	if (t == current && t->ctx)
 		memcpy(&r, &t->ctx->regs, sizeof(r));
 	if (st == TASK_DBG_SYSCALL || st == TASK_DBG_BLOCKED)
 		sb_printf(s, "%ld 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx 0x%llx "
