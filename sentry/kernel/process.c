@@ -412,6 +412,14 @@ void process_thread_exit(struct task *t)
 {
 	struct thread_group *tg = t->tg;
 
+	/* SEM_UNDO before the parent can see the exit (exit_sem() comes
+	 * before exit_notify()); again below if threads raced out. */
+	kernel_lock();
+	bool alone = tg->nr_threads == 1;
+	kernel_unlock();
+	if (alone)
+		ipc_exit_process(tg->tgid);
+
 	kernel_lock();
 	nr_tasks_live--;
 	bool last = --tg->nr_threads == 0;
@@ -444,6 +452,7 @@ void process_thread_exit(struct task *t)
 	/* A dead process's alarm, itimers and POSIX timers go with it. */
 	if (last) {
 		timers_release_tg(tgid);
+		ipc_exit_process(tgid);
 		waitq_wake(&process_exit_wq, POLLIN);
 	}
 	if (last && is_init)

@@ -37,6 +37,8 @@ extern struct waitq process_exit_wq;
  * a pidfd refers to (-EBADF when fd is none). */
 struct file *pidfd_file_create(struct thread_group *tg, unsigned int flags);
 int pidfd_tgid(struct task *t, int fd, bool *nonblock);
+/* syscalls/ipc.c: a process is gone; apply its SEM_UNDO adjustments. */
+void ipc_exit_process(int tgid);
 long process_wait4(struct task *t, int pid, uint64_t status, int options,
 		   uint64_t rusage);
 long process_waitid(struct task *t, int idtype, int id, uint64_t infop,

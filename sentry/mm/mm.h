@@ -133,6 +133,10 @@ uint64_t mm_rss_bytes(struct mm *);
 uint64_t mm_vsize_bytes(struct mm *);
 /* Bytes of private writable non-stack mappings (Linux's data_vm). */
 uint64_t mm_data_bytes(struct mm *);
+/* The file of the VMA that starts exactly at addr, with a reference
+ * (file_put), and its file offset in *off; NULL when there is none or it
+ * is anonymous (sentry/mm/mm_file.c). */
+struct file *mm_file_at(struct mm *, uint64_t addr, uint64_t *off);
 /* Does any VMA meet [start, end)? */
 bool mm_range_has_vma(struct mm *, uint64_t start, uint64_t end);
 

@@ -1,0 +1,1390 @@
+/* System V IPC: shared memory segments, semaphore sets and message queues
+ * (svipc(7)), one namespace for the whole sandbox (it has its own IPC
+ * namespace), permissions from the caller's credentials as Linux's
+ * ipcperms(). Every table and queue is bounded (Linux's default limits,
+ * tighter where the default would let the app use up the sentry's heap).
+ *
+ * Shared memory segments are tmpfs memfd files (pages in the memory
+ * file); shmat maps one MAP_SHARED, so fork inherits attaches and exit and
+ * exec drop them like any mapping. shm_nattch is the number of mappings
+ * (VMAs) holding the file, as Linux counts vm_area opens. A segment
+ * removed with IPC_RMID stays (key IPC_PRIVATE, SHM_DEST) until its last
+ * detach, as on Linux. */
+#include <errno.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "sentry/fs/tmpfs/tmpfs.h"
+#include "sentry/kernel/process.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/waitq.h"
+#include "sentry/mm/mm.h"
+#include "sentry/util.h"
+#include "sentry/vfs/vfs.h"
+#include "syscalls/table.h"
+
+#define IPC_PRIVATE_KEY 0
+#define RV_IPC_CREAT 01000
+#define RV_IPC_EXCL 02000
+#define RV_IPC_NOWAIT 04000
+#define RV_IPC_RMID 0
+#define RV_IPC_SET 1
+#define RV_IPC_STAT 2
+#define RV_IPC_INFO 3
+
+#define IPC_PAGE_UP(x) (((x) + RV_PAGE_SIZE - 1) & RV_PAGE_MASK)
+
+/* Linux's IPCMNI and id encoding: id = seq * IPC_SEQ_MUL + index. */
+#define IPC_SEQ_MUL 32768
+
+#define SHMMNI 4096
+#define SHMMIN 1
+#define SHMMAX (~0UL - (1UL << 24))
+#define SHM_RDONLY 010000
+#define SHM_RND 020000
+#define SHM_REMAP 040000
+#define SHM_EXEC 0100000
+#define SHM_DEST 01000
+#define SHM_LOCKED 02000
+#define SHM_LOCK 11
+#define SHM_UNLOCK 12
+#define SHM_STAT 13
+#define SHM_INFO 14
+#define SHM_STAT_ANY 15
+
+#define SEMMSL 32000
+#define SEMMNI 32000
+#define SEMOPM 500
+#define SEMVMX 32767
+#define SEMAEM SEMVMX
+/* Linux's SEMMNS is 1024000000; the sentry holds every semaphore in its
+ * heap, so the sandbox gets at most this many in all (ENOSPC beyond). */
+#define SEMMNS_SENTRY (1 << 20)
+#define SEM_UNDO 0x1000
+#define GETPID 11
+#define GETVAL 12
+#define GETALL 13
+#define GETNCNT 14
+#define GETZCNT 15
+#define SETVAL 16
+#define SETALL 17
+#define SEM_STAT 18
+#define SEM_INFO 19
+#define SEM_STAT_ANY 20
+/* SEM_UNDO adjustments kept for the whole sandbox (ENOSPC beyond). */
+#define SEM_UNDO_MAX 65536
+
+#define MSGMNI 32000
+#define MSGMAX 8192
+#define MSGMNB 16384
+#define MSG_NOERROR 010000
+#define MSG_EXCEPT 020000
+#define MSG_COPY 040000
+#define MSG_STAT 11
+#define MSG_INFO 12
+#define MSG_STAT_ANY 13
+/* Message bytes queued in the whole sandbox: Linux bounds each queue
+ * (MSGMNB) but not their number times MSGMNB (512 MiB of sentry heap);
+ * past this a queue counts as full. */
+#define MSG_TOTAL_MAX (64UL << 20)
+
+/* Kernel layouts (x86-64 ipc64_perm, shmid64_ds, semid64_ds,
+ * msqid64_ds). */
+struct ipc64_perm {
+	int32_t key;
+	uint32_t uid, gid, cuid, cgid;
+	uint32_t mode;
+	uint16_t seq, pad2;
+	uint64_t unused1, unused2;
+};
+
+struct shmid64_ds {
+	struct ipc64_perm perm;
+	uint64_t segsz;
+	int64_t atime, dtime, ctime;
+	int32_t cpid, lpid;
+	uint64_t nattch, unused4, unused5;
+};
+
+struct semid64_ds {
+	struct ipc64_perm perm;
+	int64_t otime;
+	uint64_t unused1;
+	int64_t ctime;
+	uint64_t unused2;
+	uint64_t nsems, unused3, unused4;
+};
+
+struct msqid64_ds {
+	struct ipc64_perm perm;
+	int64_t stime, rtime, ctime;
+	uint64_t cbytes, qnum, qbytes;
+	int32_t lspid, lrpid;
+	uint64_t unused4, unused5;
+};
+
+struct kperm {
+	int32_t key;
+	uint32_t uid, gid, cuid, cgid, mode;
+	uint16_t seq;
+	int id;
+};
+
+struct shm_seg {
+	struct kperm perm;
+	struct file *file;
+	uint64_t size;
+	int64_t atime, dtime, ctime;
+	int cpid, lpid;
+	bool dest;
+	bool locked;
+};
+
+struct sem {
+	int val, pid, ncnt, zcnt;
+};
+
+struct sem_set {
+	struct kperm perm;
+	int nsems;
+	int64_t otime, ctime;
+	bool dead;
+	int refs; /* the table's and each sleeper's */
+	struct sem sems[];
+};
+
+struct msg {
+	struct msg *next;
+	int64_t type;
+	size_t len;
+	char text[];
+};
+
+struct msg_queue {
+	struct kperm perm;
+	struct msg *head, *tail;
+	uint64_t cbytes, qnum, qbytes;
+	int64_t stime, rtime, ctime;
+	int lspid, lrpid;
+	bool dead;
+	int refs;
+};
+
+/* One SEM_UNDO adjustment: process tgid, set id, semaphore. */
+struct sem_undo {
+	int tgid, semid, semnum;
+	int adj;
+};
+
+static pthread_mutex_t ipc_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Woken at every change a sleeper (semop, msgsnd, msgrcv) may wait for. */
+static struct waitq ipc_wq = WAITQ_INIT;
+static struct shm_seg *shm_tab[SHMMNI];
+static struct sem_set *sem_tab[SEMMNI];
+static struct msg_queue *msg_tab[MSGMNI];
+static uint16_t shm_seq, sem_seq, msg_seq;
+static long sem_total;
+static uint64_t msg_total;
+static struct sem_undo *undo;
+static size_t nundo, capundo;
+
+static int64_t ipc_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec;
+}
+
+static bool in_group(const struct cred *c, uint32_t gid)
+{
+	if (c->egid == gid)
+		return true;
+	for (int i = 0; i < c->ngroups && i < 64; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* Linux's ipcperms(): flag holds the wanted S_IRUGO/S_IWUGO bits. */
+static int ipc_perms(const struct cred *c, const struct kperm *p, int flag)
+{
+	int want = (flag >> 6) | (flag >> 3) | flag;
+	uint32_t granted = p->mode;
+	if (c->euid == p->cuid || c->euid == p->uid)
+		granted >>= 6;
+	else if (in_group(c, p->cgid) || in_group(c, p->gid))
+		granted >>= 3;
+	if ((want & ~granted & 0007) && c->euid != 0)
+		return -EACCES;
+	return 0;
+}
+
+static bool ipc_owner(const struct cred *c, const struct kperm *p)
+{
+	return c->euid == 0 || c->euid == p->cuid || c->euid == p->uid;
+}
+
+static void perm_init(struct kperm *p, const struct cred *c, int32_t key,
+		      int flg, int idx, uint16_t *seq)
+{
+	p->key = key;
+	p->uid = p->cuid = c->euid;
+	p->gid = p->cgid = c->egid;
+	p->mode = (uint32_t)flg & 0777;
+	p->seq = (*seq)++ % (INT32_MAX / IPC_SEQ_MUL);
+	p->id = p->seq * IPC_SEQ_MUL + idx;
+}
+
+static void perm_out(struct ipc64_perm *o, const struct kperm *p)
+{
+	memset(o, 0, sizeof(*o));
+	o->key = p->key;
+	o->uid = p->uid;
+	o->gid = p->gid;
+	o->cuid = p->cuid;
+	o->cgid = p->cgid;
+	o->mode = p->mode;
+	o->seq = p->seq;
+}
+
+/* IPC_SET: uid, gid and the permission bits, by the owner or root. */
+static void perm_set(struct kperm *p, const struct ipc64_perm *in)
+{
+	p->uid = in->uid;
+	p->gid = in->gid;
+	p->mode = (p->mode & ~0777U) | (in->mode & 0777);
+}
+
+/* --- shared memory ------------------------------------------------------- */
+
+static uint64_t shm_nattch(const struct shm_seg *s)
+{
+	int r = atomic_load(&s->file->refs);
+	return r > 1 ? (uint64_t)(r - 1) : 0;
+}
+
+static void shm_free_locked(int idx)
+{
+	struct shm_seg *s = shm_tab[idx];
+	shm_tab[idx] = NULL;
+	file_put(s->file);
+	free(s);
+}
+
+/* Removed segments go with their last mapping. */
+static void shm_reap_locked(void)
+{
+	for (int i = 0; i < SHMMNI; i++)
+		if (shm_tab[i] && shm_tab[i]->dest && !shm_nattch(shm_tab[i]))
+			shm_free_locked(i);
+}
+
+static struct shm_seg *shm_by_id(int id)
+{
+	if (id < 0 || id % IPC_SEQ_MUL >= SHMMNI)
+		return NULL;
+	struct shm_seg *s = shm_tab[id % IPC_SEQ_MUL];
+	return s && s->perm.id == id ? s : NULL;
+}
+
+long sys_shmget(struct task *t, const uint64_t a[6])
+{
+	int32_t key = (int32_t)a[0];
+	uint64_t size = a[1];
+	int flg = (int)a[2];
+	long r;
+	pthread_mutex_lock(&ipc_lock);
+	shm_reap_locked();
+	if (key != IPC_PRIVATE_KEY) {
+		for (int i = 0; i < SHMMNI; i++) {
+			struct shm_seg *s = shm_tab[i];
+			if (!s || s->perm.key != key)
+				continue;
+			if ((flg & RV_IPC_CREAT) && (flg & RV_IPC_EXCL))
+				r = -EEXIST;
+			else if ((r = ipc_perms(&t->cred, &s->perm, flg)) == 0)
+				r = s->size < size ? -EINVAL : s->perm.id;
+			goto out;
+		}
+		if (!(flg & RV_IPC_CREAT)) {
+			r = -ENOENT;
+			goto out;
+		}
+	}
+	if (size < SHMMIN || size > SHMMAX) {
+		r = -EINVAL;
+		goto out;
+	}
+	int idx = -1;
+	for (int i = 0; i < SHMMNI && idx < 0; i++)
+		if (!shm_tab[i])
+			idx = i;
+	if (idx < 0) {
+		r = -ENOSPC;
+		goto out;
+	}
+	char name[32];
+	snprintf(name, sizeof(name), "SYSV%08x", (uint32_t)key);
+	struct file *f;
+	r = tmpfs_memfd_create(name, false, &t->cred, &f);
+	if (r)
+		goto out;
+	r = vfs_ftruncate(f, (int64_t)size);
+	if (r) {
+		file_put(f);
+		r = r == -EFBIG ? -ENOSPC : r;
+		goto out;
+	}
+	struct shm_seg *s = rv_xcalloc(1, sizeof(*s));
+	perm_init(&s->perm, &t->cred, key, flg, idx, &shm_seq);
+	s->file = f;
+	s->size = size;
+	s->ctime = ipc_now();
+	s->cpid = t->tg->tgid;
+	shm_tab[idx] = s;
+	r = s->perm.id;
+out:
+	pthread_mutex_unlock(&ipc_lock);
+	return r;
+}
+
+long sys_shmat(struct task *t, const uint64_t a[6])
+{
+	int id = (int)a[0];
+	uint64_t addr = a[1];
+	int flg = (int)a[2];
+	int prot = PROT_READ, acc = 0444;
+	int mflags = MAP_SHARED;
+	if (id < 0)
+		return -EINVAL;
+	if (addr) {
+		if (addr & (RV_PAGE_SIZE - 1)) {
+			if (!(flg & SHM_RND))
+				return -EINVAL;
+			addr &= ~(uint64_t)(RV_PAGE_SIZE - 1);
+			if (!addr && (flg & SHM_REMAP))
+				return -EINVAL;
+		}
+		mflags |= MAP_FIXED;
+	} else if (flg & SHM_REMAP) {
+		return -EINVAL;
+	}
+	if (!(flg & SHM_RDONLY)) {
+		prot |= PROT_WRITE;
+		acc |= 0222;
+	}
+	if (flg & SHM_EXEC) {
+		prot |= PROT_EXEC;
+		acc |= 0111;
+	}
+	pthread_mutex_lock(&ipc_lock);
+	struct shm_seg *s = shm_by_id(id);
+	long r;
+	if (!s) {
+		r = -EINVAL;
+	} else if ((r = ipc_perms(&t->cred, &s->perm, acc)) == 0) {
+		struct file *f = file_get(s->file);
+		uint64_t size = s->size;
+		/* No mapping is replaced unless SHM_REMAP asks for it. */
+		if (addr && !(flg & SHM_REMAP) &&
+		    mm_range_has_vma(t->mm, addr,
+				     addr + IPC_PAGE_UP(size))) {
+			r = -EINVAL;
+		} else {
+			r = mm_mmap(t->mm, addr, size, prot, mflags, f, 0);
+			if (r >= 0) {
+				s->atime = ipc_now();
+				s->lpid = t->tg->tgid;
+			}
+		}
+		file_put(f);
+	}
+	pthread_mutex_unlock(&ipc_lock);
+	return r;
+}
+
+long sys_shmdt(struct task *t, const uint64_t a[6])
+{
+	uint64_t addr = a[0];
+	if (addr & (RV_PAGE_SIZE - 1))
+		return -EINVAL;
+	uint64_t off = 0;
+	struct file *f = mm_file_at(t->mm, addr, &off);
+	if (!f)
+		return -EINVAL;
+	long r = -EINVAL;
+	pthread_mutex_lock(&ipc_lock);
+	for (int i = 0; i < SHMMNI; i++) {
+		struct shm_seg *s = shm_tab[i];
+		if (!s || s->file != f || off != 0)
+			continue;
+		r = mm_munmap(t->mm, addr, IPC_PAGE_UP(s->size));
+		if (r == 0) {
+			s->dtime = ipc_now();
+			s->lpid = t->tg->tgid;
+		}
+		break;
+	}
+	file_put(f);
+	shm_reap_locked();
+	pthread_mutex_unlock(&ipc_lock);
+	return r;
+}
+
+long sys_shmctl(struct task *t, const uint64_t a[6])
+{
+	int id = (int)a[0], cmd = (int)a[1];
+	uint64_t buf = a[2];
+	long r = 0;
+	if (id < 0 && cmd != RV_IPC_INFO && cmd != SHM_INFO)
+		return -EINVAL;
+	struct ipc64_perm in = {0};
+	if (cmd == RV_IPC_SET) {
+		struct shmid64_ds ds;
+		if (mm_copy_in(t->mm, &ds, buf, sizeof(ds)) < 0)
+			return -EFAULT;
+		in = ds.perm;
+	}
+	pthread_mutex_lock(&ipc_lock);
+	shm_reap_locked();
+	if (cmd == RV_IPC_INFO || cmd == SHM_INFO) {
+		int maxidx = 0, used = 0;
+		uint64_t tot = 0;
+		for (int i = 0; i < SHMMNI; i++)
+			if (shm_tab[i]) {
+				maxidx = i;
+				used++;
+				tot += IPC_PAGE_UP(shm_tab[i]->size) >>
+				       RV_PAGE_SHIFT;
+			}
+		pthread_mutex_unlock(&ipc_lock);
+		if (cmd == RV_IPC_INFO) {
+			uint64_t info[9] = {SHMMAX, SHMMIN, SHMMNI, SHMMNI,
+					    SHMMAX >> RV_PAGE_SHIFT};
+			if (mm_copy_out(t->mm, buf, info, sizeof(info)) < 0)
+				return -EFAULT;
+		} else {
+			struct {
+				int32_t used_ids, pad;
+				uint64_t tot, rss, swp, sa, ss;
+			} info = {.used_ids = used, .tot = tot};
+			if (mm_copy_out(t->mm, buf, &info, sizeof(info)) < 0)
+				return -EFAULT;
+		}
+		return maxidx;
+	}
+	struct shm_seg *s;
+	if (cmd == SHM_STAT || cmd == SHM_STAT_ANY)
+		s = id < SHMMNI ? shm_tab[id] : NULL;
+	else
+		s = shm_by_id(id);
+	if (!s) {
+		r = -EINVAL;
+		goto out;
+	}
+	switch (cmd) {
+	case RV_IPC_STAT:
+	case SHM_STAT:
+	case SHM_STAT_ANY: {
+		if (cmd != SHM_STAT_ANY &&
+		    (r = ipc_perms(&t->cred, &s->perm, 0444)) < 0)
+			break;
+		struct shmid64_ds ds;
+		memset(&ds, 0, sizeof(ds));
+		perm_out(&ds.perm, &s->perm);
+		ds.perm.mode |= (s->dest ? SHM_DEST : 0) |
+				(s->locked ? SHM_LOCKED : 0);
+		ds.segsz = s->size;
+		ds.atime = s->atime;
+		ds.dtime = s->dtime;
+		ds.ctime = s->ctime;
+		ds.cpid = s->cpid;
+		ds.lpid = s->lpid;
+		ds.nattch = shm_nattch(s);
+		r = cmd == RV_IPC_STAT ? 0 : s->perm.id;
+		pthread_mutex_unlock(&ipc_lock);
+		if (mm_copy_out(t->mm, buf, &ds, sizeof(ds)) < 0)
+			return -EFAULT;
+		return r;
+	}
+	case RV_IPC_SET:
+		if (!ipc_owner(&t->cred, &s->perm)) {
+			r = -EPERM;
+			break;
+		}
+		perm_set(&s->perm, &in);
+		s->ctime = ipc_now();
+		break;
+	case RV_IPC_RMID:
+		if (!ipc_owner(&t->cred, &s->perm)) {
+			r = -EPERM;
+			break;
+		}
+		s->dest = true;
+		s->perm.key = IPC_PRIVATE_KEY;
+		shm_reap_locked();
+		break;
+	case SHM_LOCK:
+	case SHM_UNLOCK:
+		if (!ipc_owner(&t->cred, &s->perm)) {
+			r = -EPERM;
+			break;
+		}
+		s->locked = cmd == SHM_LOCK;
+		break;
+	default:
+		r = -EINVAL;
+	}
+out:
+	pthread_mutex_unlock(&ipc_lock);
+	return r;
+}
+
+/* --- semaphores ------------------------------------------------------------ */
+
+static struct sem_set *sem_by_id(int id)
+{
+	if (id < 0 || id % IPC_SEQ_MUL >= SEMMNI)
+		return NULL;
+	struct sem_set *s = sem_tab[id % IPC_SEQ_MUL];
+	return s && s->perm.id == id ? s : NULL;
+}
+
+static void sem_put_locked(struct sem_set *s)
+{
+	if (--s->refs == 0)
+		free(s);
+}
+
+/* Drop undo entries matching set id (and semnum >= 0). */
+static void undo_clear_locked(int semid, int semnum)
+{
+	size_t j = 0;
+	for (size_t i = 0; i < nundo; i++) {
+		if (undo[i].semid == semid &&
+		    (semnum < 0 || undo[i].semnum == semnum))
+			continue;
+		undo[j++] = undo[i];
+	}
+	nundo = j;
+}
+
+static struct sem_undo *undo_find_locked(int tgid, int semid, int semnum,
+					 bool make)
+{
+	for (size_t i = 0; i < nundo; i++)
+		if (undo[i].tgid == tgid && undo[i].semid == semid &&
+		    undo[i].semnum == semnum)
+			return &undo[i];
+	if (!make || nundo >= SEM_UNDO_MAX)
+		return NULL;
+	if (nundo == capundo) {
+		capundo = capundo ? capundo * 2 : 64;
+		undo = rv_xrealloc(undo, capundo * sizeof(*undo));
+	}
+	undo[nundo] = (struct sem_undo){tgid, semid, semnum, 0};
+	return &undo[nundo++];
+}
+
+long sys_semget(struct task *t, const uint64_t a[6])
+{
+	int32_t key = (int32_t)a[0];
+	int nsems = (int)a[1];
+	int flg = (int)a[2];
+	long r;
+	if (nsems < 0 || nsems > SEMMSL)
+		return -EINVAL;
+	pthread_mutex_lock(&ipc_lock);
+	if (key != IPC_PRIVATE_KEY) {
+		for (int i = 0; i < SEMMNI; i++) {
+			struct sem_set *s = sem_tab[i];
+			if (!s || s->perm.key != key)
+				continue;
+			if ((flg & RV_IPC_CREAT) && (flg & RV_IPC_EXCL))
+				r = -EEXIST;
+			else if ((r = ipc_perms(&t->cred, &s->perm, flg)) == 0)
+				r = nsems > s->nsems ? -EINVAL : s->perm.id;
+			goto out;
+		}
+		if (!(flg & RV_IPC_CREAT)) {
+			r = -ENOENT;
+			goto out;
+		}
+	}
+	if (nsems == 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (sem_total + nsems > SEMMNS_SENTRY) {
+		r = -ENOSPC;
+		goto out;
+	}
+	int idx = -1;
+	for (int i = 0; i < SEMMNI && idx < 0; i++)
+		if (!sem_tab[i])
+			idx = i;
+	if (idx < 0) {
+		r = -ENOSPC;
+		goto out;
+	}
+	struct sem_set *s = rv_xcalloc(1, sizeof(*s) +
+					      (size_t)nsems * sizeof(struct sem));
+	perm_init(&s->perm, &t->cred, key, flg, idx, &sem_seq);
+	s->nsems = nsems;
+	s->ctime = ipc_now();
+	s->refs = 1;
+	sem_tab[idx] = s;
+	sem_total += nsems;
+	r = s->perm.id;
+out:
+	pthread_mutex_unlock(&ipc_lock);
+	return r;
+}
+
+struct ksembuf {
+	uint16_t num;
+	int16_t op;
+	int16_t flg;
+};
+
+/* Try all ops at once (they are atomic): 0 done, 1 would block (on
+ * *bnum, *bzero says for zero), or -errno. */
+static int sem_try_locked(struct task *t, struct sem_set *s,
+			  const struct ksembuf *ops, int n, int *bnum,
+			  bool *bzero)
+{
+	/* Apply in order on a scratch copy (ops may name one sem twice). */
+	int *tmp = rv_xmalloc((size_t)s->nsems * sizeof(int));
+	for (int i = 0; i < s->nsems; i++)
+		tmp[i] = s->sems[i].val;
+	int r = 0, bi = 0;
+	for (int i = 0; i < n; i++) {
+		int v = tmp[ops[i].num], op = ops[i].op;
+		if (op == 0) {
+			if (v != 0) {
+				r = 1;
+				bi = i;
+				*bnum = ops[i].num;
+				*bzero = true;
+				break;
+			}
+		} else if (op < 0 && v + op < 0) {
+			r = 1;
+			bi = i;
+			*bnum = ops[i].num;
+			*bzero = false;
+			break;
+		} else if (v + op > SEMVMX) {
+			r = -ERANGE;
+			break;
+		}
+		if (ops[i].flg & SEM_UNDO) {
+			struct sem_undo *u = undo_find_locked(
+				t->tg->tgid, s->perm.id, ops[i].num, false);
+			int adj = (u ? u->adj : 0) - op;
+			if (adj < -SEMAEM - 1 || adj > SEMAEM) {
+				r = -ERANGE;
+				break;
+			}
+		}
+		tmp[ops[i].num] = v + op;
+	}
+	/* The IPC_NOWAIT of the op that would block decides. */
+	if (r == 1 && (ops[bi].flg & RV_IPC_NOWAIT))
+		r = -EAGAIN;
+	if (r == 0) {
+		for (int i = 0; i < n; i++) {
+			if (!(ops[i].flg & SEM_UNDO) || !ops[i].op)
+				continue;
+			struct sem_undo *u = undo_find_locked(
+				t->tg->tgid, s->perm.id, ops[i].num, true);
+			if (!u) {
+				r = -ENOSPC;
+				break;
+			}
+		}
+	}
+	if (r == 0) {
+		for (int i = 0; i < n; i++) {
+			if ((ops[i].flg & SEM_UNDO) && ops[i].op) {
+				struct sem_undo *u = undo_find_locked(
+					t->tg->tgid, s->perm.id, ops[i].num,
+					true);
+				u->adj -= ops[i].op;
+			}
+			s->sems[ops[i].num].pid = t->tg->tgid;
+		}
+		for (int i = 0; i < s->nsems; i++)
+			s->sems[i].val = tmp[i];
+		s->otime = ipc_now();
+	}
+	free(tmp);
+	return r;
+}
+
+static long do_semtimedop(struct task *t, int id, uint64_t uops, size_t n,
+			  uint64_t uts)
+{
+	if (n < 1 || id < 0)
+		return -EINVAL;
+	if (n > SEMOPM)
+		return -E2BIG;
+	struct ksembuf ops[SEMOPM];
+	if (mm_copy_in(t->mm, ops, uops, n * sizeof(ops[0])) < 0)
+		return -EFAULT;
+	struct timespec dl, *deadline = NULL;
+	if (uts) {
+		struct timespec ts;
+		if (mm_copy_in(t->mm, &ts, uts, sizeof(ts)) < 0)
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+			return -EINVAL;
+		clock_gettime(CLOCK_MONOTONIC, &dl);
+		if (ts.tv_sec > INT64_MAX / 2 - dl.tv_sec)
+			ts.tv_sec = INT64_MAX / 2 - dl.tv_sec;
+		dl.tv_sec += ts.tv_sec;
+		dl.tv_nsec += ts.tv_nsec;
+		if (dl.tv_nsec >= 1000000000) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000;
+		}
+		deadline = &dl;
+	}
+	int maxnum = 0;
+	bool alter = false;
+	for (size_t i = 0; i < n; i++) {
+		if (ops[i].num > maxnum)
+			maxnum = ops[i].num;
+		if (ops[i].op)
+			alter = true;
+	}
+	pthread_mutex_lock(&ipc_lock);
+	struct sem_set *s = sem_by_id(id);
+	long r;
+	if (!s) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (maxnum >= s->nsems) {
+		r = -EFBIG;
+		goto out;
+	}
+	if ((r = ipc_perms(&t->cred, &s->perm, alter ? 0222 : 0444)) < 0)
+		goto out;
+	s->refs++;
+	struct waitq_entry e = {.func = waitq_entry_wake_task, .task = t};
+	waitq_add(&ipc_wq, &e);
+	for (;;) {
+		uint64_t seq = task_wait_prepare(t);
+		int bnum = 0;
+		bool bzero = false;
+		r = s->dead ? -EIDRM
+			    : sem_try_locked(t, s, ops, (int)n, &bnum, &bzero);
+		if (r != 1)
+			break;
+		struct sem *sm = &s->sems[bnum];
+		if (bzero)
+			sm->zcnt++;
+		else
+			sm->ncnt++;
+		pthread_mutex_unlock(&ipc_lock);
+		int w = task_wait_commit(t, seq, deadline);
+		pthread_mutex_lock(&ipc_lock);
+		if (bzero)
+			sm->zcnt--;
+		else
+			sm->ncnt--;
+		if (w == -EINTR) {
+			r = -EINTR; /* semop(2) is never restarted */
+			break;
+		}
+		if (w == -ETIMEDOUT) {
+			r = -EAGAIN;
+			break;
+		}
+	}
+	waitq_remove(&e);
+	bool changed = r == 0 && alter;
+	sem_put_locked(s);
+	pthread_mutex_unlock(&ipc_lock);
+	if (changed)
+		waitq_wake(&ipc_wq, 0);
+	return r;
+out:
+	pthread_mutex_unlock(&ipc_lock);
+	return r;
+}
+
+long sys_semop(struct task *t, const uint64_t a[6])
+{
+	return do_semtimedop(t, (int)a[0], a[1], (size_t)a[2], 0);
+}
+
+long sys_semtimedop(struct task *t, const uint64_t a[6])
+{
+	return do_semtimedop(t, (int)a[0], a[1], (size_t)a[2], a[3]);
+}
+
+static void sem_remove_locked(int idx)
+{
+	struct sem_set *s = sem_tab[idx];
+	sem_tab[idx] = NULL;
+	sem_total -= s->nsems;
+	s->dead = true;
+	undo_clear_locked(s->perm.id, -1);
+	sem_put_locked(s);
+}
+
+long sys_semctl(struct task *t, const uint64_t a[6])
+{
+	int id = (int)a[0], num = (int)a[1], cmd = (int)a[2];
+	uint64_t arg = a[3];
+	long r = 0;
+	bool wake = false;
+	if (id < 0 && cmd != RV_IPC_INFO && cmd != SEM_INFO)
+		return -EINVAL;
+	struct ipc64_perm in = {0};
+	if (cmd == RV_IPC_SET) {
+		struct semid64_ds ds;
+		if (mm_copy_in(t->mm, &ds, arg, sizeof(ds)) < 0)
+			return -EFAULT;
+		in = ds.perm;
+	}
+	if (cmd == RV_IPC_INFO || cmd == SEM_INFO) {
+		int32_t info[10] = {SEMMNI, SEMMNI, SEMMNS_SENTRY, SEMMNS_SENTRY,
+				    SEMMSL, SEMOPM, SEMMNS_SENTRY, SEMVMX,
+				    SEMAEM, 0};
+		int maxidx = 0;
+		pthread_mutex_lock(&ipc_lock);
+		for (int i = 0; i < SEMMNI; i++)
+			if (sem_tab[i])
+				maxidx = i;
+		if (cmd == SEM_INFO) {
+			int used = 0;
+			for (int i = 0; i < SEMMNI; i++)
+				used += sem_tab[i] != NULL;
+			info[5] = used; /* semusz */
+			info[7] = (int32_t)sem_total; /* semaem */
+		}
+		pthread_mutex_unlock(&ipc_lock);
+		if (mm_copy_out(t->mm, arg, info, sizeof(info)) < 0)
+			return -EFAULT;
+		return maxidx;
+	}
+	uint16_t *vals = NULL;
+	pthread_mutex_lock(&ipc_lock);
+	struct sem_set *s;
+	if (cmd == SEM_STAT || cmd == SEM_STAT_ANY)
+		s = id < SEMMNI ? sem_tab[id] : NULL;
+	else
+		s = sem_by_id(id);
+	if (!s) {
+		r = -EINVAL;
+		goto out;
+	}
+	switch (cmd) {
+	case GETVAL:
+	case GETPID:
+	case GETNCNT:
+	case GETZCNT:
+		if ((r = ipc_perms(&t->cred, &s->perm, 0444)) < 0)
+			break;
+		if (num < 0 || num >= s->nsems) {
+			r = -EINVAL;
+			break;
+		}
+		r = cmd == GETVAL ? s->sems[num].val :
+		    cmd == GETPID ? s->sems[num].pid :
+		    cmd == GETNCNT ? s->sems[num].ncnt : s->sems[num].zcnt;
+		break;
+	case SETVAL: {
+		int v = (int)arg;
+		if ((r = ipc_perms(&t->cred, &s->perm, 0222)) < 0)
+			break;
+		if (num < 0 || num >= s->nsems) {
+			r = -EINVAL;
+			break;
+		}
+		if (v < 0 || v > SEMVMX) {
+			r = -ERANGE;
+			break;
+		}
+		s->sems[num].val = v;
+		s->sems[num].pid = t->tg->tgid;
+		s->ctime = ipc_now();
+		undo_clear_locked(s->perm.id, num);
+		wake = true;
+		break;
+	}
+	case GETALL:
+	case SETALL: {
+		bool set = cmd == SETALL;
+		if ((r = ipc_perms(&t->cred, &s->perm, set ? 0222 : 0444)) < 0)
+			break;
+		int ns = s->nsems;
+		size_t bytes = (size_t)ns * sizeof(uint16_t);
+		vals = rv_xmalloc(bytes);
+		if (set) {
+			/* Copy in without the lock held: the set may go. */
+			int sid = s->perm.id;
+			pthread_mutex_unlock(&ipc_lock);
+			int e = mm_copy_in(t->mm, vals, arg, bytes);
+			pthread_mutex_lock(&ipc_lock);
+			if (e < 0) {
+				r = -EFAULT;
+				break;
+			}
+			s = sem_by_id(sid);
+			if (!s || s->nsems != ns) {
+				r = -EIDRM;
+				break;
+			}
+			for (int i = 0; i < ns; i++)
+				if (vals[i] > SEMVMX)
+					r = -ERANGE;
+			if (r)
+				break;
+			for (int i = 0; i < ns; i++) {
+				s->sems[i].val = vals[i];
+				s->sems[i].pid = t->tg->tgid;
+			}
+			s->ctime = ipc_now();
+			undo_clear_locked(sid, -1);
+			wake = true;
+		} else {
+			for (int i = 0; i < ns; i++)
+				vals[i] = (uint16_t)s->sems[i].val;
+			pthread_mutex_unlock(&ipc_lock);
+			r = mm_copy_out(t->mm, arg, vals, bytes) < 0 ? -EFAULT
+								      : 0;
+			free(vals);
+			return r;
+		}
+		break;
+	}
+	case RV_IPC_STAT:
+	case SEM_STAT:
+	case SEM_STAT_ANY: {
+		if (cmd != SEM_STAT_ANY &&
+		    (r = ipc_perms(&t->cred, &s->perm, 0444)) < 0)
+			break;
+		struct semid64_ds ds;
+		memset(&ds, 0, sizeof(ds));
+		perm_out(&ds.perm, &s->perm);
+		ds.otime = s->otime;
+		ds.ctime = s->ctime;
+		ds.nsems = (uint64_t)s->nsems;
+		r = cmd == RV_IPC_STAT ? 0 : s->perm.id;
+		pthread_mutex_unlock(&ipc_lock);
+		if (mm_copy_out(t->mm, arg, &ds, sizeof(ds)) < 0)
+			return -EFAULT;
+		return r;
+	}
+	case RV_IPC_SET:
+		if (!ipc_owner(&t->cred, &s->perm)) {
+			r = -EPERM;
+			break;
+		}
+		perm_set(&s->perm, &in);
+		s->ctime = ipc_now();
+		break;
+	case RV_IPC_RMID:
+		if (!ipc_owner(&t->cred, &s->perm)) {
+			r = -EPERM;
+			break;
+		}
+		sem_remove_locked(s->perm.id % IPC_SEQ_MUL);
+		wake = true;
+		break;
+	default:
+		r = -EINVAL;
+	}
+out:
+	pthread_mutex_unlock(&ipc_lock);
+	free(vals);
+	if (wake)
+		waitq_wake(&ipc_wq, 0);
+	return r;
+}
+
+/* SEM_UNDO at process exit (Linux's exit_sem): each adjustment applied,
+ * clamped to [0, SEMVMX]. */
+void ipc_exit_process(int tgid)
+{
+	bool any = false;
+	pthread_mutex_lock(&ipc_lock);
+	size_t j = 0;
+	for (size_t i = 0; i < nundo; i++) {
+		struct sem_undo *u = &undo[i];
+		if (u->tgid != tgid) {
+			undo[j++] = *u;
+			continue;
+		}
+		struct sem_set *s = sem_by_id(u->semid);
+		if (!s || u->semnum >= s->nsems || !u->adj)
+			continue;
+		int v = s->sems[u->semnum].val + u->adj;
+		s->sems[u->semnum].val = v < 0 ? 0 : v > SEMVMX ? SEMVMX : v;
+		s->sems[u->semnum].pid = tgid;
+		any = true;
+	}
+	nundo = j;
+	pthread_mutex_unlock(&ipc_lock);
+	if (any)
+		waitq_wake(&ipc_wq, 0);
+}
+
+/* --- message queues -------------------------------------------------------- */
+
+static struct msg_queue *msg_by_id(int id)
+{
+	if (id < 0 || id % IPC_SEQ_MUL >= MSGMNI)
+		return NULL;
+	struct msg_queue *q = msg_tab[id % IPC_SEQ_MUL];
+	return q && q->perm.id == id ? q : NULL;
+}
+
+static void msgq_put_locked(struct msg_queue *q)
+{
+	if (--q->refs)
+		return;
+	while (q->head) {
+		struct msg *m = q->head;
+		q->head = m->next;
+		free(m);
+	}
+	free(q);
+}
+
+long sys_msgget(struct task *t, const uint64_t a[6])
+{
+	int32_t key = (int32_t)a[0];
+	int flg = (int)a[1];
+	long r;
+	pthread_mutex_lock(&ipc_lock);
+	if (key != IPC_PRIVATE_KEY) {
+		for (int i = 0; i < MSGMNI; i++) {
+			struct msg_queue *q = msg_tab[i];
+			if (!q || q->perm.key != key)
+				continue;
+			if ((flg & RV_IPC_CREAT) && (flg & RV_IPC_EXCL))
+				r = -EEXIST;
+			else if ((r = ipc_perms(&t->cred, &q->perm, flg)) == 0)
+				r = q->perm.id;
+			goto out;
+		}
+		if (!(flg & RV_IPC_CREAT)) {
+			r = -ENOENT;
+			goto out;
+		}
+	}
+	int idx = -1;
+	for (int i = 0; i < MSGMNI && idx < 0; i++)
+		if (!msg_tab[i])
+			idx = i;
+	if (idx < 0) {
+		r = -ENOSPC;
+		goto out;
+	}
+	struct msg_queue *q = rv_xcalloc(1, sizeof(*q));
+	perm_init(&q->perm, &t->cred, key, flg, idx, &msg_seq);
+	q->qbytes = MSGMNB;
+	q->ctime = ipc_now();
+	q->refs = 1;
+	msg_tab[idx] = q;
+	r = q->perm.id;
+out:
+	pthread_mutex_unlock(&ipc_lock);
+	return r;
+}
+
+/* Sleep for the queue to change; 0 to look again, or -errno. */
+static int msg_sleep_locked(struct task *t, struct msg_queue *q,
+			    uint64_t seq)
+{
+	q->refs++;
+	pthread_mutex_unlock(&ipc_lock);
+	int w = task_wait_commit(t, seq, NULL);
+	pthread_mutex_lock(&ipc_lock);
+	bool dead = q->dead;
+	msgq_put_locked(q);
+	if (dead)
+		return -EIDRM;
+	return w == -EINTR ? -RV_ERESTARTNOHAND : 0;
+}
+
+long sys_msgsnd(struct task *t, const uint64_t a[6])
+{
+	int id = (int)a[0];
+	uint64_t up = a[1];
+	size_t sz = (size_t)a[2];
+	int flg = (int)a[3];
+	if (id < 0 || sz > MSGMAX)
+		return -EINVAL;
+	int64_t type;
+	if (mm_copy_in(t->mm, &type, up, sizeof(type)) < 0)
+		return -EFAULT;
+	if (type < 1)
+		return -EINVAL;
+	struct msg *m = rv_xmalloc(sizeof(*m) + sz);
+	m->next = NULL;
+	m->type = type;
+	m->len = sz;
+	if (sz && mm_copy_in(t->mm, m->text, up + sizeof(type), sz) < 0) {
+		free(m);
+		return -EFAULT;
+	}
+	long r;
+	pthread_mutex_lock(&ipc_lock);
+	struct waitq_entry e = {.func = waitq_entry_wake_task, .task = t};
+	waitq_add(&ipc_wq, &e);
+	for (;;) {
+		uint64_t seq = task_wait_prepare(t);
+		struct msg_queue *q = msg_by_id(id);
+		if (!q) {
+			r = -EINVAL;
+			break;
+		}
+		if ((r = ipc_perms(&t->cred, &q->perm, 0222)) < 0)
+			break;
+		if (q->cbytes + sz <= q->qbytes && q->qnum + 1 <= q->qbytes &&
+		    msg_total + sz <= MSG_TOTAL_MAX) {
+			if (q->tail)
+				q->tail->next = m;
+			else
+				q->head = m;
+			q->tail = m;
+			m = NULL;
+			q->cbytes += sz;
+			q->qnum++;
+			msg_total += sz;
+			q->lspid = t->tg->tgid;
+			q->stime = ipc_now();
+			r = 0;
+			break;
+		}
+		if (flg & RV_IPC_NOWAIT) {
+			r = -EAGAIN;
+			break;
+		}
+		if ((r = msg_sleep_locked(t, q, seq)) < 0)
+			break;
+	}
+	waitq_remove(&e);
+	pthread_mutex_unlock(&ipc_lock);
+	free(m);
+	if (r == 0)
+		waitq_wake(&ipc_wq, 0);
+	return r;
+}
+
+static struct msg *msg_find(struct msg_queue *q, int64_t type, int flg,
+			    struct msg **prevp)
+{
+	struct msg *best = NULL, *bprev = NULL, *prev = NULL;
+	for (struct msg *m = q->head; m; prev = m, m = m->next) {
+		bool ok;
+		if (type == 0)
+			ok = true;
+		else if (type > 0)
+			ok = (flg & MSG_EXCEPT) ? m->type != type
+						: m->type == type;
+		else
+			ok = m->type <= -type && (!best || m->type < best->type);
+		if (!ok)
+			continue;
+		best = m;
+		bprev = prev;
+		if (type >= 0)
+			break;
+	}
+	*prevp = bprev;
+	return best;
+}
+
+long sys_msgrcv(struct task *t, const uint64_t a[6])
+{
+	int id = (int)a[0];
+	uint64_t up = a[1];
+	int64_t sz = (int64_t)a[2];
+	int64_t type = (int64_t)a[3];
+	int flg = (int)a[4];
+	if (id < 0 || sz < 0)
+		return -EINVAL;
+	if (flg & MSG_COPY)
+		return -ENOSYS; /* CONFIG_CHECKPOINT_RESTORE's */
+	if (type == INT64_MIN)
+		type = INT64_MIN + 1;
+	long r;
+	struct msg *m = NULL;
+	pthread_mutex_lock(&ipc_lock);
+	struct waitq_entry e = {.func = waitq_entry_wake_task, .task = t};
+	waitq_add(&ipc_wq, &e);
+	for (;;) {
+		uint64_t seq = task_wait_prepare(t);
+		struct msg_queue *q = msg_by_id(id);
+		if (!q) {
+			r = -EINVAL;
+			break;
+		}
+		if ((r = ipc_perms(&t->cred, &q->perm, 0444)) < 0)
+			break;
+		struct msg *prev;
+		m = msg_find(q, type, flg, &prev);
+		if (m) {
+			if ((int64_t)m->len > sz && !(flg & MSG_NOERROR)) {
+				m = NULL;
+				r = -E2BIG;
+				break;
+			}
+			if (prev)
+				prev->next = m->next;
+			else
+				q->head = m->next;
+			if (q->tail == m)
+				q->tail = prev;
+			q->cbytes -= m->len;
+			q->qnum--;
+			msg_total -= m->len;
+			q->lrpid = t->tg->tgid;
+			q->rtime = ipc_now();
+			r = 0;
+			break;
+		}
+		if (flg & RV_IPC_NOWAIT) {
+			r = -ENOMSG;
+			break;
+		}
+		if ((r = msg_sleep_locked(t, q, seq)) < 0)
+			break;
+	}
+	waitq_remove(&e);
+	pthread_mutex_unlock(&ipc_lock);
+	if (!m)
+		return r;
+	waitq_wake(&ipc_wq, 0);
+	size_t n = (int64_t)m->len > sz ? (size_t)sz : m->len;
+	/* The message is gone from the queue: as on Linux, a fault here
+	 * loses it. */
+	if (mm_copy_out(t->mm, up, &m->type, sizeof(m->type)) < 0 ||
+	    (n && mm_copy_out(t->mm, up + sizeof(m->type), m->text, n) < 0))
+		r = -EFAULT;
+	else
+		r = (long)n;
+	free(m);
+	return r;
+}
+
+long sys_msgctl(struct task *t, const uint64_t a[6])
+{
+	int id = (int)a[0], cmd = (int)a[1];
+	uint64_t buf = a[2];
+	long r = 0;
+	bool wake = false;
+	if (id < 0 && cmd != RV_IPC_INFO && cmd != MSG_INFO)
+		return -EINVAL;
+	struct msqid64_ds in;
+	if (cmd == RV_IPC_SET && mm_copy_in(t->mm, &in, buf, sizeof(in)) < 0)
+		return -EFAULT;
+	if (cmd == RV_IPC_INFO || cmd == MSG_INFO) {
+		int32_t info[7] = {0, 0, MSGMAX, MSGMNB, MSGMNI, 0, 0};
+		uint16_t seg = 0xffff;
+		int maxidx = 0;
+		pthread_mutex_lock(&ipc_lock);
+		for (int i = 0; i < MSGMNI; i++)
+			if (msg_tab[i]) {
+				maxidx = i;
+				if (cmd == MSG_INFO) {
+					info[0]++;
+					info[5] += (int32_t)msg_tab[i]->qnum;
+				}
+			}
+		if (cmd == MSG_INFO)
+			info[6] = (int32_t)msg_total;
+		pthread_mutex_unlock(&ipc_lock);
+		struct {
+			int32_t pool, map, max, mnb, mni, ssz, tql;
+			uint16_t seg;
+		} mi = {info[0], info[1], info[2], info[3], info[4], info[5],
+			info[6], seg};
+		if (mm_copy_out(t->mm, buf, &mi, sizeof(mi)) < 0)
+			return -EFAULT;
+		return maxidx;
+	}
+	pthread_mutex_lock(&ipc_lock);
+	struct msg_queue *q;
+	if (cmd == MSG_STAT || cmd == MSG_STAT_ANY)
+		q = id < MSGMNI ? msg_tab[id] : NULL;
+	else
+		q = msg_by_id(id);
+	if (!q) {
+		r = -EINVAL;
+		goto out;
+	}
+	switch (cmd) {
+	case RV_IPC_STAT:
+	case MSG_STAT:
+	case MSG_STAT_ANY: {
+		if (cmd != MSG_STAT_ANY &&
+		    (r = ipc_perms(&t->cred, &q->perm, 0444)) < 0)
+			break;
+		struct msqid64_ds ds;
+		memset(&ds, 0, sizeof(ds));
+		perm_out(&ds.perm, &q->perm);
+		ds.stime = q->stime;
+		ds.rtime = q->rtime;
+		ds.ctime = q->ctime;
+		ds.cbytes = q->cbytes;
+		ds.qnum = q->qnum;
+		ds.qbytes = q->qbytes;
+		ds.lspid = q->lspid;
+		ds.lrpid = q->lrpid;
+		r = cmd == RV_IPC_STAT ? 0 : q->perm.id;
+		pthread_mutex_unlock(&ipc_lock);
+		if (mm_copy_out(t->mm, buf, &ds, sizeof(ds)) < 0)
+			return -EFAULT;
+		return r;
+	}
+	case RV_IPC_SET:
+		if (!ipc_owner(&t->cred, &q->perm)) {
+			r = -EPERM;
+			break;
+		}
+		/* Raising msg_qbytes past MSGMNB is CAP_SYS_RESOURCE's. */
+		if (in.qbytes > MSGMNB && t->cred.euid != 0) {
+			r = -EPERM;
+			break;
+		}
+		if (in.qbytes > MSGMNB * 64ULL) {
+			r = -EINVAL;
+			break;
+		}
+		perm_set(&q->perm, &in.perm);
+		q->qbytes = in.qbytes;
+		q->ctime = ipc_now();
+		wake = true;
+		break;
+	case RV_IPC_RMID:
+		if (!ipc_owner(&t->cred, &q->perm)) {
+			r = -EPERM;
+			break;
+		}
+		msg_tab[q->perm.id % IPC_SEQ_MUL] = NULL;
+		msg_total -= q->cbytes;
+		q->dead = true;
+		msgq_put_locked(q);
+		wake = true;
+		break;
+	default:
+		r = -EINVAL;
+	}
+out:
+	pthread_mutex_unlock(&ipc_lock);
+	if (wake)
+		waitq_wake(&ipc_wq, 0);
+	return r;
+}
