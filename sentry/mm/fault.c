@@ -128,9 +128,15 @@ static int fill_range(struct mm *mm, struct vma *v, uint64_t ws, uint64_t we,
 
 	/* A file whose pages are a cache of another store (host files) maps
 	 * them shared only: a private mapping reads its own copy, so that
-	 * the cache lives only as long as shared mappings need it. */
+	 * the cache lives only as long as shared mappings need it. A file
+	 * whose pages cannot change (private_copy: read-only host trees)
+	 * shares them with read-only private mappings (mprotect to writable
+	 * then copies on write), but a writable private mapping reads its
+	 * own copy at once: sharing would cost a fault per written page. */
+	bool priv_w = !(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE);
 	if (v->file && v->file->ops->get_page &&
-	    ((v->flags & VMA_SHARED) || !v->file->ops->mmap_writeback))
+	    ((v->flags & VMA_SHARED) || !v->file->ops->mmap_writeback) &&
+	    !(priv_w && v->file->ops->private_copy))
 		return fill_file_pages(mm, v, ws, we, must);
 	for (uint64_t va = ws; va < we; va += RV_PAGE_SIZE)
 		missing += pte_absent(mm, va);

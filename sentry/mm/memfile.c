@@ -84,6 +84,12 @@ uint64_t memfile_size(void) { return mf_top; }
 uint64_t memfile_used_bytes(void) { return mf_used_pages << RV_PAGE_SHIFT; }
 void memfile_set_grow_hook(void (*hook)(uint64_t)) { mf_grow_hook = hook; }
 
+static size_t (*mf_reclaim_hook)(size_t);
+void memfile_set_reclaim_hook(size_t (*hook)(size_t))
+{
+	__atomic_store_n(&mf_reclaim_hook, hook, __ATOMIC_RELEASE);
+}
+
 static uint64_t run_end(const struct run *r)
 {
 	return r->off + (r->npages << RV_PAGE_SHIFT);
@@ -132,7 +138,21 @@ static void free_run_add(uint64_t off, uint64_t npages)
 	}
 }
 
+static int64_t memfile_alloc_once(size_t npages);
+
 int64_t memfile_alloc(size_t npages)
+{
+	int64_t off = memfile_alloc_once(npages);
+	size_t (*reclaim)(size_t) =
+		__atomic_load_n(&mf_reclaim_hook, __ATOMIC_ACQUIRE);
+
+	/* Caches give way to the app's memory before it is refused. */
+	if (off == -ENOMEM && reclaim && reclaim(npages))
+		off = memfile_alloc_once(npages);
+	return off;
+}
+
+static int64_t memfile_alloc_once(size_t npages)
 {
 	int64_t off = -ENOMEM;
 	void (*hook)(uint64_t) = NULL;

@@ -61,4 +61,11 @@ uint64_t memfile_limit(void);
  * registered (KVM memory slots). Called with the new size; at most one. */
 void memfile_set_grow_hook(void (*hook)(uint64_t new_size));
 
+/* Called when an allocation would fail: a cache of pages nobody else
+ * holds (hostfs's read-only page cache) frees up to npages of them and
+ * returns how many it freed; the allocation is then retried once. The
+ * hook may run with any caller's locks held, so it only tries its own.
+ * At most one. */
+void memfile_set_reclaim_hook(size_t (*hook)(size_t npages));
+
 #endif

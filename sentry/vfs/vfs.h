@@ -69,6 +69,12 @@ struct file_operations {
 	 * cached pages. NULL: the pages are the file's own (tmpfs). */
 	int (*mmap_writeback)(struct file *, uint64_t off, uint64_t len,
 			      bool sync);
+	/* get_page's pages cannot change while mapped (read-only host
+	 * trees): a private writable mapping reads its own copy when first
+	 * touched, as if get_page were NULL, instead of sharing them until
+	 * the first write, which costs a fault per written page (every page
+	 * of a program's .data); read-only ones still share them. */
+	bool private_copy;
 };
 
 /* An open file description (shared by dup, fork). */

@@ -5,6 +5,19 @@
 
 #define SLOTS 2000
 
+static int64_t cache_off = -1;
+
+/* A cache holding 6 pages nobody else uses. */
+static size_t test_reclaim(size_t npages)
+{
+	(void)npages;
+	if (cache_off < 0)
+		return 0;
+	memfile_decref(cache_off, 6);
+	cache_off = -1;
+	return 6;
+}
+
 int main(void)
 {
 	static int64_t off[SLOTS];
@@ -92,6 +105,19 @@ int main(void)
 	CHECK(b >= 0, "up to the limit is fine");
 	memfile_decref(a, 8);
 	memfile_decref(b, 2);
+	/* A cache's pages give way: the reclaim hook frees them and the
+	 * allocation is retried (hostfs's read-only page cache). */
+	cache_off = memfile_alloc(6);
+	a = memfile_alloc(4);
+	CHECK(cache_off >= 0 && a >= 0 && memfile_alloc(1) == -ENOMEM,
+	      "full without a reclaim hook");
+	memfile_set_reclaim_hook(test_reclaim);
+	b = memfile_alloc(5);
+	CHECK(b >= 0 && cache_off < 0, "the hook freed the cache's pages");
+	CHECK(memfile_alloc(2) == -ENOMEM, "nothing more to reclaim: ENOMEM");
+	memfile_set_reclaim_hook(NULL);
+	memfile_decref(a, 4);
+	memfile_decref(b, 5);
 	printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
 	return failures ? 1 : 0;
 }

@@ -30,10 +30,11 @@
  * mapping); write(2) and truncate update the cached pages as well as the
  * host. Pages no mapping holds any more leave the cache at write-back, so
  * the cache lives only while the file is mapped shared. Private mappings
- * read their own copy, as before. The choice (rather than mapping the
- * host fd's own pages into the app) keeps the platforms' one rule that
- * app memory is memory-file memory, and the sentry's seccomp filter free
- * of mmap of arbitrary fds. Not covered: changes made to the host file by
+ * read their own copy, as before, except on read-only trees, whose files
+ * all mappings map from a cache kept across mappings (host_ro_get_page).
+ * The choice (rather than mapping the host fd's own pages into the app)
+ * keeps the platforms' one rule that app memory is memory-file memory,
+ * and the sentry's seccomp filter free of mmap of arbitrary fds. Not covered: changes made to the host file by
  * other host processes while it is mapped are not seen through the
  * mapping, and a store beyond end of file in the last page is dropped at
  * write-back, as on Linux.
@@ -85,6 +86,11 @@ struct host_pcache {
 	uint64_t nleaf;
 	uint64_t npages;
 	int wfd;      /* a dup of an O_RDWR host fd, for write-back; or -1 */
+	/* Read-only trees' caches only: the file's version this cache
+	 * holds (host_ro_get_page), and whether it is still in ro_table. */
+	off_t size;
+	struct timespec mtime, ctime;
+	bool unlinked;
 };
 
 static pthread_mutex_t pc_table_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -181,6 +187,9 @@ static void host_neg_add(struct inode *dir, const char *name)
 
 struct host_file {
 	int fd;       /* host fd opened for I/O */
+	/* Read-only trees: the page cache of the file's version seen at
+	 * its first mapping (a reference), or NULL. */
+	struct host_pcache *ro;
 	/* directories: getdents64 buffer */
 	char *dbuf;
 	size_t dlen, doff;
@@ -190,6 +199,7 @@ struct host_file {
 
 static const struct inode_operations host_iops;
 static const struct file_operations host_file_fops;
+static const struct file_operations host_ro_file_fops;
 static const struct file_operations host_dir_fops;
 
 static const struct hostfs_backend *BE(struct inode *i)
@@ -241,7 +251,7 @@ static struct inode *host_inode(struct super_block *sb, int h,
 	if (S_ISDIR(st->st_mode))
 		i->fops = &host_dir_fops;
 	else if (S_ISREG(st->st_mode))
-		i->fops = &host_file_fops;
+		i->fops = sb->rdonly ? &host_ro_file_fops : &host_file_fops;
 	return i;
 }
 
@@ -989,6 +999,210 @@ out:
 	return err;
 }
 
+/* --- the page cache of read-only trees ------------------------------------
+ *
+ * Files of read-only trees (the overlay's lower layer, read-only volumes)
+ * cannot change from inside the sandbox, so every mapping of one, private
+ * or shared, maps the pages of one cache per file version, as Linux maps
+ * private file mappings from its page cache: pages are mapped read-only
+ * and a private mapping's first write copies the page (the mm's
+ * copy-on-write, since the cache holds a reference). Every exec of a
+ * dynamic program thus shares ld.so's and libc's pages instead of reading
+ * them again. Unlike the shared-mapping cache, the pages outlive the
+ * mappings: they are what the next exec maps.
+ *
+ * Kept by (st_dev, st_ino) and validated by size, mtime and ctime when a
+ * description first maps the file: a file the host changed gets a fresh
+ * cache; mappings of the old version keep their old pages (Linux would
+ * show them the change). Bounded: beyond 1/8 of the memory limit, or
+ * when an allocation fails, pages no mapping holds (refcount 1: the
+ * cache's own) are dropped. ro_table_lock, then a cache's lock. */
+static pthread_mutex_t ro_table_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct host_pcache *ro_table[PC_BUCKETS];
+static _Atomic uint64_t ro_pages; /* pages held by every ro cache */
+/* Pages read ahead on a miss: one pread and one memory-file run. */
+#define RO_READAHEAD 16
+
+static bool ro_same(const struct host_pcache *pc, const struct stat *st)
+{
+	return pc->size == st->st_size &&
+	       pc->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       pc->mtime.tv_nsec == st->st_mtim.tv_nsec &&
+	       pc->ctime.tv_sec == st->st_ctim.tv_sec &&
+	       pc->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* The cache of st's file version, with a reference (not locked). */
+static struct host_pcache *ro_get(const struct stat *st)
+{
+	uint64_t dev = st->st_dev, ino = st->st_ino;
+	struct host_pcache **b = &ro_table[(ino ^ dev) % PC_BUCKETS], *pc;
+	struct host_pcache *dead = NULL;
+
+	pthread_mutex_lock(&ro_table_lock);
+	for (pc = *b; pc; pc = pc->next)
+		if (pc->dev == dev && pc->ino == ino)
+			break;
+	if (pc && !ro_same(pc, st)) {
+		/* A changed file: the old version leaves the table and
+		 * goes with its last description. */
+		struct host_pcache **pp = b;
+		while (*pp != pc)
+			pp = &(*pp)->next;
+		*pp = pc->next;
+		pc->unlinked = true;
+		if (--pc->refs == 0) {
+			ro_pages -= pc->npages;
+			dead = pc;
+		}
+		pc = NULL;
+	}
+	if (!pc) {
+		pc = rv_xcalloc(1, sizeof(*pc));
+		pthread_mutex_init(&pc->lock, NULL);
+		pc->dev = dev;
+		pc->ino = ino;
+		pc->wfd = -1;
+		pc->size = st->st_size;
+		pc->mtime = st->st_mtim;
+		pc->ctime = st->st_ctim;
+		pc->refs = 1; /* the table's */
+		pc->next = *b;
+		*b = pc;
+	}
+	pc->refs++;
+	pthread_mutex_unlock(&ro_table_lock);
+	pc_free(dead);
+	return pc;
+}
+
+static void ro_put(struct host_pcache *pc)
+{
+	pthread_mutex_lock(&ro_table_lock);
+	bool gone = --pc->refs == 0;
+	if (gone)
+		ro_pages -= pc->npages;
+	pthread_mutex_unlock(&ro_table_lock);
+	if (gone)
+		pc_free(pc);
+}
+
+/* Drop up to want pages that only the caches hold. Called from the
+ * memory file's allocator when it runs out, possibly with a cache's lock
+ * held by the caller: locks are only tried. Returns the pages freed. */
+static size_t ro_reclaim(size_t want)
+{
+	size_t freed = 0;
+
+	if (pthread_mutex_trylock(&ro_table_lock))
+		return 0;
+	for (int bk = 0; bk < PC_BUCKETS && freed < want; bk++) {
+		for (struct host_pcache *pc = ro_table[bk];
+		     pc && freed < want; pc = pc->next) {
+			if (pthread_mutex_trylock(&pc->lock))
+				continue;
+			for (uint64_t l = 0; l < pc->nleaf && freed < want;
+			     l++) {
+				if (!pc->leaf[l])
+					continue;
+				for (uint32_t k = 0; k < PC_LEAF; k++) {
+					uint64_t *s = &pc->leaf[l][k];
+					if (!*s ||
+					    memfile_refcount(*s & ~1ULL) != 1)
+						continue;
+					memfile_decref(*s & ~1ULL, 1);
+					*s = 0;
+					pc->npages--;
+					ro_pages--;
+					freed++;
+				}
+			}
+			pthread_mutex_unlock(&pc->lock);
+		}
+	}
+	pthread_mutex_unlock(&ro_table_lock);
+	return freed;
+}
+
+static pthread_once_t ro_once = PTHREAD_ONCE_INIT;
+
+static void ro_init(void)
+{
+	memfile_set_reclaim_hook(ro_reclaim);
+}
+
+static int host_ro_get_page(struct file *f, uint64_t pgoff, bool write,
+			    uint64_t *memfile_off)
+{
+	struct host_file *hf = HF(f);
+	int err = 0;
+	(void)write; /* a read-only tree's file is never opened O_RDWR */
+
+	pthread_once(&ro_once, ro_init);
+	if (!hf->ro) {
+		struct stat st;
+		if (fstat(hf->fd, &st) < 0)
+			return -errno;
+		struct host_pcache *pc = ro_get(&st);
+		/* Two tasks sharing the description may race here. */
+		struct host_pcache *old = NULL;
+		if (!__atomic_compare_exchange_n(&hf->ro, &old, pc, false,
+						 __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			ro_put(pc);
+	}
+	struct host_pcache *pc = __atomic_load_n(&hf->ro, __ATOMIC_ACQUIRE);
+	/* Beyond end of file (as it was when the cache was made): SIGBUS
+	 * for the mapping. */
+	uint64_t npg = rv_page_up((uint64_t)pc->size) >> RV_PAGE_SHIFT;
+	if (pgoff >= npg)
+		return -ENXIO;
+	pthread_mutex_lock(&pc->lock);
+	uint64_t *slot = pc_slot(pc, pgoff, true);
+	if (!*slot) {
+		/* Read ahead the missing pages that follow, in one run. */
+		uint64_t n = 1;
+		while (n < RO_READAHEAD && pgoff + n < npg) {
+			uint64_t *s = pc_slot(pc, pgoff + n, true);
+			if (*s)
+				break;
+			n++;
+		}
+		int64_t off = memfile_alloc(n);
+		if (off < 0 && n > 1) {
+			n = 1;
+			off = memfile_alloc(1);
+		}
+		if (off < 0) {
+			err = (int)off;
+			goto out;
+		}
+		/* Fresh pages are zero: a short read leaves the tail of the
+		 * last page zero, as Linux. */
+		ssize_t r = pread(hf->fd, memfile_ptr((uint64_t)off),
+				  n << RV_PAGE_SHIFT,
+				  (off_t)(pgoff << RV_PAGE_SHIFT));
+		if (r < 0) {
+			err = -errno;
+			memfile_decref((uint64_t)off, n);
+			goto out;
+		}
+		for (uint64_t k = 0; k < n; k++)
+			*pc_slot(pc, pgoff + k, false) =
+				((uint64_t)off + (k << RV_PAGE_SHIFT)) | 1;
+		pc->npages += n;
+		ro_pages += n;
+	}
+	*memfile_off = *slot & ~1ULL;
+	memfile_incref(*memfile_off, 1);
+out:
+	pthread_mutex_unlock(&pc->lock);
+	uint64_t limit = (memfile_limit() >> RV_PAGE_SHIFT) / 8;
+	if (!err && ro_pages > limit)
+		ro_reclaim(ro_pages - limit + RO_READAHEAD * 4);
+	return err;
+}
+
 static int host_mmap_writeback(struct file *f, uint64_t off, uint64_t len,
 			       bool sync)
 {
@@ -1111,6 +1325,8 @@ static void host_release(struct file *f)
 	 * written back by the last close at the latest. */
 	if (f->inode)
 		host_flush(f->inode);
+	if (hf->ro)
+		ro_put(hf->ro);
 	close(hf->fd);
 	free(hf->dbuf);
 	free(hf);
@@ -1124,6 +1340,18 @@ static const struct file_operations host_file_fops = {
 	.release = host_release,
 	.get_page = host_get_page,
 	.mmap_writeback = host_mmap_writeback,
+};
+
+/* Files of read-only trees: mappings share the ro cache, and nothing is
+ * ever written back (nothing can write them). */
+static const struct file_operations host_ro_file_fops = {
+	.read = host_read,
+	.write = host_write,
+	.llseek = host_llseek,
+	.fsync = host_fsync,
+	.release = host_release,
+	.get_page = host_ro_get_page,
+	.private_copy = true,
 };
 
 /* Directory positions are the host's d_off cookies, except 0..2 which the
