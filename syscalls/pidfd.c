@@ -26,9 +26,19 @@ static unsigned int pidfd_poll(struct file *f, struct poll_table *pt)
 {
 	struct thread_group *tg = f->priv;
 	poll_wait(&process_exit_wq, pt);
+	/* Readable once the process has exited, and hung up too once it
+	 * has been reaped (no longer in the kernel's list). */
 	kernel_lock();
-	bool dead = tg->zombie;
+	bool dead = tg->zombie, listed = false;
+	kernel_for_each_tg_locked(g, {
+		if (g == tg) {
+			listed = true;
+			break;
+		}
+	});
 	kernel_unlock();
+	if (!listed)
+		return POLLIN | POLLRDNORM | POLLHUP;
 	return dead ? POLLIN | POLLRDNORM : 0;
 }
 

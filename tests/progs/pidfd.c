@@ -63,6 +63,10 @@ int main(void)
 	tl_val("waitid P_PIDFD", waitid(P_PIDFD, pfd, &si, WEXITED), 0);
 	tl_val("si_pid", si.si_pid == c, 1);
 	tl_val("si_status", si.si_status, 7);
+	struct pollfd hp = {.fd = pfd, .events = POLLIN};
+	tl_val("poll after reap", poll(&hp, 1, 0), 1);
+	tl_val("POLLIN|POLLHUP", hp.revents & (POLLIN | POLLHUP),
+	       POLLIN | POLLHUP);
 	tl_err("send to reaped", syscall(SYS_pidfd_send_signal, pfd, 0,
 					 NULL, 0), ESRCH);
 	tl_err("waitid reaped", waitid(P_PIDFD, pfd, &si, WEXITED), ECHILD);
