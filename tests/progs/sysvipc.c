@@ -209,11 +209,67 @@ static void test_msg(key_t key)
 	tl_err("removed", msgsnd(id, &m, 5, 0), EINVAL);
 }
 
+/* Another uid: EACCES without the mode bits, EPERM for IPC_SET and
+ * IPC_RMID of someone else's object; a read-only attach faults on store. */
+static void test_perms(void)
+{
+	int shm = shmget(IPC_PRIVATE, 4096, 0600);
+	int sem = semget(IPC_PRIVATE, 1, 0644);
+	int msq = msgget(IPC_PRIVATE, 0600);
+	pid_t c = fork();
+	if (c == 0) {
+		if (setresgid(1001, 1001, 1001) || setresuid(1001, 1001, 1001))
+			_exit(2);
+		int bad = 0;
+		struct shmid_ds ds;
+		if (shmat(shm, NULL, 0) != (void *)-1 || errno != EACCES)
+			bad |= 1;
+		if (shmctl(shm, IPC_STAT, &ds) != -1 || errno != EACCES)
+			bad |= 2;
+		if (shmctl(shm, IPC_RMID, NULL) != -1 || errno != EPERM)
+			bad |= 4;
+		if (semctl(sem, 0, GETVAL) != 0)
+			bad |= 8; /* 0644: others may read */
+		if (semctl(sem, 0, SETVAL, (union semun){.val = 1}) != -1 ||
+		    errno != EACCES)
+			bad |= 16;
+		struct m2 {
+			long t;
+			char c;
+		} mm = {1, 'x'};
+		if (msgsnd(msq, &mm, 1, IPC_NOWAIT) != -1 || errno != EACCES)
+			bad |= 32;
+		_exit(bad);
+	}
+	reap(c, "other uid refused");
+	c = fork();
+	if (c == 0) {
+		char *p = shmat(shm, NULL, SHM_RDONLY);
+		if (p == (void *)-1)
+			_exit(3);
+		volatile char v = p[0];
+		(void)v;
+		p[0] = 1; /* SIGSEGV */
+		_exit(4);
+	}
+	int st;
+	waitpid(c, &st, 0);
+	tl_val("store to SHM_RDONLY", WIFSIGNALED(st) ? WTERMSIG(st) : -1,
+	       SIGSEGV);
+	shmctl(shm, IPC_RMID, NULL);
+	semctl(sem, 0, IPC_RMID);
+	msgctl(msq, IPC_RMID, NULL);
+}
+
 int main(void)
 {
 	key_t base = 0x52560000 | (getpid() & 0xffff);
 	test_shm(base);
 	test_sem(base + 0x10000);
 	test_msg(base + 0x20000);
+	if (getuid() == 0)
+		test_perms();
+	else
+		printf("other uid refused = 0\nstore to SHM_RDONLY = 11\n");
 	return tl_done();
 }
