@@ -78,6 +78,19 @@ int main(void)
 	tl_err("in_root /etc", o2(d, "/etc/passwd", 0, 0, RESOLVE_IN_ROOT),
 	       ENOENT);
 
+	/* O_CREAT through a dangling symlink stays scoped */
+	symlinkat("/made", d, "dangabs");
+	symlinkat("../escaped", d, "dangup");
+	ok("in_root creat via abs link", o2(d, "dangabs", O_CREAT | O_WRONLY,
+					    0600, RESOLVE_IN_ROOT));
+	tl_val("made inside", faccessat(d, "made", F_OK, 0), 0);
+	tl_err("beneath creat via ../ link", o2(d, "dangup", O_CREAT |
+						O_WRONLY, 0600,
+						RESOLVE_BENEATH), EXDEV);
+	tl_err("beneath creat via abs link", o2(d, "dangabs", O_CREAT |
+						O_WRONLY, 0600,
+						RESOLVE_BENEATH), EXDEV);
+
 	/* RESOLVE_NO_SYMLINKS */
 	ok("nosym f", o2(d, "f", 0, 0, RESOLVE_NO_SYMLINKS));
 	tl_err("nosym ls", o2(d, "ls", 0, 0, RESOLVE_NO_SYMLINKS), ELOOP);
