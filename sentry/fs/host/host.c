@@ -51,6 +51,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "sentry/fs/pipe/pipe.h"
@@ -1020,6 +1021,7 @@ out:
 static pthread_mutex_t ro_table_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct host_pcache *ro_table[PC_BUCKETS];
 static _Atomic uint64_t ro_pages; /* pages held by every ro cache */
+static _Atomic uint64_t ro_reclaim_at; /* no scan below this many */
 /* Pages read ahead on a miss: one pread and one memory-file run. */
 #define RO_READAHEAD 16
 
@@ -1030,6 +1032,16 @@ static bool ro_same(const struct host_pcache *pc, const struct stat *st)
 	       pc->mtime.tv_nsec == st->st_mtim.tv_nsec &&
 	       pc->ctime.tv_sec == st->st_ctim.tv_sec &&
 	       pc->ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* Take pc out of ro_table (ro_table_lock held). */
+static void ro_unlink(struct host_pcache *pc)
+{
+	struct host_pcache **b = &ro_table[(pc->ino ^ pc->dev) % PC_BUCKETS];
+	while (*b != pc)
+		b = &(*b)->next;
+	*b = pc->next;
+	pc->unlinked = true;
 }
 
 /* The cache of st's file version, with a reference (not locked). */
@@ -1046,11 +1058,7 @@ static struct host_pcache *ro_get(const struct stat *st)
 	if (pc && !ro_same(pc, st)) {
 		/* A changed file: the old version leaves the table and
 		 * goes with its last description. */
-		struct host_pcache **pp = b;
-		while (*pp != pc)
-			pp = &(*pp)->next;
-		*pp = pc->next;
-		pc->unlinked = true;
+		ro_unlink(pc);
 		if (--pc->refs == 0) {
 			ro_pages -= pc->npages;
 			dead = pc;
@@ -1076,10 +1084,18 @@ static struct host_pcache *ro_get(const struct stat *st)
 	return pc;
 }
 
+/* Drop a reference. A cache that only the table holds and that holds no
+ * page goes too: a program mapping every file of /usr must not grow the
+ * sentry's heap by a cache per file. With refs 1 no get_page can run on
+ * it, so npages is stable under ro_table_lock. */
 static void ro_put(struct host_pcache *pc)
 {
 	pthread_mutex_lock(&ro_table_lock);
 	bool gone = --pc->refs == 0;
+	if (!gone && pc->refs == 1 && !pc->unlinked && !pc->npages) {
+		ro_unlink(pc);
+		gone = --pc->refs == 0;
+	}
 	if (gone)
 		ro_pages -= pc->npages;
 	pthread_mutex_unlock(&ro_table_lock);
@@ -1093,34 +1109,57 @@ static void ro_put(struct host_pcache *pc)
 static size_t ro_reclaim(size_t want)
 {
 	size_t freed = 0;
+	struct host_pcache *dead = NULL;
 
 	if (pthread_mutex_trylock(&ro_table_lock))
 		return 0;
 	for (int bk = 0; bk < PC_BUCKETS && freed < want; bk++) {
-		for (struct host_pcache *pc = ro_table[bk];
-		     pc && freed < want; pc = pc->next) {
+		struct host_pcache *pc, *next;
+		for (pc = ro_table[bk]; pc && freed < want; pc = next) {
+			next = pc->next;
 			if (pthread_mutex_trylock(&pc->lock))
 				continue;
 			for (uint64_t l = 0; l < pc->nleaf && freed < want;
 			     l++) {
 				if (!pc->leaf[l])
 					continue;
+				bool empty = true;
 				for (uint32_t k = 0; k < PC_LEAF; k++) {
 					uint64_t *s = &pc->leaf[l][k];
-					if (!*s ||
-					    memfile_refcount(*s & ~1ULL) != 1)
+					if (!*s)
 						continue;
+					if (memfile_refcount(*s & ~1ULL) != 1) {
+						empty = false;
+						continue;
+					}
 					memfile_decref(*s & ~1ULL, 1);
 					*s = 0;
 					pc->npages--;
 					ro_pages--;
 					freed++;
 				}
+				/* The next scans skip it. */
+				if (empty) {
+					free(pc->leaf[l]);
+					pc->leaf[l] = NULL;
+				}
 			}
 			pthread_mutex_unlock(&pc->lock);
+			/* Empty and no description holds it: it goes. */
+			if (!pc->npages && pc->refs == 1) {
+				ro_unlink(pc);
+				pc->refs = 0;
+				pc->next = dead;
+				dead = pc;
+			}
 		}
 	}
 	pthread_mutex_unlock(&ro_table_lock);
+	while (dead) {
+		struct host_pcache *n = dead->next;
+		pc_free(dead);
+		dead = n;
+	}
 	return freed;
 }
 
@@ -1178,7 +1217,11 @@ static int host_ro_get_page(struct file *f, uint64_t pgoff, bool write,
 			goto out;
 		}
 		/* Fresh pages are zero: a short read leaves the tail of the
-		 * last page zero, as Linux. */
+		 * last page zero, as Linux. One madvise maps the run into
+		 * the sentry instead of a host fault per page in pread
+		 * (as fault.c's reads). */
+		madvise(memfile_ptr((uint64_t)off), n << RV_PAGE_SHIFT,
+			MADV_POPULATE_WRITE);
 		ssize_t r = pread(hf->fd, memfile_ptr((uint64_t)off),
 				  n << RV_PAGE_SHIFT,
 				  (off_t)(pgoff << RV_PAGE_SHIFT));
@@ -1197,9 +1240,15 @@ static int host_ro_get_page(struct file *f, uint64_t pgoff, bool write,
 	memfile_incref(*memfile_off, 1);
 out:
 	pthread_mutex_unlock(&pc->lock);
+	/* Over the limit: down to half of it, so that the scan is paid once
+	 * per half of the cache, not once per fault. Pages still mapped
+	 * cannot go: then the next scan waits until a quarter of the limit
+	 * more was read, rather than rescanning on every fault. */
 	uint64_t limit = (memfile_limit() >> RV_PAGE_SHIFT) / 8;
-	if (!err && ro_pages > limit)
-		ro_reclaim(ro_pages - limit + RO_READAHEAD * 4);
+	if (!err && ro_pages > RV_MAX(limit, ro_reclaim_at)) {
+		ro_reclaim(ro_pages - limit / 2);
+		ro_reclaim_at = ro_pages + limit / 4;
+	}
 	return err;
 }
 
