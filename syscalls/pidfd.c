@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sentry/fs/anon/anon.h"
+#include "sentry/fs/proc/proc.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/task.h"
@@ -95,6 +96,23 @@ int pidfd_tgid(struct task *t, int fd, bool *nonblock)
 	return tgid;
 }
 
+/* The thread group tgid (zombies too) with a reference, or NULL. */
+static struct thread_group *tg_find_get(int tgid)
+{
+	struct thread_group *tg = NULL;
+	kernel_lock();
+	kernel_for_each_tg_locked(g, {
+		if (g->tgid == tgid) {
+			tg = g;
+			break;
+		}
+	});
+	if (tg)
+		atomic_fetch_add(&tg->refs, 1);
+	kernel_unlock();
+	return tg;
+}
+
 long sys_pidfd_open(struct task *t, const uint64_t a[6])
 {
 	int pid = (int)a[0];
@@ -104,24 +122,13 @@ long sys_pidfd_open(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	/* Zombies count: the pid exists until reaped. A thread that is not
 	 * a group leader needs PIDFD_THREAD, which is not supported. */
-	struct thread_group *tg = NULL;
-	bool thread = false;
-	kernel_lock();
-	kernel_for_each_tg_locked(g, {
-		if (g->tgid == pid) {
-			tg = g;
-			break;
-		}
-	});
+	struct thread_group *tg = tg_find_get(pid);
 	if (!tg) {
-		struct task *o = kernel_find_task_locked(pid);
-		thread = o != NULL;
-	}
-	if (tg)
-		atomic_fetch_add(&tg->refs, 1);
-	kernel_unlock();
-	if (!tg)
+		kernel_lock();
+		bool thread = kernel_find_task_locked(pid) != NULL;
+		kernel_unlock();
 		return thread ? -EINVAL : -ESRCH;
+	}
 	struct file *f = pidfd_file_create(tg, (unsigned)a[1]);
 	kernel_tg_put(tg);
 	if (t->tg)
@@ -142,8 +149,18 @@ long sys_pidfd_send_signal(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	int err = 0;
 	struct thread_group *tg = pidfd_get(t, (int)a[0], &err, NULL);
-	if (!tg)
-		return err;
+	if (!tg) {
+		/* A /proc/<pid> directory stands for a pidfd here. */
+		struct file *f = fd_get(t->files, (int)a[0]);
+		int tgid = f ? procfs_dir_tgid(f) : 0;
+		if (f)
+			file_put(f);
+		if (!tgid)
+			return err;
+		tg = tg_find_get(tgid);
+		if (!tg)
+			return -ESRCH;
+	}
 	struct ksiginfo info = {.signo = sig, .code = SI_USER,
 				.pid = t->tg->tgid, .uid = (int)t->cred.uid};
 	long r = 0;

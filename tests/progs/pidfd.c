@@ -90,6 +90,29 @@ int main(void)
 	tl_val("sig", si.si_status, SIGTERM);
 	close(pfd);
 
+	/* A /proc/<pid> directory works as a pidfd for pidfd_send_signal
+	 * (not for waitid) */
+	c = fork();
+	if (c == 0) {
+		pause();
+		_exit(0);
+	}
+	char pdir[32];
+	snprintf(pdir, sizeof(pdir), "/proc/%d", c);
+	int dfd = open(pdir, O_RDONLY | O_DIRECTORY);
+	tl_val("send via /proc dir", syscall(SYS_pidfd_send_signal, dfd,
+					     SIGKILL, NULL, 0), 0);
+	tl_err("waitid /proc dir", waitid(P_PIDFD, dfd, &si, WEXITED), EBADF);
+	waitpid(c, NULL, 0);
+	close(dfd);
+	int selfdir = open("/proc/self", O_RDONLY | O_DIRECTORY);
+	tl_err("send via /proc/self/..", syscall(SYS_pidfd_send_signal,
+			open("/proc", O_RDONLY | O_DIRECTORY), 0, NULL, 0),
+	       EBADF);
+	tl_val("send 0 to self", syscall(SYS_pidfd_send_signal, selfdir, 0,
+					 NULL, 0), 0);
+	close(selfdir);
+
 	/* CLONE_PIDFD through clone(2) */
 	int cpfd = -5;
 	long r = syscall(SYS_clone, CLONE_PIDFD | SIGCHLD, 0, &cpfd, 0, 0);

@@ -1775,3 +1775,13 @@ int procfs_new_sb(struct super_block **sbp, struct dentry **rootp)
 	*rootp = d;
 	return 0;
 }
+
+/* pidfd_send_signal(2) takes a /proc/<pid> directory for a pidfd (Linux's
+ * tgid_pidfd_to_pid()): its tgid, or 0 when f is no such directory. */
+int procfs_dir_tgid(struct file *f)
+{
+	struct inode *i = f->inode;
+	if (!i || i->iops != &proc_iops || !S_ISDIR(i->mode))
+		return 0;
+	return PN(i)->ent == &proc_pid_ent ? PN(i)->pid : 0;
+}

@@ -6,5 +6,7 @@
 #include "sentry/vfs/fs.h"
 
 int procfs_new_sb(struct super_block **sb, struct dentry **root);
+/* The tgid of a /proc/<pid> directory open as f, else 0. */
+int procfs_dir_tgid(struct file *f);
 
 #endif
