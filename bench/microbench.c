@@ -3,7 +3,8 @@
  * and inside each sandbox; it prints `name value` lines.
  *
  *   microbench [-t TRUE] [FIGURE...]
- *        figures: getppid open_close read4k mmap pipe fork_wait fork_exec
+ *        figures: getppid clock_gettime open_close stat read4k read1m
+ *                 write1m mmap pipe fork_wait fork_exec
  *        (default: all); TRUE is the program fork_exec runs (/bin/true)
  *
  * Each figure is independent and printed as soon as it is measured, so a
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,6 +77,65 @@ static void b_open_close(void)
 		close(fd);
 	}
 	report("open_close", (now() - t) * 1e9 / n, "ns");
+}
+
+/* A path walk and the attributes of a file on the root. */
+static void b_stat(void)
+{
+	long n = n_base / 4;
+	struct stat st;
+	double t = now();
+
+	for (long i = 0; i < n; i++)
+		if (stat("/usr/bin/env", &st) < 0)
+			return;
+	report("stat", (now() - t) * 1e9 / n, "ns");
+}
+
+/* 1 MiB read sequentially, 64 KiB at a time, from a host file on the root
+ * (cached by the host after the first pass). */
+static void b_read1m(void)
+{
+	static char buf[65536];
+	long n = n_base / 200;
+	int fd = open("/usr/lib/x86_64-linux-gnu/libc.so.6", O_RDONLY);
+	double t = now();
+
+	if (fd < 0)
+		return;
+	for (long i = 0; i < n; i++)
+		for (off_t o = 0; o < (1 << 20); o += sizeof(buf))
+			if (pread(fd, buf, sizeof(buf), o) != sizeof(buf))
+				return;
+	report("read1m", (now() - t) * 1e6 / n, "us");
+	close(fd);
+}
+
+/* 1 MiB written sequentially, 64 KiB at a time, to a new file in /tmp. */
+static void b_write1m(void)
+{
+	static char buf[65536];
+	long n = n_base / 200;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/tmp/rv-bench-%d", (int)getpid());
+	memset(buf, 'x', sizeof(buf));
+	double t = now();
+	for (long i = 0; i < n; i++) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0)
+			return;
+		for (int k = 0; k < 16; k++)
+			if (write(fd, buf, sizeof(buf)) != sizeof(buf)) {
+				close(fd);
+				unlink(path);
+				return;
+			}
+		close(fd);
+	}
+	report("write1m", (now() - t) * 1e6 / n, "us");
+	unlink(path);
 }
 
 static void b_read4k(void)
@@ -182,8 +243,9 @@ static const struct {
 	void (*fn)(void);
 } figures[] = {
 	{ "getppid", b_getppid }, { "clock_gettime", b_clock_gettime },
-	{ "open_close", b_open_close },
-	{ "read4k", b_read4k }, { "mmap", b_mmap }, { "pipe", b_pipe },
+	{ "open_close", b_open_close }, { "stat", b_stat },
+	{ "read4k", b_read4k }, { "read1m", b_read1m },
+	{ "write1m", b_write1m }, { "mmap", b_mmap }, { "pipe", b_pipe },
 	{ "fork_wait", b_fork_wait }, { "fork_exec", b_fork_exec },
 };
 
