@@ -4,9 +4,9 @@
  *                              (prints `startup_us X`, nothing if a run
  *                              fails)
  *   harness rss CMD...         run CMD (e.g. a sandbox running `sleep 1`)
- *                              and sample, every 10 ms, the summed RSS of
- *                              CMD and all its descendants; prints
- *                              `peak_rss_kib X`
+ *                              and sample, every 10 ms, the summed VmRSS
+ *                              and Pss of CMD and all its descendants;
+ *                              prints `peak_rss_kib X` and `peak_pss_kib Y`
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -66,16 +66,43 @@ static int startup(int n, char **argv)
 	return 0;
 }
 
-/* Sum VmRSS over root and its descendants (found through PPid). */
-static long tree_rss(pid_t root)
+/* Pss of one process from /proc/PID/smaps_rollup (0 if it is gone). */
+static long proc_pss(pid_t pid)
+{
+	char path[64], line[256];
+	long pss = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Pss:", 4)) {
+			pss = atol(line + 4);
+			break;
+		}
+	fclose(f);
+	return pss;
+}
+
+/*
+ * Sum VmRSS and Pss over root and its descendants (found through PPid).
+ * The VmRSS sum counts a page once per process mapping it: the shared
+ * text of libc, ld.so and ringvisor in the monitor, the gofer and the
+ * sentry, and the memory file's pages mapped both in the sentry and in a
+ * ptrace stub. Pss splits each page among its mappers (host processes
+ * outside the sandbox included), so it is the fairer sum; both are kept.
+ */
+static void tree_mem(pid_t root, long *rss_sum, long *pss_sum)
 {
 	static pid_t pids[32768], ppids[32768];
 	static long rss[32768];
 	int n = 0;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
-	long total = 0;
 
+	*rss_sum = *pss_sum = 0;
 	while (d && (e = readdir(d)) && n < 32768) {
 		char path[300], line[256];
 		FILE *f;
@@ -119,29 +146,35 @@ static long tree_rss(pid_t root)
 		}
 	}
 	for (int i = 0; i < n; i++)
-		if (in[i])
-			total += rss[i];
-	return total;
+		if (in[i]) {
+			*rss_sum += rss[i];
+			*pss_sum += proc_pss(pids[i]);
+		}
 }
 
+/* Peaks of the two sums, each over the run (not necessarily at the same
+ * sample). */
 static int peak_rss(char **argv)
 {
 	pid_t p = spawn(argv);
-	long peak = 0;
+	long peak = 0, peak_pss = 0;
 	int st;
 
 	if (p < 0)
 		return 1;
 	while (waitpid(p, &st, WNOHANG) == 0) {
-		long r = tree_rss(p);
+		long r, pss;
 
+		tree_mem(p, &r, &pss);
 		if (r > peak)
 			peak = r;
+		if (pss > peak_pss)
+			peak_pss = pss;
 		usleep(10000);
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return 1;
-	printf("peak_rss_kib %ld\n", peak);
+	printf("peak_rss_kib %ld\npeak_pss_kib %ld\n", peak, peak_pss);
 	return 0;
 }
 

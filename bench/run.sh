@@ -194,7 +194,7 @@ FIGS=(getppid clock_gettime open_close stat read4k read1m write1m mmap pipe
       fork_wait fork_exec)
 ROWS=(getppid_ns clock_gettime_ns open_close_ns stat_ns read4k_ns read1m_us
       write1m_us mmap_touch_munmap_ns pipe_pingpong_ns fork_wait_us
-      fork_exec_us startup_us peak_rss_kib python_pass_us busybox_true_us
+      fork_exec_us startup_us peak_rss_kib peak_pss_kib python_pass_us busybox_true_us
       dyn_true_us ls_wc_us find_usr_h_us)
 # Real programs' start, median wall time of STARTS runs (the ratio to
 # native is what counts): python's import machinery (faults on a 6 MiB
@@ -245,7 +245,12 @@ for c in "${COLS[@]}"; do
 	# shellcheck disable=SC2086
 	v=$(timeout 60 "$B/harness" rss ${PFX[$c]} /bin/busybox sleep 1 \
 		2>>"$LOG")
-	V[$c,peak_rss_kib]=${v#* }
+	# Two lines: peak_rss_kib X, peak_pss_kib Y (bench/README.md).
+	while read -r k x; do
+		case $k in
+		peak_rss_kib | peak_pss_kib) V[$c,$k]=$x ;;
+		esac
+	done <<<"$v"
 done
 
 # The physical floors, from the platform engineers' probes.
