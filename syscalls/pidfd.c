@@ -220,11 +220,16 @@ long sys_pidfd_getfd(struct task *t, const uint64_t a[6])
 	 * uid, or root. */
 	if (t->cred.uid != 0 && t->cred.uid != o->cred.uid) {
 		r = -EPERM;
-	} else if (o->exited || !o->files) {
-		r = -ESRCH;
 	} else {
-		struct file *f = fd_get(o->files, (int)a[1]);
-		if (!f) {
+		/* Under res_lock: the target's exec or exit may free its
+		 * table. */
+		task_res_read_lock(o);
+		bool gone = o->exited || !o->files;
+		struct file *f = gone ? NULL : fd_get(o->files, (int)a[1]);
+		task_res_read_unlock(o);
+		if (gone) {
+			r = -ESRCH;
+		} else if (!f) {
 			r = -EBADF;
 		} else {
 			if (t->tg)

@@ -74,14 +74,18 @@ static long pvm_rw(struct task *t, const uint64_t a[6], bool write)
 		r = -EPERM;
 		goto out;
 	}
-	/* A task that has released its memory (exiting) has none. */
-	om = __atomic_load_n(&o->mm, __ATOMIC_ACQUIRE);
-	if (!om || o->exited) {
+	/* A task that has released its memory (exiting) has none. The
+	 * reference is taken under res_lock, against the target's exec or
+	 * exit freeing the mm between our load and our get. */
+	task_res_read_lock(o);
+	om = o->exited ? NULL : o->mm;
+	if (om)
+		mm_get(om);
+	task_res_read_unlock(o);
+	if (!om) {
 		r = -ESRCH;
-		om = NULL;
 		goto out;
 	}
-	mm_get(om);
 
 	size_t done = 0, li = 0, loff = 0;
 	bool fault = false;

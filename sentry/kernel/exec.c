@@ -267,8 +267,19 @@ long kernel_execve(struct task *t, int dirfd, const char *path,
 
 	/* Point of no return. */
 	exec_kill_other_threads(t);
+	struct fdtable *nf = fdtable_copy(t->files), *of = NULL;
+	/* Swapped under res_lock, released after: another task reading our
+	 * memory or files (/proc, process_vm_readv) holds it for reading. */
+	pthread_rwlock_wrlock(&t->res_lock);
 	struct mm *old = t->mm;
 	t->mm = img.mm;
+	if (nf) {
+		of = t->files;
+		t->files = nf;
+	}
+	pthread_rwlock_unlock(&t->res_lock);
+	if (of)
+		fdtable_put(of);
 	process_vfork_release(t);
 	if (old) {
 		/* mm_release(): a CLONE_CHILD_CLEARTID parent waiting in the
@@ -277,11 +288,6 @@ long kernel_execve(struct task *t, int dirfd, const char *path,
 	}
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
-	struct fdtable *nf = fdtable_copy(t->files);
-	if (nf) {
-		fdtable_put(t->files);
-		t->files = nf;
-	}
 	fd_close_on_exec(t->files);
 	reset_signal_handlers(t);
 	/* execve(2): POSIX timers are deleted; alarm and itimers stay. The

@@ -260,9 +260,13 @@ bool kernel_oom_kill_other(struct task *t)
 
 	kernel_lock();
 	for (struct task *o = all_tasks; o; o = o->next_all) {
-		if (o->tg->leader != o || o->exited || !o->mm)
+		if (o->tg->leader != o || o->exited)
 			continue;
-		uint64_t rss = mm_rss_bytes(o->mm);
+		/* (kernel_lock, then res_lock: exec and exit take res_lock
+		 * alone.) */
+		task_res_read_lock(o);
+		uint64_t rss = o->mm ? mm_rss_bytes(o->mm) : 0;
+		task_res_read_unlock(o);
 		if (rss > most) {
 			most = rss;
 			victim = o->tg;
@@ -298,6 +302,7 @@ struct task *task_alloc(void)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	t->start_boot_ns = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	pthread_mutex_init(&t->wait_lock, NULL);
+	pthread_rwlock_init(&t->res_lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&t->wait_cond, &ca);
@@ -404,24 +409,41 @@ void task_exit_group(struct task *t, int status)
 	kernel_unlock();
 }
 
+void task_res_read_lock(struct task *t)
+{
+	pthread_rwlock_rdlock(&t->res_lock);
+}
+
+void task_res_read_unlock(struct task *t)
+{
+	pthread_rwlock_unlock(&t->res_lock);
+}
+
 /* The task's thread ends: release what it holds; the last thread of a
  * group turns it into a zombie for its parent (process.c). */
 static void task_exit(struct task *t)
 {
 	atomic_store(&t->dbg.state, TASK_DBG_EXITING);
 	process_exit_mm_release(t);
-	if (t->files)
-		fdtable_put(t->files);
-	if (t->fs)
-		fs_context_put(t->fs);
+	/* Detached first, released after: a reader of another task's files
+	 * or memory (under res_lock) never sees them freed. */
+	pthread_rwlock_wrlock(&t->res_lock);
+	struct fdtable *files = t->files;
+	struct fs_context *fs = t->fs;
+	struct mm *mm = t->mm;
 	t->files = NULL;
 	t->fs = NULL;
+	t->mm = NULL;
+	pthread_rwlock_unlock(&t->res_lock);
+	if (files)
+		fdtable_put(files);
+	if (fs)
+		fs_context_put(fs);
 	if (t->ctx)
 		rv_platform->ops->ctx_destroy(t->ctx);
 	t->ctx = NULL;
-	if (t->mm)
-		mm_put(t->mm);
-	t->mm = NULL;
+	if (mm)
+		mm_put(mm);
 	process_thread_exit(t);
 
 	kernel_lock();

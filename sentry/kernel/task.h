@@ -128,6 +128,10 @@ struct task {
 
 	/* Interruptible sleeps wait here; sending a signal wakes them. */
 	pthread_mutex_t wait_lock;
+	/* Held for writing while exec or exit replaces or drops mm, files and
+	 * fs; other tasks reading them (/proc, process_vm_*, pidfd_getfd)
+	 * hold it for reading, so what they read is not freed under them. */
+	pthread_rwlock_t res_lock;
 	pthread_cond_t wait_cond; /* CLOCK_MONOTONIC */
 	_Atomic uint64_t wake_seq;
 
@@ -175,6 +179,8 @@ extern bool rv_strace;
  * drops with task_put(). NULL when there is none. */
 struct task *task_find(int tid);
 void task_put(struct task *);
+void task_res_read_lock(struct task *);
+void task_res_read_unlock(struct task *);
 /* For /proc: calls fn(tgid) for every live thread group, in increasing
  * order, under the kernel's task lock (fn must not block or take it). */
 void kernel_for_each_tgid(void (*fn)(int tgid, void *arg), void *arg);

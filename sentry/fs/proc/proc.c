@@ -29,6 +29,15 @@
 #include "sentry/vfs/fdtable.h"
 #include "sentry/vfs/namei.h"
 
+/* fd_get on another task's table, safe against its exec or exit. */
+static struct file *task_fd_get(struct task *t, int fd)
+{
+	task_res_read_lock(t);
+	struct file *f = t->files ? fd_get(t->files, fd) : NULL;
+	task_res_read_unlock(t);
+	return f;
+}
+
 #define PROC_SUPER_MAGIC 0x9fa0
 #define PROC_POS_PID 0x100000 /* getdents positions of pid entries */
 
@@ -194,8 +203,7 @@ static int proc_lookup(struct inode *dir, struct dentry *parent,
 		struct task *t = task_find(n->pid);
 		if (!t)
 			return -ENOENT;
-		struct file *f = fd >= 0 && t->files ? fd_get(t->files, fd)
-						     : NULL;
+		struct file *f = fd >= 0 ? task_fd_get(t, fd) : NULL;
 		task_put(t);
 		if (!f)
 			return -ENOENT;
@@ -325,7 +333,7 @@ static ssize_t proc_readlink(struct dentry *d, char *buf, size_t len)
 		struct task *t = task_find(n->pid);
 		if (!t)
 			return -ENOENT;
-		struct file *f = t->files ? fd_get(t->files, n->fd) : NULL;
+		struct file *f = task_fd_get(t, n->fd);
 		task_put(t);
 		if (!f)
 			return -ENOENT;
@@ -336,7 +344,9 @@ static ssize_t proc_readlink(struct dentry *d, char *buf, size_t len)
 		if (!t)
 			return -ENOENT;
 		struct path p;
+		task_res_read_lock(t);
 		r = n->ent->link(t, &p);
+		task_res_read_unlock(t);
 		task_put(t);
 		if (r)
 			return r;
@@ -367,7 +377,7 @@ static int proc_get_link(struct dentry *d, struct path *out)
 		return -ENOENT;
 	int err;
 	if (n->ent->kind == PK_FD_LINK) {
-		struct file *f = t->files ? fd_get(t->files, n->fd) : NULL;
+		struct file *f = task_fd_get(t, n->fd);
 		task_put(t);
 		if (!f)
 			return -ENOENT;
@@ -385,7 +395,9 @@ static int proc_get_link(struct dentry *d, struct path *out)
 		file_put(f);
 		return 0;
 	}
+	task_res_read_lock(t);
 	err = n->ent->link(t, out);
+	task_res_read_unlock(t);
 	task_put(t);
 	return err;
 }
@@ -506,10 +518,15 @@ static int proc_open(struct inode *i, struct file *f)
 	}
 	struct sbuf s = {0};
 	sb_grow(&s, 0);
+	/* The target's memory and files stay while we read them. */
+	if (t)
+		task_res_read_lock(t);
 	int err = n->ent == &proc_fdinfo_file_ent ? show_fdinfo(&s, t, n->fd)
 						   : n->ent->show(&s, t);
-	if (t)
+	if (t) {
+		task_res_read_unlock(t);
 		task_put(t);
+	}
 	if (err) {
 		free(s.buf);
 		return err;
@@ -692,6 +709,7 @@ static int proc_iterate(struct file *f, struct dir_context *ctx)
 			return -ENOENT;
 		int fd = (int)RV_MAX(ctx->pos - 2, 0);
 		unsigned char type = e == &proc_fd_dir_ent ? DT_LNK : DT_REG;
+		task_res_read_lock(t);
 		while (t->files && (fd = fd_next(t->files, fd)) >= 0) {
 			int l = snprintf(name, sizeof(name), "%d", fd);
 			if (ctx->emit(ctx, name, (size_t)l, 0x10000 + (uint64_t)fd,
@@ -700,6 +718,7 @@ static int proc_iterate(struct file *f, struct dir_context *ctx)
 			ctx->pos = fd + 3;
 			fd++;
 		}
+		task_res_read_unlock(t);
 		task_put(t);
 		return 0;
 	}
