@@ -331,6 +331,8 @@ goal "getppid ringvisor-kvm / kvm floor (us)" \
 		'BEGIN { if (g != "") print g / 1000 }')" \
 	"${V[native,kvm_floor_us]:-}" 1.3
 goal "peak RSS ringvisor-ptrace / 8 MiB" "${V[ringvisor-ptrace,peak_rss_kib]:-}" 8192 1
+# The same goal on the Pss sum (shared pages split, bench/README.md).
+goal "peak PSS ringvisor-ptrace / 8 MiB" "${V[ringvisor-ptrace,peak_pss_kib]:-}" 8192 1
 for f in fork_wait_us fork_exec_us pipe_pingpong_ns; do
 	goal "$f ringvisor-ptrace / runsc" "${V[ringvisor-ptrace,$f]:-}" \
 		"${V[runsc,$f]:-}" 0.5
