@@ -259,6 +259,49 @@ static void perm_set(struct kperm *p, const struct ipc64_perm *in)
 	p->mode = (p->mode & ~0777U) | (in->mode & 0777);
 }
 
+/* *get on a key that exists: EEXIST for IPC_CREAT|IPC_EXCL, else the
+ * permission check of the flags' mode bits (Linux's ipc_check_perms). */
+static long ipc_get_existing(const struct cred *c, const struct kperm *p,
+			     int flg)
+{
+	if ((flg & RV_IPC_CREAT) && (flg & RV_IPC_EXCL))
+		return -EEXIST;
+	return ipc_perms(c, p, flg);
+}
+
+/* The *ctl commands only the owner (or root) may give: EPERM before any
+ * other check, as Linux's ipcctl_obtain_check. */
+static bool ipc_ctl_needs_owner(int cmd)
+{
+	return cmd == RV_IPC_SET || cmd == RV_IPC_RMID;
+}
+
+/* IPC_STAT, SHM_STAT, SEM_STAT, MSG_STAT need read permission, the
+ * *_STAT_ANY commands none (Linux 4.17); fills o and gives the return
+ * value: 0 for IPC_STAT, the id for the index-based commands. */
+static long ipc_stat_perm(const struct cred *c, const struct kperm *p,
+			  int cmd, int stat_any, struct ipc64_perm *o)
+{
+	if (cmd != stat_any) {
+		int r = ipc_perms(c, p, 0444);
+		if (r < 0)
+			return r;
+	}
+	perm_out(o, p);
+	return cmd == RV_IPC_STAT ? 0 : p->id;
+}
+
+/* The end of every *_STAT: ipc_lock is dropped before the copy out (it
+ * may fault and sleep); r is the value ipc_stat_perm gave. */
+static long ipc_stat_copy_out_unlock(struct task *t, uint64_t buf,
+				     const void *ds, size_t len, long r)
+{
+	pthread_mutex_unlock(&ipc_lock);
+	if (mm_copy_out(t->mm, buf, ds, len) < 0)
+		return -EFAULT;
+	return r;
+}
+
 /* --- shared memory ------------------------------------------------------- */
 
 static uint64_t shm_nattch(const struct shm_seg *s)
@@ -304,9 +347,7 @@ long sys_shmget(struct task *t, const uint64_t a[6])
 			struct shm_seg *s = shm_tab[i];
 			if (!s || s->perm.key != key)
 				continue;
-			if ((flg & RV_IPC_CREAT) && (flg & RV_IPC_EXCL))
-				r = -EEXIST;
-			else if ((r = ipc_perms(&t->cred, &s->perm, flg)) == 0)
+			if ((r = ipc_get_existing(&t->cred, &s->perm, flg)) == 0)
 				r = s->size < size ? -EINVAL : s->perm.id;
 			goto out;
 		}
@@ -486,16 +527,20 @@ long sys_shmctl(struct task *t, const uint64_t a[6])
 		r = -EINVAL;
 		goto out;
 	}
+	if ((ipc_ctl_needs_owner(cmd) || cmd == SHM_LOCK ||
+	     cmd == SHM_UNLOCK) && !ipc_owner(&t->cred, &s->perm)) {
+		r = -EPERM;
+		goto out;
+	}
 	switch (cmd) {
 	case RV_IPC_STAT:
 	case SHM_STAT:
 	case SHM_STAT_ANY: {
-		if (cmd != SHM_STAT_ANY &&
-		    (r = ipc_perms(&t->cred, &s->perm, 0444)) < 0)
-			break;
 		struct shmid64_ds ds;
 		memset(&ds, 0, sizeof(ds));
-		perm_out(&ds.perm, &s->perm);
+		r = ipc_stat_perm(&t->cred, &s->perm, cmd, SHM_STAT_ANY, &ds.perm);
+		if (r < 0)
+			break;
 		ds.perm.mode |= (s->dest ? SHM_DEST : 0) |
 				(s->locked ? SHM_LOCKED : 0);
 		ds.segsz = s->size;
@@ -505,35 +550,20 @@ long sys_shmctl(struct task *t, const uint64_t a[6])
 		ds.cpid = s->cpid;
 		ds.lpid = s->lpid;
 		ds.nattch = shm_nattch(s);
-		r = cmd == RV_IPC_STAT ? 0 : s->perm.id;
-		pthread_mutex_unlock(&ipc_lock);
-		if (mm_copy_out(t->mm, buf, &ds, sizeof(ds)) < 0)
-			return -EFAULT;
-		return r;
+		return ipc_stat_copy_out_unlock(t, buf, &ds, sizeof(ds),
+						r);
 	}
 	case RV_IPC_SET:
-		if (!ipc_owner(&t->cred, &s->perm)) {
-			r = -EPERM;
-			break;
-		}
 		perm_set(&s->perm, &in);
 		s->ctime = ipc_now();
 		break;
 	case RV_IPC_RMID:
-		if (!ipc_owner(&t->cred, &s->perm)) {
-			r = -EPERM;
-			break;
-		}
 		s->dest = true;
 		s->perm.key = IPC_PRIVATE_KEY;
 		shm_reap_locked();
 		break;
 	case SHM_LOCK:
 	case SHM_UNLOCK:
-		if (!ipc_owner(&t->cred, &s->perm)) {
-			r = -EPERM;
-			break;
-		}
 		s->locked = cmd == SHM_LOCK;
 		break;
 	default:
@@ -604,9 +634,7 @@ long sys_semget(struct task *t, const uint64_t a[6])
 			struct sem_set *s = sem_tab[i];
 			if (!s || s->perm.key != key)
 				continue;
-			if ((flg & RV_IPC_CREAT) && (flg & RV_IPC_EXCL))
-				r = -EEXIST;
-			else if ((r = ipc_perms(&t->cred, &s->perm, flg)) == 0)
+			if ((r = ipc_get_existing(&t->cred, &s->perm, flg)) == 0)
 				r = nsems > s->nsems ? -EINVAL : s->perm.id;
 			goto out;
 		}
@@ -886,6 +914,10 @@ long sys_semctl(struct task *t, const uint64_t a[6])
 		r = -EINVAL;
 		goto out;
 	}
+	if (ipc_ctl_needs_owner(cmd) && !ipc_owner(&t->cred, &s->perm)) {
+		r = -EPERM;
+		goto out;
+	}
 	switch (cmd) {
 	case GETVAL:
 	case GETPID:
@@ -969,34 +1001,22 @@ long sys_semctl(struct task *t, const uint64_t a[6])
 	case RV_IPC_STAT:
 	case SEM_STAT:
 	case SEM_STAT_ANY: {
-		if (cmd != SEM_STAT_ANY &&
-		    (r = ipc_perms(&t->cred, &s->perm, 0444)) < 0)
-			break;
 		struct semid64_ds ds;
 		memset(&ds, 0, sizeof(ds));
-		perm_out(&ds.perm, &s->perm);
+		r = ipc_stat_perm(&t->cred, &s->perm, cmd, SEM_STAT_ANY, &ds.perm);
+		if (r < 0)
+			break;
 		ds.otime = s->otime;
 		ds.ctime = s->ctime;
 		ds.nsems = (uint64_t)s->nsems;
-		r = cmd == RV_IPC_STAT ? 0 : s->perm.id;
-		pthread_mutex_unlock(&ipc_lock);
-		if (mm_copy_out(t->mm, arg, &ds, sizeof(ds)) < 0)
-			return -EFAULT;
-		return r;
+		return ipc_stat_copy_out_unlock(t, arg, &ds, sizeof(ds),
+						r);
 	}
 	case RV_IPC_SET:
-		if (!ipc_owner(&t->cred, &s->perm)) {
-			r = -EPERM;
-			break;
-		}
 		perm_set(&s->perm, &in);
 		s->ctime = ipc_now();
 		break;
 	case RV_IPC_RMID:
-		if (!ipc_owner(&t->cred, &s->perm)) {
-			r = -EPERM;
-			break;
-		}
 		sem_remove_locked(s->perm.id % IPC_SEQ_MUL);
 		wake = true;
 		break;
@@ -1071,9 +1091,7 @@ long sys_msgget(struct task *t, const uint64_t a[6])
 			struct msg_queue *q = msg_tab[i];
 			if (!q || q->perm.key != key)
 				continue;
-			if ((flg & RV_IPC_CREAT) && (flg & RV_IPC_EXCL))
-				r = -EEXIST;
-			else if ((r = ipc_perms(&t->cred, &q->perm, flg)) == 0)
+			if ((r = ipc_get_existing(&t->cred, &q->perm, flg)) == 0)
 				r = q->perm.id;
 			goto out;
 		}
@@ -1325,16 +1343,19 @@ long sys_msgctl(struct task *t, const uint64_t a[6])
 		r = -EINVAL;
 		goto out;
 	}
+	if (ipc_ctl_needs_owner(cmd) && !ipc_owner(&t->cred, &q->perm)) {
+		r = -EPERM;
+		goto out;
+	}
 	switch (cmd) {
 	case RV_IPC_STAT:
 	case MSG_STAT:
 	case MSG_STAT_ANY: {
-		if (cmd != MSG_STAT_ANY &&
-		    (r = ipc_perms(&t->cred, &q->perm, 0444)) < 0)
-			break;
 		struct msqid64_ds ds;
 		memset(&ds, 0, sizeof(ds));
-		perm_out(&ds.perm, &q->perm);
+		r = ipc_stat_perm(&t->cred, &q->perm, cmd, MSG_STAT_ANY, &ds.perm);
+		if (r < 0)
+			break;
 		ds.stime = q->stime;
 		ds.rtime = q->rtime;
 		ds.ctime = q->ctime;
@@ -1343,17 +1364,10 @@ long sys_msgctl(struct task *t, const uint64_t a[6])
 		ds.qbytes = q->qbytes;
 		ds.lspid = q->lspid;
 		ds.lrpid = q->lrpid;
-		r = cmd == RV_IPC_STAT ? 0 : q->perm.id;
-		pthread_mutex_unlock(&ipc_lock);
-		if (mm_copy_out(t->mm, buf, &ds, sizeof(ds)) < 0)
-			return -EFAULT;
-		return r;
+		return ipc_stat_copy_out_unlock(t, buf, &ds, sizeof(ds),
+						r);
 	}
 	case RV_IPC_SET:
-		if (!ipc_owner(&t->cred, &q->perm)) {
-			r = -EPERM;
-			break;
-		}
 		/* Raising msg_qbytes past MSGMNB is CAP_SYS_RESOURCE's. */
 		if (in.qbytes > MSGMNB && t->cred.euid != 0) {
 			r = -EPERM;
@@ -1369,10 +1383,6 @@ long sys_msgctl(struct task *t, const uint64_t a[6])
 		wake = true;
 		break;
 	case RV_IPC_RMID:
-		if (!ipc_owner(&t->cred, &q->perm)) {
-			r = -EPERM;
-			break;
-		}
 		msg_tab[q->perm.id % IPC_SEQ_MUL] = NULL;
 		msg_total -= q->cbytes;
 		q->dead = true;
