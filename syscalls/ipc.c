@@ -192,6 +192,71 @@ static uint64_t msg_total;
 static struct sem_undo *undo;
 static size_t nundo, capundo;
 
+/* Each table seen as the struct kperm heading its objects, so that the
+ * id, key and free-slot lookups are written once for all three kinds. */
+struct ipc_kind {
+	struct kperm *(*slot)(int idx);
+	int max;
+};
+
+static struct kperm *shm_slot(int idx)
+{
+	return shm_tab[idx] ? &shm_tab[idx]->perm : NULL;
+}
+
+static struct kperm *sem_slot(int idx)
+{
+	return sem_tab[idx] ? &sem_tab[idx]->perm : NULL;
+}
+
+static struct kperm *msg_slot(int idx)
+{
+	return msg_tab[idx] ? &msg_tab[idx]->perm : NULL;
+}
+
+static const struct ipc_kind shm_kind = {shm_slot, SHMMNI};
+static const struct ipc_kind sem_kind = {sem_slot, SEMMNI};
+static const struct ipc_kind msg_kind = {msg_slot, MSGMNI};
+
+/* An id names a slot (id % IPC_SEQ_MUL) and the slot's sequence number:
+ * a stale id of a removed object finds nothing. */
+static struct kperm *ipc_by_id(const struct ipc_kind *k, int id)
+{
+	if (id < 0 || id % IPC_SEQ_MUL >= k->max)
+		return NULL;
+	struct kperm *p = k->slot(id % IPC_SEQ_MUL);
+	return p && p->id == id ? p : NULL;
+}
+
+/* *ctl: the index-based *_STAT commands name a slot (id >= 0 checked by
+ * the caller), the others an id. */
+static struct kperm *ipc_ctl_lookup(const struct ipc_kind *k, int id,
+				    bool by_index)
+{
+	if (by_index)
+		return id < k->max ? k->slot(id) : NULL;
+	return ipc_by_id(k, id);
+}
+
+static struct kperm *ipc_find_key(const struct ipc_kind *k, int32_t key)
+{
+	for (int i = 0; i < k->max; i++) {
+		struct kperm *p = k->slot(i);
+		if (p && p->key == key)
+			return p;
+	}
+	return NULL;
+}
+
+/* The lowest free slot, as Linux's idr allocation, or -1 when full. */
+static int ipc_free_idx(const struct ipc_kind *k)
+{
+	for (int i = 0; i < k->max; i++)
+		if (!k->slot(i))
+			return i;
+	return -1;
+}
+
 static int64_t ipc_now(void)
 {
 	struct timespec ts;
@@ -326,12 +391,14 @@ static void shm_reap_locked(void)
 			shm_free_locked(i);
 }
 
+static struct shm_seg *shm_of(struct kperm *p)
+{
+	return p ? container_of(p, struct shm_seg, perm) : NULL;
+}
+
 static struct shm_seg *shm_by_id(int id)
 {
-	if (id < 0 || id % IPC_SEQ_MUL >= SHMMNI)
-		return NULL;
-	struct shm_seg *s = shm_tab[id % IPC_SEQ_MUL];
-	return s && s->perm.id == id ? s : NULL;
+	return shm_of(ipc_by_id(&shm_kind, id));
 }
 
 long sys_shmget(struct task *t, const uint64_t a[6])
@@ -343,10 +410,8 @@ long sys_shmget(struct task *t, const uint64_t a[6])
 	pthread_mutex_lock(&ipc_lock);
 	shm_reap_locked();
 	if (key != IPC_PRIVATE_KEY) {
-		for (int i = 0; i < SHMMNI; i++) {
-			struct shm_seg *s = shm_tab[i];
-			if (!s || s->perm.key != key)
-				continue;
+		struct shm_seg *s = shm_of(ipc_find_key(&shm_kind, key));
+		if (s) {
 			if ((r = ipc_get_existing(&t->cred, &s->perm, flg)) == 0)
 				r = s->size < size ? -EINVAL : s->perm.id;
 			goto out;
@@ -360,10 +425,7 @@ long sys_shmget(struct task *t, const uint64_t a[6])
 		r = -EINVAL;
 		goto out;
 	}
-	int idx = -1;
-	for (int i = 0; i < SHMMNI && idx < 0; i++)
-		if (!shm_tab[i])
-			idx = i;
+	int idx = ipc_free_idx(&shm_kind);
 	if (idx < 0) {
 		r = -ENOSPC;
 		goto out;
@@ -519,10 +581,8 @@ long sys_shmctl(struct task *t, const uint64_t a[6])
 		return maxidx;
 	}
 	struct shm_seg *s;
-	if (cmd == SHM_STAT || cmd == SHM_STAT_ANY)
-		s = id < SHMMNI ? shm_tab[id] : NULL;
-	else
-		s = shm_by_id(id);
+	s = shm_of(ipc_ctl_lookup(&shm_kind, id, cmd == SHM_STAT ||
+						     cmd == SHM_STAT_ANY));
 	if (!s) {
 		r = -EINVAL;
 		goto out;
@@ -576,12 +636,14 @@ out:
 
 /* --- semaphores ------------------------------------------------------------ */
 
+static struct sem_set *sem_of(struct kperm *p)
+{
+	return p ? container_of(p, struct sem_set, perm) : NULL;
+}
+
 static struct sem_set *sem_by_id(int id)
 {
-	if (id < 0 || id % IPC_SEQ_MUL >= SEMMNI)
-		return NULL;
-	struct sem_set *s = sem_tab[id % IPC_SEQ_MUL];
-	return s && s->perm.id == id ? s : NULL;
+	return sem_of(ipc_by_id(&sem_kind, id));
 }
 
 static void sem_put_locked(struct sem_set *s)
@@ -630,10 +692,8 @@ long sys_semget(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	pthread_mutex_lock(&ipc_lock);
 	if (key != IPC_PRIVATE_KEY) {
-		for (int i = 0; i < SEMMNI; i++) {
-			struct sem_set *s = sem_tab[i];
-			if (!s || s->perm.key != key)
-				continue;
+		struct sem_set *s = sem_of(ipc_find_key(&sem_kind, key));
+		if (s) {
 			if ((r = ipc_get_existing(&t->cred, &s->perm, flg)) == 0)
 				r = nsems > s->nsems ? -EINVAL : s->perm.id;
 			goto out;
@@ -651,10 +711,7 @@ long sys_semget(struct task *t, const uint64_t a[6])
 		r = -ENOSPC;
 		goto out;
 	}
-	int idx = -1;
-	for (int i = 0; i < SEMMNI && idx < 0; i++)
-		if (!sem_tab[i])
-			idx = i;
+	int idx = ipc_free_idx(&sem_kind);
 	if (idx < 0) {
 		r = -ENOSPC;
 		goto out;
@@ -906,10 +963,8 @@ long sys_semctl(struct task *t, const uint64_t a[6])
 	uint16_t *vals = NULL;
 	pthread_mutex_lock(&ipc_lock);
 	struct sem_set *s;
-	if (cmd == SEM_STAT || cmd == SEM_STAT_ANY)
-		s = id < SEMMNI ? sem_tab[id] : NULL;
-	else
-		s = sem_by_id(id);
+	s = sem_of(ipc_ctl_lookup(&sem_kind, id, cmd == SEM_STAT ||
+						     cmd == SEM_STAT_ANY));
 	if (!s) {
 		r = -EINVAL;
 		goto out;
@@ -1060,12 +1115,14 @@ void ipc_exit_process(int tgid)
 
 /* --- message queues -------------------------------------------------------- */
 
+static struct msg_queue *msg_of(struct kperm *p)
+{
+	return p ? container_of(p, struct msg_queue, perm) : NULL;
+}
+
 static struct msg_queue *msg_by_id(int id)
 {
-	if (id < 0 || id % IPC_SEQ_MUL >= MSGMNI)
-		return NULL;
-	struct msg_queue *q = msg_tab[id % IPC_SEQ_MUL];
-	return q && q->perm.id == id ? q : NULL;
+	return msg_of(ipc_by_id(&msg_kind, id));
 }
 
 static void msgq_put_locked(struct msg_queue *q)
@@ -1087,10 +1144,8 @@ long sys_msgget(struct task *t, const uint64_t a[6])
 	long r;
 	pthread_mutex_lock(&ipc_lock);
 	if (key != IPC_PRIVATE_KEY) {
-		for (int i = 0; i < MSGMNI; i++) {
-			struct msg_queue *q = msg_tab[i];
-			if (!q || q->perm.key != key)
-				continue;
+		struct msg_queue *q = msg_of(ipc_find_key(&msg_kind, key));
+		if (q) {
 			if ((r = ipc_get_existing(&t->cred, &q->perm, flg)) == 0)
 				r = q->perm.id;
 			goto out;
@@ -1100,10 +1155,7 @@ long sys_msgget(struct task *t, const uint64_t a[6])
 			goto out;
 		}
 	}
-	int idx = -1;
-	for (int i = 0; i < MSGMNI && idx < 0; i++)
-		if (!msg_tab[i])
-			idx = i;
+	int idx = ipc_free_idx(&msg_kind);
 	if (idx < 0) {
 		r = -ENOSPC;
 		goto out;
@@ -1335,10 +1387,8 @@ long sys_msgctl(struct task *t, const uint64_t a[6])
 	}
 	pthread_mutex_lock(&ipc_lock);
 	struct msg_queue *q;
-	if (cmd == MSG_STAT || cmd == MSG_STAT_ANY)
-		q = id < MSGMNI ? msg_tab[id] : NULL;
-	else
-		q = msg_by_id(id);
+	q = msg_of(ipc_ctl_lookup(&msg_kind, id, cmd == MSG_STAT ||
+						     cmd == MSG_STAT_ANY));
 	if (!q) {
 		r = -EINVAL;
 		goto out;
