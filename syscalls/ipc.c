@@ -341,6 +341,21 @@ static bool ipc_ctl_needs_owner(int cmd)
 	return cmd == RV_IPC_SET || cmd == RV_IPC_RMID;
 }
 
+/* *ctl's object, under ipc_lock: EINVAL when there is none, EPERM when
+ * owner_only and the caller is not its owner. */
+static int ipc_ctl_obtain(const struct ipc_kind *k, const struct cred *c,
+			  int id, bool by_index, bool owner_only,
+			  struct kperm **pp)
+{
+	struct kperm *p = ipc_ctl_lookup(k, id, by_index);
+	if (!p)
+		return -EINVAL;
+	if (owner_only && !ipc_owner(c, p))
+		return -EPERM;
+	*pp = p;
+	return 0;
+}
+
 /* IPC_STAT, SHM_STAT, SEM_STAT, MSG_STAT need read permission, the
  * *_STAT_ANY commands none (Linux 4.17); fills o and gives the return
  * value: 0 for IPC_STAT, the id for the index-based commands. */
@@ -580,25 +595,22 @@ long sys_shmctl(struct task *t, const uint64_t a[6])
 		}
 		return maxidx;
 	}
-	struct shm_seg *s;
-	s = shm_of(ipc_ctl_lookup(&shm_kind, id, cmd == SHM_STAT ||
-						     cmd == SHM_STAT_ANY));
-	if (!s) {
-		r = -EINVAL;
+	struct kperm *p;
+	r = ipc_ctl_obtain(&shm_kind, &t->cred, id,
+			   cmd == SHM_STAT || cmd == SHM_STAT_ANY,
+			   ipc_ctl_needs_owner(cmd) || cmd == SHM_LOCK ||
+				 cmd == SHM_UNLOCK, &p);
+	if (r < 0)
 		goto out;
-	}
-	if ((ipc_ctl_needs_owner(cmd) || cmd == SHM_LOCK ||
-	     cmd == SHM_UNLOCK) && !ipc_owner(&t->cred, &s->perm)) {
-		r = -EPERM;
-		goto out;
-	}
+	struct shm_seg *s = shm_of(p);
 	switch (cmd) {
 	case RV_IPC_STAT:
 	case SHM_STAT:
 	case SHM_STAT_ANY: {
 		struct shmid64_ds ds;
 		memset(&ds, 0, sizeof(ds));
-		r = ipc_stat_perm(&t->cred, &s->perm, cmd, SHM_STAT_ANY, &ds.perm);
+		r = ipc_stat_perm(&t->cred, &s->perm, cmd, SHM_STAT_ANY,
+				  &ds.perm);
 		if (r < 0)
 			break;
 		ds.perm.mode |= (s->dest ? SHM_DEST : 0) |
@@ -962,17 +974,13 @@ long sys_semctl(struct task *t, const uint64_t a[6])
 	}
 	uint16_t *vals = NULL;
 	pthread_mutex_lock(&ipc_lock);
-	struct sem_set *s;
-	s = sem_of(ipc_ctl_lookup(&sem_kind, id, cmd == SEM_STAT ||
-						     cmd == SEM_STAT_ANY));
-	if (!s) {
-		r = -EINVAL;
+	struct kperm *p;
+	r = ipc_ctl_obtain(&sem_kind, &t->cred, id,
+			   cmd == SEM_STAT || cmd == SEM_STAT_ANY,
+			   ipc_ctl_needs_owner(cmd), &p);
+	if (r < 0)
 		goto out;
-	}
-	if (ipc_ctl_needs_owner(cmd) && !ipc_owner(&t->cred, &s->perm)) {
-		r = -EPERM;
-		goto out;
-	}
+	struct sem_set *s = sem_of(p);
 	switch (cmd) {
 	case GETVAL:
 	case GETPID:
@@ -1058,7 +1066,8 @@ long sys_semctl(struct task *t, const uint64_t a[6])
 	case SEM_STAT_ANY: {
 		struct semid64_ds ds;
 		memset(&ds, 0, sizeof(ds));
-		r = ipc_stat_perm(&t->cred, &s->perm, cmd, SEM_STAT_ANY, &ds.perm);
+		r = ipc_stat_perm(&t->cred, &s->perm, cmd, SEM_STAT_ANY,
+				  &ds.perm);
 		if (r < 0)
 			break;
 		ds.otime = s->otime;
@@ -1386,24 +1395,21 @@ long sys_msgctl(struct task *t, const uint64_t a[6])
 		return maxidx;
 	}
 	pthread_mutex_lock(&ipc_lock);
-	struct msg_queue *q;
-	q = msg_of(ipc_ctl_lookup(&msg_kind, id, cmd == MSG_STAT ||
-						     cmd == MSG_STAT_ANY));
-	if (!q) {
-		r = -EINVAL;
+	struct kperm *p;
+	r = ipc_ctl_obtain(&msg_kind, &t->cred, id,
+			   cmd == MSG_STAT || cmd == MSG_STAT_ANY,
+			   ipc_ctl_needs_owner(cmd), &p);
+	if (r < 0)
 		goto out;
-	}
-	if (ipc_ctl_needs_owner(cmd) && !ipc_owner(&t->cred, &q->perm)) {
-		r = -EPERM;
-		goto out;
-	}
+	struct msg_queue *q = msg_of(p);
 	switch (cmd) {
 	case RV_IPC_STAT:
 	case MSG_STAT:
 	case MSG_STAT_ANY: {
 		struct msqid64_ds ds;
 		memset(&ds, 0, sizeof(ds));
-		r = ipc_stat_perm(&t->cred, &q->perm, cmd, MSG_STAT_ANY, &ds.perm);
+		r = ipc_stat_perm(&t->cred, &q->perm, cmd, MSG_STAT_ANY,
+				  &ds.perm);
 		if (r < 0)
 			break;
 		ds.stime = q->stime;
