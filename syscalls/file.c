@@ -764,6 +764,39 @@ static long copy_range(struct file *in, int64_t *off_in, struct file *out,
 	return done ? (long)done : r;
 }
 
+/* The two ends of sendfile, copy_file_range, splice and tee: 0 with a
+ * reference on each, or EBADF (and no reference) when either fd is not
+ * open. */
+static int fd_get_pair(struct task *t, int in_fd, int out_fd,
+		       struct file **in, struct file **out)
+{
+	*in = fd_get(t->files, in_fd);
+	*out = *in ? fd_get(t->files, out_fd) : NULL;
+	if (*in && *out)
+		return 0;
+	if (*in)
+		file_put(*in);
+	return -EBADF;
+}
+
+/* The offsets copy_file_range and splice take by pointer, each read only
+ * when its pointer is given. */
+static int offs_copy_in(struct task *t, uint64_t uoff_in, int64_t *off_in,
+			uint64_t uoff_out, int64_t *off_out)
+{
+	if ((uoff_in && mm_copy_in(t->mm, off_in, uoff_in, 8)) ||
+	    (uoff_out && mm_copy_in(t->mm, off_out, uoff_out, 8)))
+		return -EFAULT;
+	return 0;
+}
+
+/* An advanced offset back to the app when it gave a pointer: true when
+ * that faults. */
+static bool off_copy_out_fails(struct task *t, uint64_t uoff, int64_t off)
+{
+	return uoff && mm_copy_out(t->mm, uoff, &off, 8);
+}
+
 /* sendfile(2) through a sentry bounce buffer: both ends may be anything
  * readable / writable (Linux requires a mmap-able input; we are laxer). */
 long sys_sendfile(struct task *t, const uint64_t a[6])
@@ -779,24 +812,20 @@ long sys_sendfile(struct task *t, const uint64_t a[6])
 		if (off < 0)
 			return -EINVAL;
 	}
-	struct file *in = fd_get(t->files, in_fd);
-	struct file *out = fd_get(t->files, out_fd);
-	if (!in || !out) {
-		r = -EBADF;
-		goto out;
-	}
+	struct file *in, *out;
+	r = fd_get_pair(t, in_fd, out_fd, &in, &out);
+	if (r)
+		return r;
 	if ((out->flags & O_APPEND)) {
 		r = -EINVAL;
 		goto out;
 	}
 	r = copy_range(in, uoff ? &off : NULL, out, NULL, count);
-	if (uoff && r >= 0 && mm_copy_out(t->mm, uoff, &off, sizeof(off)))
+	if (r >= 0 && off_copy_out_fails(t, uoff, off))
 		r = -EFAULT;
 out:
-	if (in)
-		file_put(in);
-	if (out)
-		file_put(out);
+	file_put(in);
+	file_put(out);
 	return r;
 }
 
@@ -894,18 +923,15 @@ long sys_copy_file_range(struct task *t, const uint64_t a[6])
 	long r = 0;
 	if (a[5])
 		return -EINVAL;
-	if ((uoff_in && mm_copy_in(t->mm, &off_in, uoff_in, 8)) ||
-	    (uoff_out && mm_copy_in(t->mm, &off_out, uoff_out, 8)))
+	if (offs_copy_in(t, uoff_in, &off_in, uoff_out, &off_out))
 		return -EFAULT;
 	if ((uoff_in && off_in < 0) || (uoff_out && off_out < 0))
 		return -EINVAL;
-	struct file *in = fd_get(t->files, in_fd);
-	struct file *out = fd_get(t->files, out_fd);
+	struct file *in, *out;
+	r = fd_get_pair(t, in_fd, out_fd, &in, &out);
+	if (r)
+		return r;
 	struct kstat si, so;
-	if (!in || !out) {
-		r = -EBADF;
-		goto out;
-	}
 	if ((in->flags & O_ACCMODE) == O_WRONLY ||
 	    (out->flags & O_ACCMODE) == O_RDONLY || (out->flags & O_APPEND)) {
 		r = -EBADF;
@@ -934,14 +960,12 @@ long sys_copy_file_range(struct task *t, const uint64_t a[6])
 	}
 	r = copy_range(in, uoff_in ? &off_in : NULL, out,
 		       uoff_out ? &off_out : NULL, count);
-	if (r >= 0 && ((uoff_in && mm_copy_out(t->mm, uoff_in, &off_in, 8)) ||
-		       (uoff_out && mm_copy_out(t->mm, uoff_out, &off_out, 8))))
+	if (r >= 0 && (off_copy_out_fails(t, uoff_in, off_in) ||
+		       off_copy_out_fails(t, uoff_out, off_out)))
 		r = -EFAULT;
 out:
-	if (in)
-		file_put(in);
-	if (out)
-		file_put(out);
+	file_put(in);
+	file_put(out);
 	return r;
 }
 
@@ -1111,12 +1135,10 @@ long sys_splice(struct task *t, const uint64_t a[6])
 		return 0;
 	if (flags & ~(unsigned)SPLICE_F_ALL)
 		return -EINVAL;
-	struct file *in = fd_get(t->files, in_fd);
-	struct file *out = in ? fd_get(t->files, out_fd) : NULL;
-	if (!in || !out) {
-		r = -EBADF;
-		goto out;
-	}
+	struct file *in, *out;
+	r = fd_get_pair(t, in_fd, out_fd, &in, &out);
+	if (r)
+		return r;
 	bool ip = pipe_is_pipe(in), op = pipe_is_pipe(out);
 	bool nonblock = flags & SPLICE_F_NONBLOCK;
 	/* __do_splice(): an offset for a pipe end is ESPIPE, before the
@@ -1125,8 +1147,7 @@ long sys_splice(struct task *t, const uint64_t a[6])
 		r = -ESPIPE;
 		goto out;
 	}
-	if ((uoff_in && mm_copy_in(t->mm, &off_in, uoff_in, 8)) ||
-	    (uoff_out && mm_copy_in(t->mm, &off_out, uoff_out, 8))) {
+	if (offs_copy_in(t, uoff_in, &off_in, uoff_out, &off_out)) {
 		r = -EFAULT;
 		goto out;
 	}
@@ -1151,8 +1172,7 @@ long sys_splice(struct task *t, const uint64_t a[6])
 			nonblock = true;
 		r = splice_from_pipe(in, out, uoff_out ? &off_out : NULL, len,
 				     nonblock);
-		if (r >= 0 && uoff_out &&
-		    mm_copy_out(t->mm, uoff_out, &off_out, 8))
+		if (r >= 0 && off_copy_out_fails(t, uoff_out, off_out))
 			r = -EFAULT;
 	} else if (op) {
 		if (uoff_in && off_in < 0) {
@@ -1163,18 +1183,15 @@ long sys_splice(struct task *t, const uint64_t a[6])
 			nonblock = true;
 		r = splice_to_pipe(in, uoff_in ? &off_in : NULL, out, len,
 				   nonblock);
-		if (r >= 0 && uoff_in &&
-		    mm_copy_out(t->mm, uoff_in, &off_in, 8))
+		if (r >= 0 && off_copy_out_fails(t, uoff_in, off_in))
 			r = -EFAULT;
 	} else {
 		/* Neither end is a pipe. */
 		r = -EINVAL;
 	}
 out:
-	if (in)
-		file_put(in);
-	if (out)
-		file_put(out);
+	file_put(in);
+	file_put(out);
 	return r;
 }
 
@@ -1187,11 +1204,11 @@ long sys_tee(struct task *t, const uint64_t a[6])
 		return -EINVAL;
 	if (a[2] == 0)
 		return 0;
-	struct file *in = fd_get(t->files, (int)a[0]);
-	struct file *out = in ? fd_get(t->files, (int)a[1]) : NULL;
-	long r = -EBADF;
-	if (!in || !out)
-		goto out;
+	struct file *in, *out;
+	long r = fd_get_pair(t, (int)a[0], (int)a[1], &in, &out);
+	if (r)
+		return r;
+	r = -EBADF;
 	if (!can_rd(in) || !can_wr(out))
 		goto out;
 	r = -EINVAL;
@@ -1201,10 +1218,8 @@ long sys_tee(struct task *t, const uint64_t a[6])
 			((in->flags | out->flags) & O_NONBLOCK);
 	r = pipe_splice_pipes(in, out, len, nonblock, false);
 out:
-	if (in)
-		file_put(in);
-	if (out)
-		file_put(out);
+	file_put(in);
+	file_put(out);
 	return r;
 }
 
