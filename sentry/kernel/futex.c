@@ -206,6 +206,46 @@ static struct bucket *lock_waiter_bucket(struct futex_waiter *w)
 	}
 }
 
+/* Linux's futex_wait_setup(): w is queued only if the word still holds
+ * val under the bucket lock (a waker changes the word first, then takes
+ * the lock), else EAGAIN. */
+static int futex_enqueue_if_val(struct futex_waiter *w, const uint32_t *word,
+				uint32_t val)
+{
+	struct bucket *b = bucket_of(&w->key);
+	pthread_mutex_lock(&b->lock);
+	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
+		pthread_mutex_unlock(&b->lock);
+		return -EAGAIN;
+	}
+	waiter_add(b, w);
+	pthread_mutex_unlock(&b->lock);
+	return 0;
+}
+
+/* Sleep until w, queued, is woken: 0. A timeout or signal gives
+ * task_wait_commit's error with w off its queue, unless a waker took it
+ * first (0 then: the wake is not lost). Once this returns, w is on no
+ * queue, so its fields are the caller's alone. */
+static int futex_sleep(struct task *t, struct futex_waiter *w,
+		       const struct timespec *deadline)
+{
+	for (;;) {
+		uint64_t seq = task_wait_prepare(t);
+		if (atomic_load(&w->woken))
+			return 0;
+		int r = task_wait_commit(t, seq, deadline);
+		if (r == 0)
+			continue;
+		struct bucket *b = lock_waiter_bucket(w);
+		bool woken = atomic_load(&w->woken);
+		if (!woken)
+			waiter_del(w);
+		pthread_mutex_unlock(&b->lock);
+		return woken ? 0 : r;
+	}
+}
+
 static long futex_wait(struct task *t, uint64_t uaddr, bool private,
 		       uint32_t val, const struct timespec *deadline,
 		       uint32_t bitset)
@@ -221,36 +261,15 @@ static long futex_wait(struct task *t, uint64_t uaddr, bool private,
 		return r;
 	w.bitset = bitset;
 	w.task = t;
-	struct bucket *b = bucket_of(&w.key);
-	pthread_mutex_lock(&b->lock);
-	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
-		pthread_mutex_unlock(&b->lock);
-		return -EAGAIN;
-	}
-	waiter_add(b, &w);
-	pthread_mutex_unlock(&b->lock);
-
-	for (;;) {
-		uint64_t seq = task_wait_prepare(t);
-		if (atomic_load(&w.woken))
-			return 0;
-		r = task_wait_commit(t, seq, deadline);
-		if (r == 0)
-			continue;
-		b = lock_waiter_bucket(&w);
-		if (atomic_load(&w.woken)) {
-			pthread_mutex_unlock(&b->lock);
-			return 0;
-		}
-		waiter_del(&w);
-		pthread_mutex_unlock(&b->lock);
-		if (r == -ETIMEDOUT)
-			return -ETIMEDOUT;
-		/* Linux: with a timeout, ERESTART_RESTARTBLOCK, so EINTR once
-		 * a handler ran, SA_RESTART or not (a restart would start
-		 * the whole timeout again); without one, ERESTARTSYS. */
-		return deadline ? -RV_ERESTARTNOHAND : -RV_ERESTARTSYS;
-	}
+	if ((r = futex_enqueue_if_val(&w, word, val)) < 0)
+		return r;
+	r = futex_sleep(t, &w, deadline);
+	if (r == 0 || r == -ETIMEDOUT)
+		return r;
+	/* Linux: with a timeout, ERESTART_RESTARTBLOCK, so EINTR once a
+	 * handler ran, SA_RESTART or not (a restart would start the whole
+	 * timeout again); without one, ERESTARTSYS. */
+	return deadline ? -RV_ERESTARTNOHAND : -RV_ERESTARTSYS;
 }
 
 static int lock_two(struct bucket *a, struct bucket *b)
@@ -465,22 +484,9 @@ static long futex_lock_pi(struct task *t, uint64_t uaddr, bool private,
 		atomic_store(&w.woken, 0);
 		waiter_add(b, &w);
 		pthread_mutex_unlock(&b->lock);
-		for (;;) {
-			uint64_t seq = task_wait_prepare(t);
-			if (atomic_load(&w.woken))
-				break;
-			r = task_wait_commit(t, seq, deadline);
-			if (r == 0)
-				continue;
-			struct bucket *lb = lock_waiter_bucket(&w);
-			bool woken = atomic_load(&w.woken);
-			if (!woken)
-				waiter_del(&w);
-			pthread_mutex_unlock(&lb->lock);
-			if (!woken)
-				return r == -ETIMEDOUT ? -ETIMEDOUT : -RV_ERESTARTNOINTR;
-			break;
-		}
+		r = futex_sleep(t, &w, deadline);
+		if (r < 0)
+			return r == -ETIMEDOUT ? -ETIMEDOUT : -RV_ERESTARTNOINTR;
 		/* Woken by an unlock: try to take it again. */
 	}
 }
@@ -538,38 +544,17 @@ static long futex_wait_requeue_pi(struct task *t, uint64_t uaddr,
 	w.task = t;
 	w.requeue_pi = true;
 	w.rq_state = RQ_WAITING;
-	struct bucket *b = bucket_of(&w.key);
-	pthread_mutex_lock(&b->lock);
-	if (__atomic_load_n(word, __ATOMIC_SEQ_CST) != val) {
-		pthread_mutex_unlock(&b->lock);
-		return -EAGAIN;
-	}
-	waiter_add(b, &w);
-	pthread_mutex_unlock(&b->lock);
-
-	for (;;) {
-		uint64_t seq = task_wait_prepare(t);
-		if (atomic_load(&w.woken))
-			break;
-		r = task_wait_commit(t, seq, deadline);
-		if (r == 0)
-			continue;
-		b = lock_waiter_bucket(&w);
-		bool woken = atomic_load(&w.woken);
-		if (!woken)
-			waiter_del(&w);
-		int state = w.rq_state;
-		pthread_mutex_unlock(&b->lock);
-		if (woken)
-			break;
-		if (r == -ETIMEDOUT)
-			return -ETIMEDOUT;
-		/* Interrupted before the requeue: restart (the word has
-		 * changed by then and the restart says EAGAIN, as in
-		 * Linux); after it, Linux returns EWOULDBLOCK directly and
-		 * glibc relocks the mutex itself. */
-		return state == RQ_WAITING ? -RV_ERESTARTNOINTR : -EWOULDBLOCK;
-	}
+	if ((r = futex_enqueue_if_val(&w, word, val)) < 0)
+		return r;
+	r = futex_sleep(t, &w, deadline);
+	if (r == -ETIMEDOUT)
+		return -ETIMEDOUT;
+	/* Interrupted before the requeue: restart (the word has changed by
+	 * then and the restart says EAGAIN, as in Linux); after it, Linux
+	 * returns EWOULDBLOCK directly and glibc relocks the mutex itself. */
+	if (r < 0)
+		return w.rq_state == RQ_WAITING ? -RV_ERESTARTNOINTR
+						: -EWOULDBLOCK;
 	switch (w.rq_state) {
 	case RQ_OWNER:
 		return 0;
