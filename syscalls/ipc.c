@@ -1196,6 +1196,63 @@ static int msg_sleep_locked(struct task *t, struct msg_queue *q,
 	return w == -EINTR ? -RV_ERESTARTNOHAND : 0;
 }
 
+/* The wait of msgsnd and msgrcv: each round, under ipc_lock, the queue is
+ * looked up again (EINVAL once gone) and acc checked, then op(t, q, arg)
+ * gives 1 when it must wait, else the call's result. IPC_NOWAIT gives
+ * nowait_err instead of a wait. */
+static long msg_wait(struct task *t, int id, int acc, int flg, int nowait_err,
+		     long (*op)(struct task *, struct msg_queue *, void *),
+		     void *arg)
+{
+	long r;
+	pthread_mutex_lock(&ipc_lock);
+	struct waitq_entry e = {.func = waitq_entry_wake_task, .task = t};
+	waitq_add(&ipc_wq, &e);
+	for (;;) {
+		uint64_t seq = task_wait_prepare(t);
+		struct msg_queue *q = msg_by_id(id);
+		if (!q) {
+			r = -EINVAL;
+			break;
+		}
+		if ((r = ipc_perms(&t->cred, &q->perm, acc)) < 0)
+			break;
+		if ((r = op(t, q, arg)) != 1)
+			break;
+		if (flg & RV_IPC_NOWAIT) {
+			r = nowait_err;
+			break;
+		}
+		if ((r = msg_sleep_locked(t, q, seq)) < 0)
+			break;
+	}
+	waitq_remove(&e);
+	pthread_mutex_unlock(&ipc_lock);
+	return r;
+}
+
+/* msgsnd's step: *arg queued (and taken: NULL) if the queue has room. */
+static long msg_try_send(struct task *t, struct msg_queue *q, void *arg)
+{
+	struct msg **mp = arg, *m = *mp;
+	size_t sz = m->len;
+	if (q->cbytes + sz > q->qbytes || q->qnum + 1 > q->qbytes ||
+	    msg_total + sz > MSG_TOTAL_MAX)
+		return 1;
+	if (q->tail)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	*mp = NULL;
+	q->cbytes += sz;
+	q->qnum++;
+	msg_total += sz;
+	q->lspid = t->tg->tgid;
+	q->stime = ipc_now();
+	return 0;
+}
+
 long sys_msgsnd(struct task *t, const uint64_t a[6])
 {
 	int id = (int)a[0];
@@ -1217,44 +1274,7 @@ long sys_msgsnd(struct task *t, const uint64_t a[6])
 		free(m);
 		return -EFAULT;
 	}
-	long r;
-	pthread_mutex_lock(&ipc_lock);
-	struct waitq_entry e = {.func = waitq_entry_wake_task, .task = t};
-	waitq_add(&ipc_wq, &e);
-	for (;;) {
-		uint64_t seq = task_wait_prepare(t);
-		struct msg_queue *q = msg_by_id(id);
-		if (!q) {
-			r = -EINVAL;
-			break;
-		}
-		if ((r = ipc_perms(&t->cred, &q->perm, 0222)) < 0)
-			break;
-		if (q->cbytes + sz <= q->qbytes && q->qnum + 1 <= q->qbytes &&
-		    msg_total + sz <= MSG_TOTAL_MAX) {
-			if (q->tail)
-				q->tail->next = m;
-			else
-				q->head = m;
-			q->tail = m;
-			m = NULL;
-			q->cbytes += sz;
-			q->qnum++;
-			msg_total += sz;
-			q->lspid = t->tg->tgid;
-			q->stime = ipc_now();
-			r = 0;
-			break;
-		}
-		if (flg & RV_IPC_NOWAIT) {
-			r = -EAGAIN;
-			break;
-		}
-		if ((r = msg_sleep_locked(t, q, seq)) < 0)
-			break;
-	}
-	waitq_remove(&e);
-	pthread_mutex_unlock(&ipc_lock);
+	long r = msg_wait(t, id, 0222, flg, -EAGAIN, msg_try_send, &m);
 	free(m);
 	if (r == 0)
 		waitq_wake(&ipc_wq, 0);
@@ -1285,6 +1305,38 @@ static struct msg *msg_find(struct msg_queue *q, int64_t type, int flg,
 	return best;
 }
 
+struct msg_recv {
+	int64_t type, sz;
+	int flg;
+	struct msg *m; /* the message taken off the queue */
+};
+
+/* msgrcv's step: the first message that type selects taken off the
+ * queue, or E2BIG when it is longer than sz without MSG_NOERROR. */
+static long msg_try_recv(struct task *t, struct msg_queue *q, void *arg)
+{
+	struct msg_recv *rc = arg;
+	struct msg *prev;
+	struct msg *m = msg_find(q, rc->type, rc->flg, &prev);
+	if (!m)
+		return 1;
+	if ((int64_t)m->len > rc->sz && !(rc->flg & MSG_NOERROR))
+		return -E2BIG;
+	if (prev)
+		prev->next = m->next;
+	else
+		q->head = m->next;
+	if (q->tail == m)
+		q->tail = prev;
+	q->cbytes -= m->len;
+	q->qnum--;
+	msg_total -= m->len;
+	q->lrpid = t->tg->tgid;
+	q->rtime = ipc_now();
+	rc->m = m;
+	return 0;
+}
+
 long sys_msgrcv(struct task *t, const uint64_t a[6])
 {
 	int id = (int)a[0];
@@ -1298,51 +1350,9 @@ long sys_msgrcv(struct task *t, const uint64_t a[6])
 		return -ENOSYS; /* CONFIG_CHECKPOINT_RESTORE's */
 	if (type == INT64_MIN)
 		type = INT64_MIN + 1;
-	long r;
-	struct msg *m = NULL;
-	pthread_mutex_lock(&ipc_lock);
-	struct waitq_entry e = {.func = waitq_entry_wake_task, .task = t};
-	waitq_add(&ipc_wq, &e);
-	for (;;) {
-		uint64_t seq = task_wait_prepare(t);
-		struct msg_queue *q = msg_by_id(id);
-		if (!q) {
-			r = -EINVAL;
-			break;
-		}
-		if ((r = ipc_perms(&t->cred, &q->perm, 0444)) < 0)
-			break;
-		struct msg *prev;
-		m = msg_find(q, type, flg, &prev);
-		if (m) {
-			if ((int64_t)m->len > sz && !(flg & MSG_NOERROR)) {
-				m = NULL;
-				r = -E2BIG;
-				break;
-			}
-			if (prev)
-				prev->next = m->next;
-			else
-				q->head = m->next;
-			if (q->tail == m)
-				q->tail = prev;
-			q->cbytes -= m->len;
-			q->qnum--;
-			msg_total -= m->len;
-			q->lrpid = t->tg->tgid;
-			q->rtime = ipc_now();
-			r = 0;
-			break;
-		}
-		if (flg & RV_IPC_NOWAIT) {
-			r = -ENOMSG;
-			break;
-		}
-		if ((r = msg_sleep_locked(t, q, seq)) < 0)
-			break;
-	}
-	waitq_remove(&e);
-	pthread_mutex_unlock(&ipc_lock);
+	struct msg_recv rc = {.type = type, .sz = sz, .flg = flg};
+	long r = msg_wait(t, id, 0444, flg, -ENOMSG, msg_try_recv, &rc);
+	struct msg *m = rc.m;
 	if (!m)
 		return r;
 	waitq_wake(&ipc_wq, 0);
