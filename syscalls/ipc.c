@@ -427,7 +427,8 @@ long sys_shmget(struct task *t, const uint64_t a[6])
 	if (key != IPC_PRIVATE_KEY) {
 		struct shm_seg *s = shm_of(ipc_find_key(&shm_kind, key));
 		if (s) {
-			if ((r = ipc_get_existing(&t->cred, &s->perm, flg)) == 0)
+			r = ipc_get_existing(&t->cred, &s->perm, flg);
+			if (r == 0)
 				r = s->size < size ? -EINVAL : s->perm.id;
 			goto out;
 		}
@@ -706,7 +707,8 @@ long sys_semget(struct task *t, const uint64_t a[6])
 	if (key != IPC_PRIVATE_KEY) {
 		struct sem_set *s = sem_of(ipc_find_key(&sem_kind, key));
 		if (s) {
-			if ((r = ipc_get_existing(&t->cred, &s->perm, flg)) == 0)
+			r = ipc_get_existing(&t->cred, &s->perm, flg);
+			if (r == 0)
 				r = nsems > s->nsems ? -EINVAL : s->perm.id;
 			goto out;
 		}
@@ -1155,7 +1157,8 @@ long sys_msgget(struct task *t, const uint64_t a[6])
 	if (key != IPC_PRIVATE_KEY) {
 		struct msg_queue *q = msg_of(ipc_find_key(&msg_kind, key));
 		if (q) {
-			if ((r = ipc_get_existing(&t->cred, &q->perm, flg)) == 0)
+			r = ipc_get_existing(&t->cred, &q->perm, flg);
+			if (r == 0)
 				r = q->perm.id;
 			goto out;
 		}

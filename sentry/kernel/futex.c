@@ -486,7 +486,8 @@ static long futex_lock_pi(struct task *t, uint64_t uaddr, bool private,
 		pthread_mutex_unlock(&b->lock);
 		r = futex_sleep(t, &w, deadline);
 		if (r < 0)
-			return r == -ETIMEDOUT ? -ETIMEDOUT : -RV_ERESTARTNOINTR;
+			return r == -ETIMEDOUT ? -ETIMEDOUT
+						: -RV_ERESTARTNOINTR;
 		/* Woken by an unlock: try to take it again. */
 	}
 }
