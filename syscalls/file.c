@@ -923,18 +923,17 @@ long sys_copy_file_range(struct task *t, const uint64_t a[6])
 	long r = 0;
 	if (a[5])
 		return -EINVAL;
-	if (offs_copy_in(t, uoff_in, &off_in, uoff_out, &off_out))
-		return -EFAULT;
-	if ((uoff_in && off_in < 0) || (uoff_out && off_out < 0))
-		return -EINVAL;
 	struct file *in, *out;
 	r = fd_get_pair(t, in_fd, out_fd, &in, &out);
 	if (r)
 		return r;
 	struct kstat si, so;
-	if ((in->flags & O_ACCMODE) == O_WRONLY ||
-	    (out->flags & O_ACCMODE) == O_RDONLY || (out->flags & O_APPEND)) {
-		r = -EBADF;
+	/* The order of Linux's checks (copy_file_range, then
+	 * generic_copy_file_checks, then rw_verify_area): offsets read, file
+	 * types, access, wrap, shortening to the source's end, the limit of
+	 * the destination, overlap, negative positions. */
+	if (offs_copy_in(t, uoff_in, &off_in, uoff_out, &off_out)) {
+		r = -EFAULT;
 		goto out;
 	}
 	if (vfs_fstat(in, &si) || vfs_fstat(out, &so)) {
@@ -949,15 +948,40 @@ long sys_copy_file_range(struct task *t, const uint64_t a[6])
 		r = -EINVAL;
 		goto out;
 	}
-	/* Overlapping ranges of one file: EINVAL. */
-	if (si.dev == so.dev && si.ino == so.ino) {
-		int64_t pi = uoff_in ? off_in : in->pos;
-		int64_t po = uoff_out ? off_out : out->pos;
-		if (pi < po + (int64_t)count && po < pi + (int64_t)count) {
-			r = -EINVAL;
-			goto out;
-		}
+	if ((in->flags & O_ACCMODE) == O_WRONLY ||
+	    (out->flags & O_ACCMODE) == O_RDONLY || (out->flags & O_APPEND)) {
+		r = -EBADF;
+		goto out;
 	}
+	int64_t pi = uoff_in ? off_in : in->pos;
+	int64_t po = uoff_out ? off_out : out->pos;
+	/* Wrap, computed unsigned as Linux does (pos + count < pos). */
+	if ((uint64_t)pi + count < (uint64_t)pi ||
+	    (uint64_t)po + count < (uint64_t)po) {
+		r = -EOVERFLOW;
+		goto out;
+	}
+	if (pi >= (int64_t)si.size)
+		count = 0;
+	else
+		count = RV_MIN(count, (uint64_t)si.size - (uint64_t)pi);
+	if (po >= INT64_MAX) {
+		r = -EFBIG;
+		goto out;
+	}
+	/* Overlapping ranges of one file: EINVAL. */
+	if (si.dev == so.dev && si.ino == so.ino &&
+	    po + (int64_t)count > pi && po < pi + (int64_t)count) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (pi < 0 || po < 0 || (int64_t)((uint64_t)pi + count) < 0 ||
+	    (int64_t)((uint64_t)po + count) < 0) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (count == 0)
+		goto out;
 	r = copy_range(in, uoff_in ? &off_in : NULL, out,
 		       uoff_out ? &off_out : NULL, count);
 	if (r >= 0 && (off_copy_out_fails(t, uoff_in, off_in) ||

@@ -292,6 +292,26 @@ int main(void)
 	oi = 0;
 	oo = 2;
 	tl_err("cfr overlap", copy_file_range(f, &oi, f, &oo, 5, 0), EINVAL);
+	/* Linux's order: a wrap (pos + count < pos, unsigned) is EOVERFLOW,
+	 * a negative position EINVAL, a source offset past its end 0 bytes,
+	 * a destination at the largest offset EFBIG. */
+	oi = -1;
+	oo = 0;
+	tl_err("cfr in -1", copy_file_range(f, &oi, h, &oo, 5, 0), EOVERFLOW);
+	oi = -4096;
+	tl_err("cfr in -4096", copy_file_range(f, &oi, h, &oo, 5, 0), EINVAL);
+	oi = -1;
+	tl_err("cfr in -1 count 0", copy_file_range(f, &oi, h, &oo, 0, 0),
+	       EINVAL);
+	oi = INT64_MAX;
+	tl_val("cfr in at INT64_MAX", copy_file_range(f, &oi, h, &oo, 5, 0),
+	       0);
+	oi = 0;
+	oo = -1;
+	tl_err("cfr out -1", copy_file_range(f, &oi, h, &oo, 5, 0), EOVERFLOW);
+	oo = INT64_MAX;
+	tl_err("cfr out at INT64_MAX", copy_file_range(f, &oi, h, &oo, 5, 0),
+	       EFBIG);
 	tl_val("h size", lseek(h, 0, SEEK_END), 105);
 	tl_val("h pread", pread(h, buf, 14, 0), 14);
 	buf[14] = 0;
