@@ -362,6 +362,33 @@ static void munmap_locked(struct mm *mm, uint64_t start, uint64_t end)
 
 /* --- lifecycle ---------------------------------------------------------- */
 
+/* Every live mm: truncate looks for the VMAs of a file in each (a walk
+ * instead of Linux's per-file i_mmap tree; sandboxes have few mms). */
+static pthread_mutex_t mm_all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct mm *mm_all;
+
+static void mm_all_add(struct mm *mm)
+{
+	pthread_mutex_lock(&mm_all_lock);
+	mm->all_next = mm_all;
+	if (mm_all)
+		mm_all->all_prev = mm;
+	mm_all = mm;
+	pthread_mutex_unlock(&mm_all_lock);
+}
+
+static void mm_all_del(struct mm *mm)
+{
+	pthread_mutex_lock(&mm_all_lock);
+	if (mm->all_prev)
+		mm->all_prev->all_next = mm->all_next;
+	else
+		mm_all = mm->all_next;
+	if (mm->all_next)
+		mm->all_next->all_prev = mm->all_prev;
+	pthread_mutex_unlock(&mm_all_lock);
+}
+
 struct mm *mm_create(struct platform *p)
 {
 	struct mm *mm = rv_xcalloc(1, sizeof(*mm));
@@ -376,6 +403,7 @@ struct mm *mm_create(struct platform *p)
 			return NULL;
 		}
 	}
+	mm_all_add(mm);
 	return mm;
 }
 
@@ -396,6 +424,7 @@ void mm_put(struct mm *mm)
 
 	if (!mm || atomic_fetch_sub(&mm->refs, 1) != 1)
 		return;
+	mm_all_del(mm);
 	/* Destroying the platform address space removes every mapping at
 	 * once; only then may the pages go back to the memory file. */
 	if (mm->plat && mm->as)
@@ -410,6 +439,65 @@ void mm_put(struct mm *mm)
 		file_put(mm->exe);
 	pthread_mutex_destroy(&mm->lock);
 	free(mm);
+}
+
+/* A reference on mm unless it is already dying (refs reached 0 and
+ * mm_put is about to unlist it). mm_all_lock held. */
+static bool mm_tryget(struct mm *mm)
+{
+	int r = atomic_load(&mm->refs);
+	while (r > 0)
+		if (atomic_compare_exchange_weak(&mm->refs, &r, r + 1))
+			return true;
+	return false;
+}
+
+static void truncate_mm(struct mm *mm, struct inode *ino, uint64_t pg)
+{
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvma; i++) {
+		struct vma *v = &mm->vmas[i];
+		if (!v->file || v->file->inode != ino)
+			continue;
+		uint64_t vpg = v->off >> RV_PAGE_SHIFT;
+		uint64_t npg = (v->end - v->start) >> RV_PAGE_SHIFT;
+		if (pg >= vpg + npg)
+			continue;
+		uint64_t s = pg <= vpg ? v->start
+				       : v->start + ((pg - vpg) << RV_PAGE_SHIFT);
+		/* Shared pages past the end are gone from the file, and
+		 * private copies go too (even_cows): the next touch faults
+		 * and finds no page, hence SIGBUS, as on Linux. */
+		zap_range(mm, s, v->end, false);
+	}
+	pthread_mutex_unlock(&mm->lock);
+}
+
+void mm_truncate_inode(struct inode *ino, uint64_t size)
+{
+	struct mm **list = NULL;
+	size_t n = 0, cap = 0;
+
+	if (size > UINT64_MAX - RV_PAGE_SIZE)
+		return;
+	uint64_t pg = (size + RV_PAGE_SIZE - 1) >> RV_PAGE_SHIFT;
+	/* Collect references first: mm_put of the last one unlists the mm
+	 * under mm_all_lock, and each mm's lock is taken without it. */
+	pthread_mutex_lock(&mm_all_lock);
+	for (struct mm *mm = mm_all; mm; mm = mm->all_next) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			list = rv_xrealloc(list, cap * sizeof(*list));
+		}
+		if (mm_tryget(mm))
+			list[n++] = mm;
+	}
+	pthread_mutex_unlock(&mm_all_lock);
+	for (size_t i = 0; i < n; i++) {
+		truncate_mm(list[i], ino, pg);
+		mm_put(list[i]);
+	}
+	free(list);
 }
 
 /* --- mmap --------------------------------------------------------------- */

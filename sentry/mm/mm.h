@@ -137,6 +137,13 @@ uint64_t mm_data_bytes(struct mm *);
  * (file_put), and its file offset in *off; NULL when there is none or it
  * is anonymous (sentry/mm/mm_file.c). */
 struct file *mm_file_at(struct mm *, uint64_t addr, uint64_t *off);
+/* A file shrank to size (truncate_pagecache()'s unmap_mapping_range
+ * with even_cows): every mm drops the pages it maps of inode at or past
+ * size rounded up to a page, private copies included, so that the next
+ * access there faults and gets SIGBUS. Called with no VFS lock held
+ * (takes each mm's lock). */
+struct inode;
+void mm_truncate_inode(struct inode *, uint64_t size);
 /* Does any VMA meet [start, end)? */
 bool mm_range_has_vma(struct mm *, uint64_t start, uint64_t end);
 

@@ -60,6 +60,8 @@ struct mm {
 
 	struct mm_layout layout; /* start_brk/brk live here */
 	struct file *exe;
+	/* Every live mm, for truncate's reverse map (mm_truncate_inode). */
+	struct mm *all_prev, *all_next;
 };
 
 /* VMA lookup (mm locked): index of the first VMA with end > addr, or nvma. */

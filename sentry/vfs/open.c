@@ -7,6 +7,7 @@
 
 #include "sentry/fs/inotify/inotify.h"
 #include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
 #include "sentry/util.h"
 #include "sentry/vfs/namei.h"
 
@@ -18,7 +19,31 @@ bool vfs_path_rdonly(const struct path *p)
 	return (p->mnt->flags & MS_RDONLY) || p->dentry->inode->sb->rdonly;
 }
 
-static int do_setattr(struct dentry *d, const struct iattr *ia)
+/* Size changes waiting for the mappings to drop their pages past the
+ * end. A filesystem's setattr may call vfs_setattr on another one (the
+ * overlay on its upper layer, under vfs_ns_lock); the mm's lock is
+ * taken before vfs_ns_lock (/proc/PID/maps names files), so the pages
+ * are unmapped only once the outermost setattr has returned. The
+ * innermost inode is the one that mappings hold (overlay files are
+ * opened on the upper inode). */
+#define SETATTR_PENDING 4
+static _Thread_local struct {
+	int depth;
+	size_t n;
+	struct inode *ino[SETATTR_PENDING];
+	uint64_t size[SETATTR_PENDING];
+} setattr_tl;
+
+static void setattr_unmap_pending(void)
+{
+	for (size_t k = 0; k < setattr_tl.n; k++) {
+		mm_truncate_inode(setattr_tl.ino[k], setattr_tl.size[k]);
+		inode_put(setattr_tl.ino[k]);
+	}
+	setattr_tl.n = 0;
+}
+
+static int do_setattr_fs(struct dentry *d, const struct iattr *ia)
 {
 	struct inode *i = d->inode;
 	if (i->iops && i->iops->setattr)
@@ -39,6 +64,37 @@ static int do_setattr(struct dentry *d, const struct iattr *ia)
 	i->ctime = vfs_now();
 	pthread_mutex_unlock(&i->lock);
 	return 0;
+}
+
+static int do_setattr(struct dentry *d, const struct iattr *ia)
+{
+	struct inode *i = d->inode;
+
+	pthread_mutex_lock(&i->lock);
+	uint64_t old = i->size;
+	pthread_mutex_unlock(&i->lock);
+	setattr_tl.depth++;
+	int err = do_setattr_fs(d, ia);
+	setattr_tl.depth--;
+	/* Only a shrink takes pages back (nothing is mapped past the old
+	 * end). It also keeps the overlay's copy-up, which sets the size of
+	 * a new upper file under vfs_ns_lock, away from the mm locks. */
+	if (!err && (ia->valid & ATTR_SIZE) && S_ISREG(i->mode) &&
+	    ia->size < old) {
+		/* Only the innermost filesystem's inode is mapped: a newer
+		 * entry for the same truncate (the overlay's own inode)
+		 * joins the list harmlessly. */
+		if (setattr_tl.n < SETATTR_PENDING) {
+			setattr_tl.ino[setattr_tl.n] = inode_get(i);
+			setattr_tl.size[setattr_tl.n++] = ia->size;
+		} else {
+			rv_err("vfs: truncate nested too deep; mappings keep "
+			       "pages past the end");
+		}
+	}
+	if (!setattr_tl.depth)
+		setattr_unmap_pending();
+	return err;
 }
 
 /* inotify: fsnotify_change()'s IN_ATTRIB / IN_MODIFY / IN_ACCESS. */

@@ -13,6 +13,7 @@
 
 #include "sentry/fs/inotify/inotify.h"
 #include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
 #include "sentry/util.h"
 #include "sentry/vfs/fdtable.h"
 #include "sentry/vfs/namei.h"
@@ -188,7 +189,14 @@ int vfs_ftruncate(struct file *f, int64_t len)
 		anon.parent = &anon;
 		if (!f->inode->iops || !f->inode->iops->setattr)
 			return -EINVAL;
-		return f->inode->iops->setattr(&anon, &ia);
+		pthread_mutex_lock(&f->inode->lock);
+		uint64_t old = f->inode->size;
+		pthread_mutex_unlock(&f->inode->lock);
+		int err = f->inode->iops->setattr(&anon, &ia);
+		/* Mappings lose the pages past a new, smaller end. */
+		if (!err && ia.size < old)
+			mm_truncate_inode(f->inode, ia.size);
+		return err;
 	}
 	struct path p = {f->mnt, f->dentry};
 	if (vfs_path_rdonly(&p))
