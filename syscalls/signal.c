@@ -60,6 +60,7 @@ long sys_rt_sigprocmask(struct task *t, const uint64_t a[6])
 		default: return -EINVAL;
 		}
 		t->sigmask = signal_sanitize_mask(t->sigmask);
+		signal_retarget(t);
 	}
 	if (a[2] && mm_copy_out(t->mm, a[2], &old, sizeof(old)) < 0)
 		return -EFAULT;
@@ -248,9 +249,7 @@ long sys_rt_sigtimedwait(struct task *t, const uint64_t a[6])
 			}
 			return sig;
 		}
-		uint64_t other = (atomic_load(&t->pending) |
-				  t->tg->shared_pending) & ~t->sigmask;
-		if (other || t->tg->exiting)
+		if (task_signal_pending(t))
 			return -RV_ERESTARTNOHAND;
 		int r = task_wait_commit_mask(t, seq, a[2] ? &dl : NULL, set);
 		if (r == -ETIMEDOUT)

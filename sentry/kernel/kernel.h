@@ -48,7 +48,8 @@ void task_deliver_signals(struct task *t);
 void kernel_lock(void);
 void kernel_unlock(void);
 /* A thread of tg that does not block sig (the leader if all do). Locked. */
-struct task *kernel_pick_thread_locked(struct thread_group *tg, int sig);
+struct task *kernel_pick_thread_locked(struct thread_group *tg, int sig,
+				       struct task *skip);
 /* Wake every thread of tg from sleeps and from app code. */
 void kernel_wake_group(struct thread_group *tg);
 

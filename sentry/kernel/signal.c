@@ -193,16 +193,92 @@ int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
 		tg->shared_info[sig - 1].addr = info->addr;
 	}
 	tg->shared_pending |= sigbit(sig);
-	/* Wake one thread that can take it; for a fatal or stop/continue
-	 * signal every thread must notice. */
-	target = kernel_pick_thread_locked(tg, sig);
+	/* Linux's complete_signal(): one thread that does not block it is
+	 * chosen, marked and woken; only it takes the signal on its way to
+	 * user mode (the sender of kill(getpid()) does not, when the leader
+	 * wants it: the leader's futex wait gets EINTR). SIGKILL and the
+	 * stop/continue signals concern every thread; a signal every thread
+	 * blocks is anyone's (sigwait, or the first to unblock it). */
+	bool all = sig == SIGKILL || sig == SIGCONT ||
+		   (sig_stop & sigbit(sig));
+	/* A choice whose signal was taken another way (timer_delete) is
+	 * stale. */
+	tg->shared_targeted &= tg->shared_pending;
+	if (!all)
+		target = kernel_pick_thread_locked(tg, sig, NULL);
+	if (target) {
+		tg->shared_targeted |= sigbit(sig);
+		atomic_store(&target->shared_sigpending, true);
+	} else {
+		tg->shared_targeted &= ~sigbit(sig);
+	}
 	kernel_unlock();
 	signalfd_notify();
-	if (sig == SIGKILL || sig == SIGCONT || (sig_stop & sigbit(sig)))
-		kernel_wake_group(tg);
-	else if (target)
+	if (target)
 		signal_wake(target);
+	else
+		kernel_wake_group(tg);
 	return 0;
+}
+
+/* The process-directed signals t may take now: those chosen for another
+ * thread are that thread's. */
+static uint64_t shared_for(struct task *t)
+{
+	uint64_t sh = t->tg->shared_pending;
+	if (!atomic_load(&t->shared_sigpending))
+		sh &= ~t->tg->shared_targeted;
+	return sh;
+}
+
+/* Linux's retarget_shared_pending(): the signals chosen for t that t now
+ * blocks (all of them once t exits) go to another thread that wants
+ * them, or become anyone's. */
+static void retarget_locked(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+	if (!atomic_load(&t->shared_sigpending))
+		return;
+	uint64_t m = tg->shared_pending & tg->shared_targeted;
+	if (!t->exited)
+		m &= t->sigmask;
+	while (m) {
+		int sig = __builtin_ctzll(m) + 1;
+		m &= ~sigbit(sig);
+		struct task *o = kernel_pick_thread_locked(tg, sig, t);
+		if (o) {
+			atomic_store(&o->shared_sigpending, true);
+			signal_wake(o);
+		} else {
+			tg->shared_targeted &= ~sigbit(sig);
+			kernel_wake_group_locked(tg);
+		}
+	}
+	if (t->exited)
+		atomic_store(&t->shared_sigpending, false);
+}
+
+void signal_retarget(struct task *t)
+{
+	kernel_lock();
+	retarget_locked(t);
+	/* Linux's recalc_sigpending(): a shared signal t no longer blocks is
+	 * t's to take too. */
+	if (!t->exited && (t->tg->shared_pending & ~t->sigmask))
+		atomic_store(&t->shared_sigpending, true);
+	kernel_unlock();
+}
+
+/* Before sleeping (sigsuspend, ppoll with a mask): a signal chosen for
+ * t that t blocks must not wait for t to wake. */
+static void retarget_if_blocked(struct task *t)
+{
+	if (t != current || !atomic_load(&t->shared_sigpending) ||
+	    !(t->tg->shared_pending & t->tg->shared_targeted & t->sigmask))
+		return;
+	kernel_lock();
+	retarget_locked(t);
+	kernel_unlock();
 }
 
 void task_force_signal(struct task *t, int sig, int code, uint64_t addr)
@@ -234,19 +310,23 @@ void kernel_forward_signal(int sig)
 
 /* Take the lowest pending unblocked signal of t, thread-directed first
  * (Linux's dequeue_signal order); 0 if none. */
-static int dequeue_mask(struct task *t, uint64_t allowed, struct ksiginfo *info);
+static int dequeue_mask(struct task *t, uint64_t allowed, bool deliver,
+			struct ksiginfo *info);
 
 static int dequeue_signal(struct task *t, struct ksiginfo *info)
 {
-	return dequeue_mask(t, ~t->sigmask | sig_unblockable, info);
+	return dequeue_mask(t, ~t->sigmask | sig_unblockable, true, info);
 }
 
+/* sigwait and signalfd take a shared signal they wait for whichever
+ * thread it was chosen for. */
 int signal_dequeue_from(struct task *t, uint64_t set, struct ksiginfo *info)
 {
-	return dequeue_mask(t, set, info);
+	return dequeue_mask(t, set, false, info);
 }
 
-static int dequeue_mask(struct task *t, uint64_t allowed, struct ksiginfo *info)
+static int dequeue_mask(struct task *t, uint64_t allowed, bool deliver,
+			struct ksiginfo *info)
 {
 	kernel_lock();
 	/* Linux dequeues a stop signal and stops the group under one hold
@@ -270,14 +350,21 @@ static int dequeue_mask(struct task *t, uint64_t allowed, struct ksiginfo *info)
 		kernel_unlock();
 		return sig;
 	}
-	uint64_t sh = t->tg->shared_pending;
+	uint64_t sh = deliver ? shared_for(t) : t->tg->shared_pending;
 	ready = sh & allowed;
 	if (!ready) {
+		/* Nothing left for t: unmark it (recalc_sigpending), passing
+		 * on first what was chosen for it but it blocks. */
+		if (deliver) {
+			retarget_locked(t);
+			atomic_store(&t->shared_sigpending, false);
+		}
 		kernel_unlock();
 		return 0;
 	}
 	int sig = __builtin_ctzll(ready) + 1;
 	t->tg->shared_pending &= ~sigbit(sig);
+	t->tg->shared_targeted &= ~sigbit(sig);
 	info->signo = sig;
 	info->code = t->tg->shared_info[sig - 1].code;
 	info->pid = t->tg->shared_info[sig - 1].pid;
@@ -551,7 +638,7 @@ bool task_signal_pending(struct task *t)
 {
 	if (t->tg->exiting || t->exited || t->tg->stopped)
 		return true;
-	uint64_t p = atomic_load(&t->pending) | t->tg->shared_pending;
+	uint64_t p = atomic_load(&t->pending) | shared_for(t);
 	return (p & ~t->sigmask) || (p & sig_unblockable);
 }
 
@@ -637,6 +724,7 @@ static int wait_commit(struct task *t, uint64_t seq,
 		       const void *caller)
 {
 	int r = 0;
+	retarget_if_blocked(t);
 	int was = dbg_block(t, caller);
 	pthread_mutex_lock(&t->wait_lock);
 	while (atomic_load(&t->wake_seq) == seq) {
@@ -662,6 +750,7 @@ int task_sleep_until(struct task *t, const struct timespec *deadline)
 {
 	int r = 0;
 	const void *caller = __builtin_return_address(0);
+	retarget_if_blocked(t);
 	int was = dbg_block(t, caller);
 	pthread_mutex_lock(&t->wait_lock);
 	while (!task_signal_pending(t)) {

@@ -15,6 +15,9 @@ uint64_t signal_sanitize_mask(uint64_t mask);
 struct ksiginfo;
 /* Take a pending signal from set even if blocked (sigtimedwait). */
 int signal_dequeue_from(struct task *t, uint64_t set, struct ksiginfo *info);
+/* t's mask changed or t exits: process-directed signals chosen for t that
+ * it now blocks go to another thread; those it unblocked it may take. */
+void signal_retarget(struct task *t);
 /* 128-byte siginfo_t as the app sees it. */
 void signal_fill_siginfo(void *out, const struct ksiginfo *info);
 /* task_wait_commit() that also wakes for pending signals in `also`. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sentry/kernel/process.h"
+#include "sentry/kernel/signal.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
 #include "sentry/vfs/fdtable.h"
@@ -186,18 +187,25 @@ int task_ppid(struct task *t)
 	return r;
 }
 
-struct task *kernel_pick_thread_locked(struct thread_group *tg, int sig)
+static bool pick_wants(struct task *t, int sig, struct task *skip)
 {
-	struct task *any = NULL;
-	for (struct task *t = all_tasks; t; t = t->next_all) {
-		if (t->tg != tg || t->exited)
-			continue;
-		if (!(t->sigmask & (1ULL << (sig - 1))))
+	return t && t != skip && !t->exited &&
+	       !(t->sigmask & (1ULL << (sig - 1)));
+}
+
+/* Linux's complete_signal(): the thread the pid names (the leader) if it
+ * does not block the signal, else another thread of the group that does
+ * not; NULL when every thread blocks it (it waits for one to unblock it
+ * or to sigwait for it). */
+struct task *kernel_pick_thread_locked(struct thread_group *tg, int sig,
+				       struct task *skip)
+{
+	if (pick_wants(tg->leader, sig, skip))
+		return tg->leader;
+	for (struct task *t = all_tasks; t; t = t->next_all)
+		if (t->tg == tg && pick_wants(t, sig, skip))
 			return t;
-		if (!any)
-			any = t;
-	}
-	return any;
+	return NULL;
 }
 
 void kernel_wake_group_locked(struct thread_group *tg)
@@ -516,6 +524,9 @@ static void task_loop(struct task *t)
 			task_deliver_signals(t);
 	}
 	t->exited = true;
+	/* A process-directed signal chosen for this thread goes to another
+	 * (Linux's exit_signals() retarget_shared_pending()). */
+	signal_retarget(t);
 }
 
 void task_run(struct task *t)

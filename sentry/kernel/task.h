@@ -73,6 +73,10 @@ struct thread_group {
 	 * WCONTINUED): 0, or the wait status to report. */
 	int wait_report;
 	uint64_t shared_pending;  /* process-directed pending signals */
+	/* Those of shared_pending sent to a chosen thread (Linux's
+	 * complete_signal()): only a thread marked shared_sigpending takes
+	 * them on its way to user mode. Others are anyone's. Kernel lock. */
+	uint64_t shared_targeted;
 	struct {
 		int code, pid, uid, status;
 		uint64_t addr;
@@ -111,6 +115,9 @@ struct task {
 	uint64_t saved_sigmask;    /* sigsuspend's mask to restore */
 	bool has_saved_sigmask;
 	_Atomic uint64_t pending;  /* thread-directed pending signals */
+	/* Chosen to take tg->shared_targeted (Linux's TIF_SIGPENDING for a
+	 * process-directed signal); set and cleared under the kernel lock. */
+	_Atomic bool shared_sigpending;
 	uint64_t altstack_sp, altstack_size;
 	int altstack_flags;
 
