@@ -8,12 +8,12 @@
 #   RV=build/ringvisor sh tests/security/confined.sh [ROOT]
 # ROOT (default /; it must hold /bin/busybox) is passed as --root. Needs root or a user that may read
 # the processes' /proc entries. Exit 0 = pass, 1 = fail, 77 = skip.
+. "$(dirname "$0")/lib.sh"
 RV=${RV:-build/ringvisor}
 ROOT=${1:-/}
 fail=0
 pass() { echo "PASS confined: $*"; }
 bad() { echo "FAIL confined: $*"; fail=1; }
-field() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$2/status"; }
 
 timeout -k 5 60 "$RV" run --root="$ROOT" -- /bin/busybox sleep 4 >/dev/null 2>&1 </dev/null &
 tmo=$!

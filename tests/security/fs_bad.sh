@@ -10,6 +10,7 @@
 #
 # Output: one PASS/FAIL/SKIP line per check; exit 0, 1, or 77 (skip).
 set -u
+. "$(dirname "$0")/lib.sh"
 RV=${RV:-build/ringvisor}
 TMO=${RV_TEST_TIMEOUT:-60}
 name=security:fs_bad
@@ -44,7 +45,6 @@ hello"
 done
 
 # --- the gofer dies ---------------------------------------------------------
-field() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$2/status" 2>/dev/null; }
 
 # gofer_death LABEL SCRIPT [VOLUME]: run SCRIPT in the sandbox, kill its
 # gofer (with VOLUME: the gofer of --volume=$top/vol:VOLUME) once the

@@ -15,6 +15,7 @@
 #
 # Output: one PASS/FAIL/SKIP line; exit 0, 1, or 77 (skip).
 set -u
+. "$(dirname "$0")/lib.sh"
 RV=${RV:-build/ringvisor}
 BUILD=${BUILD:-build}
 TMO=${RV_TEST_TIMEOUT:-60}
@@ -41,10 +42,6 @@ echo secret > "$top/outside/file"
 # A way out the sandbox must not take: a symlink inside its root that
 # points to the host's directory next to it.
 ln -s "$top/outside" "$top/root/out"
-
-tree() {
-	(cd "$1" && find . -printf '%p %y %s %m %n %l\n' | sort)
-}
 
 "$prog" "$top/native" > "$top/native.out" 2>&1
 nst=$?

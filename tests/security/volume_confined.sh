@@ -8,12 +8,12 @@
 #   RV=build/ringvisor sh tests/security/volume_confined.sh
 # Needs root or a user that may read the processes' /proc entries.
 # Exit 0 = pass, 1 = fail, 77 = skip.
+. "$(dirname "$0")/lib.sh"
 RV=${RV:-build/ringvisor}
 name=volume_confined
 fail=0
 pass() { echo "PASS $name: $*"; }
 bad() { echo "FAIL $name: $*"; fail=1; }
-field() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$2/status"; }
 
 top=$(mktemp -d /tmp/rv-volc.XXXXXX)
 trap 'rm -rf "$top"' EXIT

@@ -9,6 +9,7 @@
 #
 # Output: PASS/FAIL/SKIP lines; exit 0, 1, or 77 (skip).
 set -u
+. "$(dirname "$0")/lib.sh"
 RV=${RV:-build/ringvisor}
 BUILD=${BUILD:-build}
 TMO=${RV_TEST_TIMEOUT:-60}
@@ -25,10 +26,6 @@ top=$(mktemp -d) || fail "mktemp"
 trap 'rm -rf "$top"' EXIT
 mkdir -p "$top/native" "$top/vol" "$top/volro"
 echo kept > "$top/volro/file"
-
-tree() {
-	(cd "$1" && find . -printf '%p %y %s %m %n %l\n' | sort)
-}
 
 "$prog" "$top/native" > "$top/native.out" 2>&1
 nst=$?
