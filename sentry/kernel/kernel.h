@@ -47,9 +47,14 @@ void task_deliver_signals(struct task *t);
  * process relations. Order: kernel lock before any task's wait_lock. */
 void kernel_lock(void);
 void kernel_unlock(void);
-/* A thread of tg that does not block sig (the leader if all do). Locked. */
+/* The thread of tg to take a process-directed sig (complete_signal():
+ * the leader, else rotating from tg->curr_target), NULL when every
+ * thread blocks it; skip is never chosen. Locked. */
 struct task *kernel_pick_thread_locked(struct thread_group *tg, int sig,
 				       struct task *skip);
+/* The next thread after t that does not block sig (retarget_shared_pending),
+ * or NULL. Locked. */
+struct task *kernel_retarget_thread_locked(struct task *t, int sig);
 /* Wake every thread of tg from sleeps and from app code. */
 void kernel_wake_group(struct thread_group *tg);
 

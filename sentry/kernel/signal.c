@@ -245,7 +245,7 @@ static void retarget_locked(struct task *t)
 	while (m) {
 		int sig = __builtin_ctzll(m) + 1;
 		m &= ~sigbit(sig);
-		struct task *o = kernel_pick_thread_locked(tg, sig, t);
+		struct task *o = kernel_retarget_thread_locked(t, sig);
 		if (o) {
 			atomic_store(&o->shared_sigpending, true);
 			signal_wake(o);
@@ -537,6 +537,9 @@ long signal_rt_sigreturn(struct task *t)
 	r->ss = USER_DS;
 	r->orig_rax = (uint64_t)-1; /* no syscall restart after this */
 	t->sigmask = signal_sanitize_mask(uc.uc_sigmask);
+	/* set_current_blocked(): a signal chosen for t that the restored
+	 * mask blocks goes to another thread. */
+	retarget_if_blocked(t);
 	return -RV_EJUSTRETURN;
 bad:
 	task_force_signal(t, SIGSEGV, SI_KERNEL, 0);

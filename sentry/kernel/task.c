@@ -187,24 +187,73 @@ int task_ppid(struct task *t)
 	return r;
 }
 
-static bool pick_wants(struct task *t, int sig, struct task *skip)
+static bool pick_blocks(struct task *t, int sig, struct task *skip)
 {
-	return t && t != skip && !t->exited &&
-	       !(t->sigmask & (1ULL << (sig - 1)));
+	return !t || t == skip || t->exited ||
+	       atomic_load(&t->dbg.state) == TASK_DBG_EXITING ||
+	       (t->sigmask & (1ULL << (sig - 1)));
 }
 
+/* Linux's wants_signal(): not blocked, not exiting and, but for SIGKILL,
+ * not stopped and either running (task_curr: in app code or in a system
+ * call, not asleep) or without a signal of its own to take already. */
+static bool pick_wants(struct task *t, int sig, struct task *skip)
+{
+	if (pick_blocks(t, sig, skip))
+		return false;
+	if (sig == SIGKILL)
+		return true;
+	if (t->tg->stopped)
+		return false;
+	int st = atomic_load(&t->dbg.state);
+	if (st == TASK_DBG_APP || st == TASK_DBG_SYSCALL)
+		return true;
+	uint64_t p = atomic_load(&t->pending) & ~t->sigmask;
+	return !p && !atomic_load(&t->shared_sigpending);
+}
+
+/* The threads of tg in Linux's thread-list order (creation: tid order
+ * here), starting at the first whose tid is at least from, around once. */
+#define for_each_thread_from(grp, from, t, i)                                 \
+	for (int i = 0; i < 2; i++)                                           \
+		for (struct task *t = all_tasks; t; t = t->next_all)          \
+			if (t->tg == (grp) && (i == 0 ? t->tid >= (from)      \
+						      : t->tid < (from)))
+
 /* Linux's complete_signal(): the thread the pid names (the leader) if it
- * does not block the signal, else another thread of the group that does
- * not; NULL when every thread blocks it (it waits for one to unblock it
- * or to sigwait for it). */
+ * wants the signal, else the first from tg->curr_target on that wants it,
+ * which becomes the next search's start (so successive signals rotate
+ * over the threads instead of piling on the lowest tid). When none wants
+ * it but some do not block it (each already has a signal to take and is
+ * asleep), Linux wakes nobody and the first to reach user mode takes
+ * it: the first from curr_target that does not block it is marked.
+ * NULL when every thread blocks it (it waits for one to unblock it or to
+ * sigwait for it). */
 struct task *kernel_pick_thread_locked(struct thread_group *tg, int sig,
 				       struct task *skip)
 {
 	if (pick_wants(tg->leader, sig, skip))
 		return tg->leader;
-	for (struct task *t = all_tasks; t; t = t->next_all)
-		if (t->tg == tg && pick_wants(t, sig, skip))
+	struct task *fallback = NULL;
+	for_each_thread_from(tg, tg->curr_target, t, i) {
+		if (pick_wants(t, sig, skip)) {
+			tg->curr_target = t->tid;
 			return t;
+		}
+		if (!fallback && !pick_blocks(t, sig, skip))
+			fallback = t;
+	}
+	return fallback;
+}
+
+/* Linux's retarget_shared_pending(): the first thread after t (in list
+ * order, around) that is not exiting and does not block sig; NULL when
+ * every other thread blocks it. */
+struct task *kernel_retarget_thread_locked(struct task *t, int sig)
+{
+	for_each_thread_from(t->tg, t->tid + 1, o, i)
+		if (!pick_blocks(o, sig, t))
+			return o;
 	return NULL;
 }
 

@@ -77,6 +77,9 @@ struct thread_group {
 	 * complete_signal()): only a thread marked shared_sigpending takes
 	 * them on its way to user mode. Others are anyone's. Kernel lock. */
 	uint64_t shared_targeted;
+	/* Linux's signal->curr_target: the tid from which the next search
+	 * for a thread to take a process-directed signal starts. */
+	int curr_target;
 	struct {
 		int code, pid, uid, status;
 		uint64_t addr;
