@@ -631,19 +631,36 @@ static bool is_ancestor(struct dentry *anc, struct dentry *d)
 	}
 }
 
+/* RENAME_WHITEOUT's whiteout at the old name, once the file has moved
+ * (a file system whose rename took the flag has mknod). Under
+ * vfs_ns_lock. */
+static int make_whiteout(struct task *t, struct path *dir, const char *name,
+			 size_t len)
+{
+	struct inode *di = dir->dentry->inode;
+	struct dentry *wd = d_alloc(dir->dentry, name, len);
+	int err = di->iops->mknod ? di->iops->mknod(di, wd, S_IFCHR, 0,
+						    &t->cred)
+				  : -EINVAL;
+	if (!err && di->sb->cache_dentries)
+		d_add_child(wd);
+	dput(wd);
+	return err;
+}
+
 int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath,
 		  int newdirfd, const char *newpath, unsigned int flags)
 {
 	/* renameat2(2): unknown flags, and EXCHANGE with NOREPLACE or
-	 * WHITEOUT, are EINVAL; WHITEOUT (for overlay file systems) is not
-	 * offered to the app. */
+	 * WHITEOUT, are EINVAL. WHITEOUT leaves a character device 0/0 at
+	 * the old name, on a file system whose rename takes the flag (tmpfs;
+	 * the others say EINVAL, as Linux's overlayfs does). Since Linux
+	 * 5.8 it needs no CAP_MKNOD: a whiteout opens no device (ENXIO). */
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
 		return -EINVAL;
 	bool xchg = flags & RENAME_EXCHANGE;
 	if (xchg && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
 		return -EINVAL;
-	if (flags & RENAME_WHITEOUT)
-		return -EOPNOTSUPP;
 	struct path od, nd, oc, nc = {0};
 	struct last_component ol, nl;
 	int err = vfs_lookup_parent(t, olddirfd, oldpath, &od, &ol);
@@ -769,7 +786,8 @@ int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath,
 	if (!odi->iops || !odi->iops->rename)
 		err = -EPERM;
 	else
-		err = odi->iops->rename(odi, oc.dentry, ndi, target, 0);
+		err = odi->iops->rename(odi, oc.dentry, ndi, target,
+					flags & RENAME_WHITEOUT);
 	if (!err) {
 		if (target->inode) {
 			d_drop(target);
@@ -777,6 +795,8 @@ int vfs_renameat2(struct task *t, int olddirfd, const char *oldpath,
 				     S_ISDIR(target->inode->mode), tnlink);
 		}
 		d_move(oc.dentry, nd.dentry, nl.name, nl.len);
+		if (flags & RENAME_WHITEOUT)
+			err = make_whiteout(t, &od, ol.name, ol.len);
 		/* fsnotify_move(): one cookie ties the pair. */
 		if (inotify_active()) {
 			uint32_t c = inotify_cookie();

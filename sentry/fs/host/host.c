@@ -768,6 +768,9 @@ static int host_rename(struct inode *odir, struct dentry *od,
 		return -EXDEV;
 	if ((err = HOST_OP(odir, rename)))
 		return err;
+	/* Not passed to the host: the gofer makes no device nodes. */
+	if (flags & RENAME_WHITEOUT)
+		return -EINVAL;
 	/* A target the VFS found missing must still be missing on the host:
 	 * NOREPLACE makes the check and the move one step, so a name made
 	 * meanwhile on the host is not silently replaced. */

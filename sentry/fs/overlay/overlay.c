@@ -584,6 +584,9 @@ static int ovl_rename(struct inode *odir, struct dentry *od,
 		      struct inode *ndir, struct dentry *nd,
 		      unsigned int flags)
 {
+	/* Linux's ovl_rename() takes no RENAME_WHITEOUT either. */
+	if (flags & RENAME_WHITEOUT)
+		return -EINVAL;
 	if (flags & RENAME_EXCHANGE)
 		return ovl_exchange(odir, od, ndir, nd);
 	struct ovl_sb *ovs = OVS(odir->sb);

@@ -221,7 +221,9 @@ static int tmpfs_create(struct inode *dir, struct dentry *d, uint32_t mode,
 static int tmpfs_mknod(struct inode *dir, struct dentry *d, uint32_t mode,
 		       dev_t rdev, const struct cred *c)
 {
-	(void)rdev; /* only fifos and sockets reach here */
+	/* Only fifos, sockets and RENAME_WHITEOUT's whiteouts (character
+	 * devices 0/0: they open nothing) reach here. */
+	(void)rdev;
 	return tmpfs_add(dir, d, mode, c, NULL);
 }
 
@@ -324,6 +326,8 @@ static int tmpfs_rename(struct inode *odir, struct dentry *od,
 			struct inode *ndir, struct dentry *nd,
 			unsigned int flags)
 {
+	/* RENAME_WHITEOUT: a plain rename, the VFS then makes the whiteout
+	 * (tmpfs_mknod) at the old name. */
 	if (flags & RENAME_EXCHANGE)
 		return tmpfs_exchange(odir, od, ndir, nd);
 	bool isdir = S_ISDIR(od->inode->mode);
