@@ -382,6 +382,84 @@ static long ipc_stat_copy_out_unlock(struct task *t, uint64_t buf,
 	return r;
 }
 
+union ipc_ds {
+	struct ipc64_perm perm; /* first in each */
+	struct shmid64_ds shm;
+	struct semid64_ds sem;
+	struct msqid64_ds msg;
+};
+
+/* What a kind adds to the *ctl commands all three share: IPC_STAT and
+ * its two index-based twins, IPC_SET and IPC_RMID (Linux's *ctl_stat and
+ * *ctl_down for each kind). The hooks run under ipc_lock. */
+struct ipc_ctl_ops {
+	const struct ipc_kind *kind;
+	int stat_cmd, stat_any_cmd;  /* SHM_STAT, SHM_STAT_ANY, ... */
+	uint32_t owner_cmds;         /* 1 << cmd: the owner's, as IPC_SET */
+	size_t ds_size;              /* its *id64_ds */
+	void (*prepare)(void);       /* first, under the lock; or NULL */
+	void (*stat)(struct kperm *p, union ipc_ds *ds);
+	/* IPC_SET's own part (the checks, ctime), before the perm change:
+	 * 0 or -errno. */
+	long (*set)(struct task *t, struct kperm *p, const union ipc_ds *in);
+	void (*rmid)(struct kperm *p);
+	/* The other commands, or NULL (EINVAL); may drop ipc_lock and take
+	 * it again; *wake wakes the sleepers after. */
+	long (*other)(struct task *t, struct kperm *p, int cmd, int num,
+		      uint64_t arg, bool *wake);
+};
+
+/* shmctl, semctl and msgctl but for the *_INFO commands: a negative id
+ * is EINVAL, IPC_SET's buffer is read before the lookup (EFAULT first),
+ * then Linux's ipcctl_obtain_check (EINVAL, EPERM) and the command.
+ * num is semctl's semaphore number. IPC_SET and IPC_RMID wake the
+ * sleepers (a queue's new msg_qbytes, a removed set or queue). */
+static long ipc_ctl(struct task *t, const struct ipc_ctl_ops *o, int id,
+		    int cmd, int num, uint64_t buf)
+{
+	if (id < 0)
+		return -EINVAL;
+	union ipc_ds in;
+	if (cmd == RV_IPC_SET && mm_copy_in(t->mm, &in, buf, o->ds_size) < 0)
+		return -EFAULT;
+	bool by_index = cmd == o->stat_cmd || cmd == o->stat_any_cmd;
+	bool owner = ipc_ctl_needs_owner(cmd) ||
+		     (cmd >= 0 && cmd < 32 && ((o->owner_cmds >> cmd) & 1));
+	bool wake = false;
+	struct kperm *p;
+	pthread_mutex_lock(&ipc_lock);
+	if (o->prepare)
+		o->prepare();
+	long r = ipc_ctl_obtain(o->kind, &t->cred, id, by_index, owner, &p);
+	if (r < 0)
+		goto out;
+	if (cmd == RV_IPC_STAT || by_index) {
+		union ipc_ds ds;
+		memset(&ds, 0, sizeof(ds));
+		r = ipc_stat_perm(&t->cred, p, cmd, o->stat_any_cmd, &ds.perm);
+		if (r < 0)
+			goto out;
+		o->stat(p, &ds);
+		return ipc_stat_copy_out_unlock(t, buf, &ds, o->ds_size, r);
+	}
+	if (cmd == RV_IPC_SET) {
+		r = o->set(t, p, &in);
+		if (r == 0)
+			perm_set(p, &in.perm);
+		wake = r == 0;
+	} else if (cmd == RV_IPC_RMID) {
+		o->rmid(p);
+		wake = true;
+	} else {
+		r = o->other ? o->other(t, p, cmd, num, buf, &wake) : -EINVAL;
+	}
+out:
+	pthread_mutex_unlock(&ipc_lock);
+	if (wake)
+		waitq_wake(&ipc_wq, 0);
+	return r;
+}
+
 /* --- shared memory ------------------------------------------------------- */
 
 static uint64_t shm_nattch(const struct shm_seg *s)
@@ -554,97 +632,95 @@ long sys_shmdt(struct task *t, const uint64_t a[6])
 	return r;
 }
 
+static void shm_ctl_stat(struct kperm *p, union ipc_ds *d)
+{
+	struct shm_seg *s = shm_of(p);
+	struct shmid64_ds *ds = &d->shm;
+	ds->perm.mode |= (s->dest ? SHM_DEST : 0) |
+			 (s->locked ? SHM_LOCKED : 0);
+	ds->segsz = s->size;
+	ds->atime = s->atime;
+	ds->dtime = s->dtime;
+	ds->ctime = s->ctime;
+	ds->cpid = s->cpid;
+	ds->lpid = s->lpid;
+	ds->nattch = shm_nattch(s);
+}
+
+static long shm_ctl_set(struct task *t, struct kperm *p,
+			const union ipc_ds *in)
+{
+	(void)t;
+	(void)in;
+	shm_of(p)->ctime = ipc_now();
+	return 0;
+}
+
+/* The segment stays until its last detach (SHM_DEST), under no key. */
+static void shm_ctl_rmid(struct kperm *p)
+{
+	shm_of(p)->dest = true;
+	p->key = IPC_PRIVATE_KEY;
+	shm_reap_locked();
+}
+
+static long shm_ctl_other(struct task *t, struct kperm *p, int cmd, int num,
+			  uint64_t arg, bool *wake)
+{
+	(void)t;
+	(void)num;
+	(void)arg;
+	(void)wake;
+	if (cmd != SHM_LOCK && cmd != SHM_UNLOCK)
+		return -EINVAL;
+	shm_of(p)->locked = cmd == SHM_LOCK;
+	return 0;
+}
+
+static const struct ipc_ctl_ops shm_ctl_ops = {
+	.kind = &shm_kind,
+	.stat_cmd = SHM_STAT,
+	.stat_any_cmd = SHM_STAT_ANY,
+	.owner_cmds = 1U << SHM_LOCK | 1U << SHM_UNLOCK,
+	.ds_size = sizeof(struct shmid64_ds),
+	.prepare = shm_reap_locked,
+	.stat = shm_ctl_stat,
+	.set = shm_ctl_set,
+	.rmid = shm_ctl_rmid,
+	.other = shm_ctl_other,
+};
+
 long sys_shmctl(struct task *t, const uint64_t a[6])
 {
 	int id = (int)a[0], cmd = (int)a[1];
 	uint64_t buf = a[2];
-	long r = 0;
-	if (id < 0 && cmd != RV_IPC_INFO && cmd != SHM_INFO)
-		return -EINVAL;
-	struct ipc64_perm in = {0};
-	if (cmd == RV_IPC_SET) {
-		struct shmid64_ds ds;
-		if (mm_copy_in(t->mm, &ds, buf, sizeof(ds)) < 0)
-			return -EFAULT;
-		in = ds.perm;
-	}
+	if (cmd != RV_IPC_INFO && cmd != SHM_INFO)
+		return ipc_ctl(t, &shm_ctl_ops, id, cmd, 0, buf);
 	pthread_mutex_lock(&ipc_lock);
 	shm_reap_locked();
-	if (cmd == RV_IPC_INFO || cmd == SHM_INFO) {
-		int maxidx = 0, used = 0;
-		uint64_t tot = 0;
-		for (int i = 0; i < SHMMNI; i++)
-			if (shm_tab[i]) {
-				maxidx = i;
-				used++;
-				tot += IPC_PAGE_UP(shm_tab[i]->size) >>
-				       RV_PAGE_SHIFT;
-			}
-		pthread_mutex_unlock(&ipc_lock);
-		if (cmd == RV_IPC_INFO) {
-			uint64_t info[9] = {SHMMAX, SHMMIN, SHMMNI, SHMMNI,
-					    SHMMAX >> RV_PAGE_SHIFT};
-			if (mm_copy_out(t->mm, buf, info, sizeof(info)) < 0)
-				return -EFAULT;
-		} else {
-			struct {
-				int32_t used_ids, pad;
-				uint64_t tot, rss, swp, sa, ss;
-			} info = {.used_ids = used, .tot = tot};
-			if (mm_copy_out(t->mm, buf, &info, sizeof(info)) < 0)
-				return -EFAULT;
+	int maxidx = 0, used = 0;
+	uint64_t tot = 0;
+	for (int i = 0; i < SHMMNI; i++)
+		if (shm_tab[i]) {
+			maxidx = i;
+			used++;
+			tot += IPC_PAGE_UP(shm_tab[i]->size) >> RV_PAGE_SHIFT;
 		}
-		return maxidx;
-	}
-	struct kperm *p;
-	r = ipc_ctl_obtain(&shm_kind, &t->cred, id,
-			   cmd == SHM_STAT || cmd == SHM_STAT_ANY,
-			   ipc_ctl_needs_owner(cmd) || cmd == SHM_LOCK ||
-				 cmd == SHM_UNLOCK, &p);
-	if (r < 0)
-		goto out;
-	struct shm_seg *s = shm_of(p);
-	switch (cmd) {
-	case RV_IPC_STAT:
-	case SHM_STAT:
-	case SHM_STAT_ANY: {
-		struct shmid64_ds ds;
-		memset(&ds, 0, sizeof(ds));
-		r = ipc_stat_perm(&t->cred, &s->perm, cmd, SHM_STAT_ANY,
-				  &ds.perm);
-		if (r < 0)
-			break;
-		ds.perm.mode |= (s->dest ? SHM_DEST : 0) |
-				(s->locked ? SHM_LOCKED : 0);
-		ds.segsz = s->size;
-		ds.atime = s->atime;
-		ds.dtime = s->dtime;
-		ds.ctime = s->ctime;
-		ds.cpid = s->cpid;
-		ds.lpid = s->lpid;
-		ds.nattch = shm_nattch(s);
-		return ipc_stat_copy_out_unlock(t, buf, &ds, sizeof(ds),
-						r);
-	}
-	case RV_IPC_SET:
-		perm_set(&s->perm, &in);
-		s->ctime = ipc_now();
-		break;
-	case RV_IPC_RMID:
-		s->dest = true;
-		s->perm.key = IPC_PRIVATE_KEY;
-		shm_reap_locked();
-		break;
-	case SHM_LOCK:
-	case SHM_UNLOCK:
-		s->locked = cmd == SHM_LOCK;
-		break;
-	default:
-		r = -EINVAL;
-	}
-out:
 	pthread_mutex_unlock(&ipc_lock);
-	return r;
+	if (cmd == RV_IPC_INFO) {
+		uint64_t info[9] = {SHMMAX, SHMMIN, SHMMNI, SHMMNI,
+				    SHMMAX >> RV_PAGE_SHIFT};
+		if (mm_copy_out(t->mm, buf, info, sizeof(info)) < 0)
+			return -EFAULT;
+	} else {
+		struct {
+			int32_t used_ids, pad;
+			uint64_t tot, rss, swp, sa, ss;
+		} info = {.used_ids = used, .tot = tot};
+		if (mm_copy_out(t->mm, buf, &info, sizeof(info)) < 0)
+			return -EFAULT;
+	}
+	return maxidx;
 }
 
 /* --- semaphores ------------------------------------------------------------ */
@@ -938,163 +1014,144 @@ static void sem_remove_locked(int idx)
 	sem_put_locked(s);
 }
 
-long sys_semctl(struct task *t, const uint64_t a[6])
+static void sem_ctl_stat(struct kperm *p, union ipc_ds *d)
 {
-	int id = (int)a[0], num = (int)a[1], cmd = (int)a[2];
-	uint64_t arg = a[3];
-	long r = 0;
-	bool wake = false;
-	if (id < 0 && cmd != RV_IPC_INFO && cmd != SEM_INFO)
-		return -EINVAL;
-	struct ipc64_perm in = {0};
-	if (cmd == RV_IPC_SET) {
-		struct semid64_ds ds;
-		if (mm_copy_in(t->mm, &ds, arg, sizeof(ds)) < 0)
-			return -EFAULT;
-		in = ds.perm;
-	}
-	if (cmd == RV_IPC_INFO || cmd == SEM_INFO) {
-		int32_t info[10] = {SEMMNI, SEMMNI, SEMMNS_SENTRY, SEMMNS_SENTRY,
-				    SEMMSL, SEMOPM, SEMMNS_SENTRY, SEMVMX,
-				    SEMAEM, 0};
-		int maxidx = 0;
-		pthread_mutex_lock(&ipc_lock);
-		for (int i = 0; i < SEMMNI; i++)
-			if (sem_tab[i])
-				maxidx = i;
-		if (cmd == SEM_INFO) {
-			int used = 0;
-			for (int i = 0; i < SEMMNI; i++)
-				used += sem_tab[i] != NULL;
-			info[5] = used; /* semusz */
-			info[7] = (int32_t)sem_total; /* semaem */
-		}
-		pthread_mutex_unlock(&ipc_lock);
-		if (mm_copy_out(t->mm, arg, info, sizeof(info)) < 0)
-			return -EFAULT;
-		return maxidx;
-	}
-	uint16_t *vals = NULL;
-	pthread_mutex_lock(&ipc_lock);
-	struct kperm *p;
-	r = ipc_ctl_obtain(&sem_kind, &t->cred, id,
-			   cmd == SEM_STAT || cmd == SEM_STAT_ANY,
-			   ipc_ctl_needs_owner(cmd), &p);
-	if (r < 0)
-		goto out;
 	struct sem_set *s = sem_of(p);
+	d->sem.otime = s->otime;
+	d->sem.ctime = s->ctime;
+	d->sem.nsems = (uint64_t)s->nsems;
+}
+
+static long sem_ctl_set(struct task *t, struct kperm *p,
+			const union ipc_ds *in)
+{
+	(void)t;
+	(void)in;
+	sem_of(p)->ctime = ipc_now();
+	return 0;
+}
+
+static void sem_ctl_rmid(struct kperm *p)
+{
+	sem_remove_locked(p->id % IPC_SEQ_MUL);
+}
+
+/* GETALL and SETALL: the values are copied without ipc_lock held (the
+ * copy may fault and sleep); the set may go meanwhile (EIDRM). */
+static long sem_ctl_all(struct task *t, struct sem_set *s, bool set,
+			uint64_t arg, bool *wake)
+{
+	long r = ipc_perms(&t->cred, &s->perm, set ? 0222 : 0444);
+	if (r < 0)
+		return r;
+	int ns = s->nsems, sid = s->perm.id;
+	size_t bytes = (size_t)ns * sizeof(uint16_t);
+	uint16_t *vals = rv_xmalloc(bytes);
+	if (!set) {
+		for (int i = 0; i < ns; i++)
+			vals[i] = (uint16_t)s->sems[i].val;
+	}
+	pthread_mutex_unlock(&ipc_lock);
+	int e = set ? mm_copy_in(t->mm, vals, arg, bytes)
+		    : mm_copy_out(t->mm, arg, vals, bytes);
+	pthread_mutex_lock(&ipc_lock);
+	if (e < 0 || !set) {
+		free(vals);
+		return e < 0 ? -EFAULT : 0;
+	}
+	s = sem_by_id(sid);
+	if (!s || s->nsems != ns)
+		r = -EIDRM;
+	for (int i = 0; i < ns && !r; i++)
+		if (vals[i] > SEMVMX)
+			r = -ERANGE;
+	if (!r) {
+		for (int i = 0; i < ns; i++) {
+			s->sems[i].val = vals[i];
+			s->sems[i].pid = t->tg->tgid;
+		}
+		s->ctime = ipc_now();
+		undo_clear_locked(sid, -1);
+		*wake = true;
+	}
+	free(vals);
+	return r;
+}
+
+static long sem_ctl_other(struct task *t, struct kperm *p, int cmd, int num,
+			  uint64_t arg, bool *wake)
+{
+	struct sem_set *s = sem_of(p);
+	long r;
 	switch (cmd) {
 	case GETVAL:
 	case GETPID:
 	case GETNCNT:
 	case GETZCNT:
 		if ((r = ipc_perms(&t->cred, &s->perm, 0444)) < 0)
-			break;
-		if (num < 0 || num >= s->nsems) {
-			r = -EINVAL;
-			break;
-		}
-		r = cmd == GETVAL ? s->sems[num].val :
-		    cmd == GETPID ? s->sems[num].pid :
-		    cmd == GETNCNT ? s->sems[num].ncnt : s->sems[num].zcnt;
-		break;
+			return r;
+		if (num < 0 || num >= s->nsems)
+			return -EINVAL;
+		return cmd == GETVAL ? s->sems[num].val :
+		       cmd == GETPID ? s->sems[num].pid :
+		       cmd == GETNCNT ? s->sems[num].ncnt : s->sems[num].zcnt;
 	case SETVAL: {
 		int v = (int)arg;
 		if ((r = ipc_perms(&t->cred, &s->perm, 0222)) < 0)
-			break;
-		if (num < 0 || num >= s->nsems) {
-			r = -EINVAL;
-			break;
-		}
-		if (v < 0 || v > SEMVMX) {
-			r = -ERANGE;
-			break;
-		}
+			return r;
+		if (num < 0 || num >= s->nsems)
+			return -EINVAL;
+		if (v < 0 || v > SEMVMX)
+			return -ERANGE;
 		s->sems[num].val = v;
 		s->sems[num].pid = t->tg->tgid;
 		s->ctime = ipc_now();
 		undo_clear_locked(s->perm.id, num);
-		wake = true;
-		break;
+		*wake = true;
+		return 0;
 	}
 	case GETALL:
-	case SETALL: {
-		bool set = cmd == SETALL;
-		if ((r = ipc_perms(&t->cred, &s->perm, set ? 0222 : 0444)) < 0)
-			break;
-		int ns = s->nsems;
-		size_t bytes = (size_t)ns * sizeof(uint16_t);
-		vals = rv_xmalloc(bytes);
-		if (set) {
-			/* Copy in without the lock held: the set may go. */
-			int sid = s->perm.id;
-			pthread_mutex_unlock(&ipc_lock);
-			int e = mm_copy_in(t->mm, vals, arg, bytes);
-			pthread_mutex_lock(&ipc_lock);
-			if (e < 0) {
-				r = -EFAULT;
-				break;
-			}
-			s = sem_by_id(sid);
-			if (!s || s->nsems != ns) {
-				r = -EIDRM;
-				break;
-			}
-			for (int i = 0; i < ns; i++)
-				if (vals[i] > SEMVMX)
-					r = -ERANGE;
-			if (r)
-				break;
-			for (int i = 0; i < ns; i++) {
-				s->sems[i].val = vals[i];
-				s->sems[i].pid = t->tg->tgid;
-			}
-			s->ctime = ipc_now();
-			undo_clear_locked(sid, -1);
-			wake = true;
-		} else {
-			for (int i = 0; i < ns; i++)
-				vals[i] = (uint16_t)s->sems[i].val;
-			pthread_mutex_unlock(&ipc_lock);
-			r = mm_copy_out(t->mm, arg, vals, bytes) < 0 ? -EFAULT
-								      : 0;
-			free(vals);
-			return r;
+	case SETALL:
+		return sem_ctl_all(t, s, cmd == SETALL, arg, wake);
+	}
+	return -EINVAL;
+}
+
+static const struct ipc_ctl_ops sem_ctl_ops = {
+	.kind = &sem_kind,
+	.stat_cmd = SEM_STAT,
+	.stat_any_cmd = SEM_STAT_ANY,
+	.ds_size = sizeof(struct semid64_ds),
+	.stat = sem_ctl_stat,
+	.set = sem_ctl_set,
+	.rmid = sem_ctl_rmid,
+	.other = sem_ctl_other,
+};
+
+long sys_semctl(struct task *t, const uint64_t a[6])
+{
+	int id = (int)a[0], num = (int)a[1], cmd = (int)a[2];
+	uint64_t arg = a[3];
+	if (cmd != RV_IPC_INFO && cmd != SEM_INFO)
+		return ipc_ctl(t, &sem_ctl_ops, id, cmd, num, arg);
+	int32_t info[10] = {SEMMNI, SEMMNI, SEMMNS_SENTRY, SEMMNS_SENTRY,
+			    SEMMSL, SEMOPM, SEMMNS_SENTRY, SEMVMX,
+			    SEMAEM, 0};
+	int maxidx = 0, used = 0;
+	pthread_mutex_lock(&ipc_lock);
+	for (int i = 0; i < SEMMNI; i++)
+		if (sem_tab[i]) {
+			maxidx = i;
+			used++;
 		}
-		break;
+	if (cmd == SEM_INFO) {
+		info[5] = used; /* semusz */
+		info[7] = (int32_t)sem_total; /* semaem */
 	}
-	case RV_IPC_STAT:
-	case SEM_STAT:
-	case SEM_STAT_ANY: {
-		struct semid64_ds ds;
-		memset(&ds, 0, sizeof(ds));
-		r = ipc_stat_perm(&t->cred, &s->perm, cmd, SEM_STAT_ANY,
-				  &ds.perm);
-		if (r < 0)
-			break;
-		ds.otime = s->otime;
-		ds.ctime = s->ctime;
-		ds.nsems = (uint64_t)s->nsems;
-		return ipc_stat_copy_out_unlock(t, arg, &ds, sizeof(ds),
-						r);
-	}
-	case RV_IPC_SET:
-		perm_set(&s->perm, &in);
-		s->ctime = ipc_now();
-		break;
-	case RV_IPC_RMID:
-		sem_remove_locked(s->perm.id % IPC_SEQ_MUL);
-		wake = true;
-		break;
-	default:
-		r = -EINVAL;
-	}
-out:
 	pthread_mutex_unlock(&ipc_lock);
-	free(vals);
-	if (wake)
-		waitq_wake(&ipc_wq, 0);
-	return r;
+	if (mm_copy_out(t->mm, arg, info, sizeof(info)) < 0)
+		return -EFAULT;
+	return maxidx;
 }
 
 /* SEM_UNDO at process exit (Linux's exit_sem): each adjustment applied,
@@ -1371,99 +1428,80 @@ long sys_msgrcv(struct task *t, const uint64_t a[6])
 	return r;
 }
 
+static void msg_ctl_stat(struct kperm *p, union ipc_ds *d)
+{
+	struct msg_queue *q = msg_of(p);
+	struct msqid64_ds *ds = &d->msg;
+	ds->stime = q->stime;
+	ds->rtime = q->rtime;
+	ds->ctime = q->ctime;
+	ds->cbytes = q->cbytes;
+	ds->qnum = q->qnum;
+	ds->qbytes = q->qbytes;
+	ds->lspid = q->lspid;
+	ds->lrpid = q->lrpid;
+}
+
+static long msg_ctl_set(struct task *t, struct kperm *p,
+			const union ipc_ds *in)
+{
+	/* Raising msg_qbytes past MSGMNB is CAP_SYS_RESOURCE's. */
+	if (in->msg.qbytes > MSGMNB && t->cred.euid != 0)
+		return -EPERM;
+	if (in->msg.qbytes > MSGMNB * 64ULL)
+		return -EINVAL;
+	struct msg_queue *q = msg_of(p);
+	q->qbytes = in->msg.qbytes;
+	q->ctime = ipc_now();
+	return 0;
+}
+
+static void msg_ctl_rmid(struct kperm *p)
+{
+	struct msg_queue *q = msg_of(p);
+	msg_tab[p->id % IPC_SEQ_MUL] = NULL;
+	msg_total -= q->cbytes;
+	q->dead = true;
+	msgq_put_locked(q);
+}
+
+static const struct ipc_ctl_ops msg_ctl_ops = {
+	.kind = &msg_kind,
+	.stat_cmd = MSG_STAT,
+	.stat_any_cmd = MSG_STAT_ANY,
+	.ds_size = sizeof(struct msqid64_ds),
+	.stat = msg_ctl_stat,
+	.set = msg_ctl_set,
+	.rmid = msg_ctl_rmid,
+};
+
 long sys_msgctl(struct task *t, const uint64_t a[6])
 {
 	int id = (int)a[0], cmd = (int)a[1];
 	uint64_t buf = a[2];
-	long r = 0;
-	bool wake = false;
-	if (id < 0 && cmd != RV_IPC_INFO && cmd != MSG_INFO)
-		return -EINVAL;
-	struct msqid64_ds in;
-	if (cmd == RV_IPC_SET && mm_copy_in(t->mm, &in, buf, sizeof(in)) < 0)
-		return -EFAULT;
-	if (cmd == RV_IPC_INFO || cmd == MSG_INFO) {
-		int32_t info[7] = {0, 0, MSGMAX, MSGMNB, MSGMNI, 0, 0};
-		uint16_t seg = 0xffff;
-		int maxidx = 0;
-		pthread_mutex_lock(&ipc_lock);
-		for (int i = 0; i < MSGMNI; i++)
-			if (msg_tab[i]) {
-				maxidx = i;
-				if (cmd == MSG_INFO) {
-					info[0]++;
-					info[5] += (int32_t)msg_tab[i]->qnum;
-				}
-			}
-		if (cmd == MSG_INFO)
-			info[6] = (int32_t)msg_total;
-		pthread_mutex_unlock(&ipc_lock);
-		struct {
-			int32_t pool, map, max, mnb, mni, ssz, tql;
-			uint16_t seg;
-		} mi = {info[0], info[1], info[2], info[3], info[4], info[5],
-			info[6], seg};
-		if (mm_copy_out(t->mm, buf, &mi, sizeof(mi)) < 0)
-			return -EFAULT;
-		return maxidx;
-	}
+	if (cmd != RV_IPC_INFO && cmd != MSG_INFO)
+		return ipc_ctl(t, &msg_ctl_ops, id, cmd, 0, buf);
+	int32_t info[7] = {0, 0, MSGMAX, MSGMNB, MSGMNI, 0, 0};
+	uint16_t seg = 0xffff;
+	int maxidx = 0;
 	pthread_mutex_lock(&ipc_lock);
-	struct kperm *p;
-	r = ipc_ctl_obtain(&msg_kind, &t->cred, id,
-			   cmd == MSG_STAT || cmd == MSG_STAT_ANY,
-			   ipc_ctl_needs_owner(cmd), &p);
-	if (r < 0)
-		goto out;
-	struct msg_queue *q = msg_of(p);
-	switch (cmd) {
-	case RV_IPC_STAT:
-	case MSG_STAT:
-	case MSG_STAT_ANY: {
-		struct msqid64_ds ds;
-		memset(&ds, 0, sizeof(ds));
-		r = ipc_stat_perm(&t->cred, &q->perm, cmd, MSG_STAT_ANY,
-				  &ds.perm);
-		if (r < 0)
-			break;
-		ds.stime = q->stime;
-		ds.rtime = q->rtime;
-		ds.ctime = q->ctime;
-		ds.cbytes = q->cbytes;
-		ds.qnum = q->qnum;
-		ds.qbytes = q->qbytes;
-		ds.lspid = q->lspid;
-		ds.lrpid = q->lrpid;
-		return ipc_stat_copy_out_unlock(t, buf, &ds, sizeof(ds),
-						r);
-	}
-	case RV_IPC_SET:
-		/* Raising msg_qbytes past MSGMNB is CAP_SYS_RESOURCE's. */
-		if (in.qbytes > MSGMNB && t->cred.euid != 0) {
-			r = -EPERM;
-			break;
+	for (int i = 0; i < MSGMNI; i++)
+		if (msg_tab[i]) {
+			maxidx = i;
+			if (cmd == MSG_INFO) {
+				info[0]++;
+				info[5] += (int32_t)msg_tab[i]->qnum;
+			}
 		}
-		if (in.qbytes > MSGMNB * 64ULL) {
-			r = -EINVAL;
-			break;
-		}
-		perm_set(&q->perm, &in.perm);
-		q->qbytes = in.qbytes;
-		q->ctime = ipc_now();
-		wake = true;
-		break;
-	case RV_IPC_RMID:
-		msg_tab[q->perm.id % IPC_SEQ_MUL] = NULL;
-		msg_total -= q->cbytes;
-		q->dead = true;
-		msgq_put_locked(q);
-		wake = true;
-		break;
-	default:
-		r = -EINVAL;
-	}
-out:
+	if (cmd == MSG_INFO)
+		info[6] = (int32_t)msg_total;
 	pthread_mutex_unlock(&ipc_lock);
-	if (wake)
-		waitq_wake(&ipc_wq, 0);
-	return r;
+	struct {
+		int32_t pool, map, max, mnb, mni, ssz, tql;
+		uint16_t seg;
+	} mi = {info[0], info[1], info[2], info[3], info[4], info[5],
+		info[6], seg};
+	if (mm_copy_out(t->mm, buf, &mi, sizeof(mi)) < 0)
+		return -EFAULT;
+	return maxidx;
 }
