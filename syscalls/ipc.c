@@ -89,8 +89,12 @@
 #define MSG_STAT_ANY 13
 /* Message bytes queued in the whole sandbox: Linux bounds each queue
  * (MSGMNB) but not their number times MSGMNB (512 MiB of sentry heap);
- * past this a queue counts as full. */
+ * past this a queue counts as full. Each message also counts
+ * MSG_HDR_COST for its header (sentry heap, as Linux's msg_msg takes
+ * kernel memory), so that empty messages are bounded too: a queue of
+ * qbytes B takes B of them. */
 #define MSG_TOTAL_MAX (64UL << 20)
+#define MSG_HDR_COST 64
 
 /* Kernel layouts (x86-64 ipc64_perm, shmid64_ds, semid64_ds,
  * msqid64_ds). */
@@ -189,6 +193,9 @@ static struct msg_queue *msg_tab[MSGMNI];
 static uint16_t shm_seq, sem_seq, msg_seq;
 static long sem_total;
 static uint64_t msg_total;
+/* msg_total plus MSG_HDR_COST per queued message: what MSG_TOTAL_MAX
+ * bounds. */
+static uint64_t msg_heap;
 static struct sem_undo *undo;
 static size_t nundo, capundo;
 
@@ -1297,7 +1304,7 @@ static long msg_try_send(struct task *t, struct msg_queue *q, void *arg)
 	struct msg **mp = arg, *m = *mp;
 	size_t sz = m->len;
 	if (q->cbytes + sz > q->qbytes || q->qnum + 1 > q->qbytes ||
-	    msg_total + sz > MSG_TOTAL_MAX)
+	    msg_heap + sz + MSG_HDR_COST > MSG_TOTAL_MAX)
 		return 1;
 	if (q->tail)
 		q->tail->next = m;
@@ -1308,6 +1315,7 @@ static long msg_try_send(struct task *t, struct msg_queue *q, void *arg)
 	q->cbytes += sz;
 	q->qnum++;
 	msg_total += sz;
+	msg_heap += sz + MSG_HDR_COST;
 	q->lspid = t->tg->tgid;
 	q->stime = ipc_now();
 	return 0;
@@ -1391,6 +1399,7 @@ static long msg_try_recv(struct task *t, struct msg_queue *q, void *arg)
 	q->cbytes -= m->len;
 	q->qnum--;
 	msg_total -= m->len;
+	msg_heap -= m->len + MSG_HDR_COST;
 	q->lrpid = t->tg->tgid;
 	q->rtime = ipc_now();
 	rc->m = m;
@@ -1461,6 +1470,7 @@ static void msg_ctl_rmid(struct kperm *p)
 	struct msg_queue *q = msg_of(p);
 	msg_tab[p->id % IPC_SEQ_MUL] = NULL;
 	msg_total -= q->cbytes;
+	msg_heap -= q->cbytes + q->qnum * MSG_HDR_COST;
 	q->dead = true;
 	msgq_put_locked(q);
 }
