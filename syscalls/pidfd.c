@@ -216,9 +216,16 @@ long sys_pidfd_getfd(struct task *t, const uint64_t a[6])
 	if (!o)
 		return -ESRCH;
 	long r;
-	/* PTRACE_MODE_ATTACH_REALCREDS inside the sandbox: the same real
-	 * uid, or root. */
-	if (t->cred.uid != 0 && t->cred.uid != o->cred.uid) {
+	/* PTRACE_MODE_ATTACH_REALCREDS inside the sandbox (Linux's
+	 * __ptrace_may_access): the caller's own process, or its real uid
+	 * and gid are every uid and gid of the target, or it has
+	 * CAP_SYS_PTRACE (effective uid 0). */
+	const struct cred *c = &t->cred, *oc = &o->cred;
+	bool may = o->tg == t->tg || c->euid == 0 ||
+		   (c->uid == oc->uid && c->uid == oc->euid &&
+		    c->uid == oc->suid && c->gid == oc->gid &&
+		    c->gid == oc->egid && c->gid == oc->sgid);
+	if (!may) {
 		r = -EPERM;
 	} else {
 		/* Under res_lock: the target's exec or exit may free its
