@@ -32,6 +32,15 @@ static struct task *sched_target(struct task *t, int pid, long *err)
 	return o;
 }
 
+/* Linux's check_same_owner(), or CAP_SYS_NICE (effective uid 0): what
+ * changing another task's scheduling (policy, nice value, affinity)
+ * takes. */
+static bool sched_may_change(const struct task *t, const struct task *o)
+{
+	return t->cred.euid == 0 || t->cred.euid == o->cred.euid ||
+	       t->cred.euid == o->cred.uid;
+}
+
 static int prio_max(int policy)
 {
 	return policy == SCHED_FIFO || policy == SCHED_RR ? 99 : 0;
@@ -81,6 +90,8 @@ static long set_sched(struct task *t, int pid, int policy, uint64_t uparam)
 		err = -EINVAL;
 	else if ((pol == SCHED_FIFO || pol == SCHED_RR) && t->cred.euid != 0)
 		err = -EPERM; /* needs CAP_SYS_NICE */
+	else if (!sched_may_change(t, o))
+		err = -EPERM;
 	else {
 		o->sched_policy = pol;
 		o->sched_prio = prio;
@@ -177,7 +188,9 @@ long sys_sched_setaffinity(struct task *t, const uint64_t a[6])
 		return err == -EINVAL ? -ESRCH : err;
 	/* At least one online CPU must remain (sched_setaffinity(2)). */
 	mask &= online_mask();
-	if (!mask)
+	if (!sched_may_change(t, o))
+		err = -EPERM;
+	else if (!mask)
 		err = -EINVAL;
 	else
 		o->affinity = mask == online_mask() ? 0 : mask;
@@ -221,8 +234,11 @@ long sys_setpriority(struct task *t, const uint64_t a[6])
 	struct task *o = sched_target(t, which == PRIO_PROCESS ? who : 0, &err);
 	if (!o)
 		return err == -EINVAL ? -ESRCH : err;
-	/* Lowering the nice value needs CAP_SYS_NICE. */
-	if (nice < o->nice && t->cred.euid != 0)
+	/* Another user's process needs CAP_SYS_NICE (set_one_prio()), so
+	 * does lowering the nice value. */
+	if (!sched_may_change(t, o))
+		err = -EPERM;
+	else if (nice < o->nice && t->cred.euid != 0)
 		err = -EACCES;
 	else
 		o->nice = nice;
@@ -326,6 +342,8 @@ long sys_sched_setattr(struct task *t, const uint64_t a[6])
 		 ((pol == SCHED_FIFO || pol == SCHED_RR) ||
 		  (sets_nice && nice < o->nice)))
 		err = -EPERM; /* needs CAP_SYS_NICE */
+	else if (!sched_may_change(t, o))
+		err = -EPERM;
 	else {
 		o->sched_policy = pol;
 		o->sched_prio = prio;
