@@ -60,6 +60,19 @@ static int gb_walk(int dir, const char *name, int *out, struct stat *st)
 	return made(dir, err, fid, out);
 }
 
+static int gb_walk_dir(int dir, const char *name, int *out, struct stat *st,
+		       int *dfd)
+{
+	uint64_t fid = 0;
+	int err = gofer_walk_dir(CL(dir), FID(dir), name, &fid, st, dfd);
+	err = made(dir, err, fid, out);
+	if (err && *dfd >= 0) {
+		close(*dfd);
+		*dfd = -1;
+	}
+	return err;
+}
+
 static int gb_stat(int h, struct stat *st)
 {
 	return gofer_stat(CL(h), FID(h), st);
@@ -188,7 +201,8 @@ static int gb_removexattr(int h, const char *name)
 }
 
 #define GB_OPS                                                             \
-	.walk = gb_walk, .stat = gb_stat, .open = gb_open,                 \
+	.walk = gb_walk, .walk_dir = gb_walk_dir, .stat = gb_stat,         \
+	.open = gb_open,                                                   \
 	.readlink = gb_readlink, .statfs = gb_statfs, .close = gb_close,   \
 	.create = gb_create, .mkdir = gb_mkdir, .mknod = gb_mknod,         \
 	.symlink = gb_symlink, .link = gb_link, .unlink = gb_unlink,       \

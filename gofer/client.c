@@ -24,7 +24,14 @@ struct gofer_client {
 	void (*dead_hook)(const char *why);
 	const char *name; /* a volume's path in the sandbox, or NULL */
 	char *buf;  /* reply buffer: header + GOFER_DATA_MAX */
+	/* Clunks sent whose replies are not read yet (gofer_clunk does not
+	 * wait for its reply; the next request reads them first). */
+	unsigned owed;
 };
+
+/* Clunk replies left unread at most: a bound on what waits in the
+ * socket (144 bytes each). */
+#define CLUNK_OWED_MAX 64
 
 static void default_dead_hook(const char *why)
 {
@@ -120,6 +127,8 @@ struct call {
 	struct gofer_reply rep;
 	void *out;       /* where reply data goes; at most q.count bytes */
 	int *fd;         /* non-NULL: an fd is due on success */
+	bool nowait;     /* the reply is read by a later call (clunk) */
+	bool fd_if_val;  /* with fd: due only when the reply's val is 1 */
 };
 
 /* Round trips by request type and their time, printed under --debug when
@@ -175,6 +184,45 @@ static int rpc(struct gofer_client *c, struct call *k)
 	return err;
 }
 
+/* Read the replies owed for clunks sent without waiting: each is a bare
+ * reply, no data and no fd (an EBADF is the gofer's and changes nothing
+ * here, as when clunk waited). Called with c->lock held. */
+static int drain_owed(struct gofer_client *c)
+{
+	while (c->owed) {
+		struct gofer_reply rep;
+		union {
+			char buf[CMSG_SPACE(sizeof(int) * 4)];
+			struct cmsghdr align;
+		} cm;
+		struct iovec riov = {.iov_base = c->buf,
+				     .iov_len = sizeof(rep) + GOFER_DATA_MAX};
+		struct msghdr rh = {.msg_iov = &riov, .msg_iovlen = 1,
+				    .msg_control = cm.buf,
+				    .msg_controllen = sizeof(cm.buf)};
+		ssize_t n;
+		do
+			n = recvmsg(c->sock, &rh, MSG_CMSG_CLOEXEC);
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			char why[64];
+			snprintf(why, sizeof(why), "receive: %s",
+				 n == 0 ? "connection closed"
+					: strerror(errno));
+			return client_die(c, why);
+		}
+		memcpy(&rep, c->buf, RV_MIN((size_t)n, sizeof(rep)));
+		if ((rh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+		    (size_t)n != sizeof(rep) || CMSG_FIRSTHDR(&rh) ||
+		    rep.len || rep.err > 0 || rep.err < -4095) {
+			close_fds(&rh);
+			return client_die(c, "malformed reply");
+		}
+		c->owed--;
+	}
+	return 0;
+}
+
 static int rpc_timed(struct gofer_client *c, struct call *k)
 {
 	size_t nlen = k->name ? strlen(k->name) : 0;
@@ -207,6 +255,8 @@ static int rpc_timed(struct gofer_client *c, struct call *k)
 		err = -EIO;
 		goto out;
 	}
+	if (k->nowait && c->owed >= CLUNK_OWED_MAX && (err = drain_owed(c)))
+		goto out;
 	ssize_t n;
 	do
 		n = sendmsg(c->sock, &mh, MSG_NOSIGNAL);
@@ -217,6 +267,14 @@ static int rpc_timed(struct gofer_client *c, struct call *k)
 		err = client_die(c, why);
 		goto out;
 	}
+	if (k->nowait) {
+		c->owed++;
+		err = 0;
+		goto out;
+	}
+	/* The gofer answers in order: clunks sent earlier first. */
+	if ((err = drain_owed(c)))
+		goto out;
 
 	struct iovec riov = {.iov_base = c->buf,
 			     .iov_len = sizeof(k->rep) + GOFER_DATA_MAX};
@@ -248,7 +306,20 @@ static int rpc_timed(struct gofer_client *c, struct call *k)
 		goto out;
 	}
 	err = k->rep.err;
-	if (!err && k->fd) {
+	if (!err && k->fd && k->fd_if_val && k->rep.val != 1) {
+		/* A walk without its directory fd: val 0 and none. */
+		if (k->rep.val != 0 || CMSG_FIRSTHDR(&rh)) {
+			close_fds(&rh);
+			err = client_die(c, "malformed reply");
+			goto out;
+		}
+	} else if (!err && k->fd) {
+		if (k->fd_if_val &&
+		    !(k->rep.has_attr && S_ISDIR(k->rep.attr.mode))) {
+			close_fds(&rh);
+			err = client_die(c, "fd for a walk to a non-directory");
+			goto out;
+		}
 		*k->fd = take_one_fd(&rh);
 		if (*k->fd < 0) {
 			err = client_die(c, "reply without its fd");
@@ -323,6 +394,23 @@ int gofer_walk(struct gofer_client *c, uint64_t dir, const char *name,
 		return -EINVAL;
 	struct call k = {.q = {.op = GOFER_WALK, .fid = dir}, .name = name};
 	return got_fid(c, &k, rpc(c, &k), fid, st);
+}
+
+int gofer_walk_dir(struct gofer_client *c, uint64_t dir, const char *name,
+		   uint64_t *fid, struct stat *st, int *dfd)
+{
+	*dfd = -1;
+	if (!name_arg_ok(name))
+		return -EINVAL;
+	struct call k = {.q = {.op = GOFER_WALK, .fid = dir,
+			       .flags = GOFER_WALK_OPEN_DIR},
+			 .name = name, .fd = dfd, .fd_if_val = true};
+	int err = got_fid(c, &k, rpc(c, &k), fid, st);
+	if (err && *dfd >= 0) {
+		close(*dfd);
+		*dfd = -1;
+	}
+	return err;
 }
 
 int gofer_open(struct gofer_client *c, uint64_t fid, int flags, int *fd)
@@ -566,8 +654,12 @@ int gofer_removexattr(struct gofer_client *c, uint64_t fid, const char *name)
 	return rpc(c, &k);
 }
 
+/* Nothing waits for a clunk's reply: the gofer closes the fid's fd while
+ * the sentry goes on, and the next call reads the reply (drain_owed).
+ * The gofer serves requests in order, so a later request never finds the
+ * fid still open, and the fid is not handed out again before. */
 void gofer_clunk(struct gofer_client *c, uint64_t fid)
 {
-	struct call k = {.q = {.op = GOFER_CLUNK, .fid = fid}};
+	struct call k = {.q = {.op = GOFER_CLUNK, .fid = fid}, .nowait = true};
 	(void)rpc(c, &k);
 }

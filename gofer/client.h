@@ -44,6 +44,11 @@ int gofer_attach(struct gofer_client *c, uint64_t *fid, struct stat *st);
  * again by the gofer). */
 int gofer_walk(struct gofer_client *c, uint64_t dir, const char *name,
 	       uint64_t *fid, struct stat *st);
+/* gofer_walk, and when name is a directory also an fd of it opened
+ * O_RDONLY|O_DIRECTORY (GOFER_WALK_OPEN_DIR) in *dfd, else -1: a walk to
+ * open a directory in one round trip. */
+int gofer_walk_dir(struct gofer_client *c, uint64_t dir, const char *name,
+		   uint64_t *fid, struct stat *st, int *dfd);
 /* A host fd for I/O on fid: flags O_RDONLY/O_WRONLY/O_RDWR, O_APPEND,
  * O_TRUNC, O_DIRECTORY, O_NONBLOCK, O_DSYNC, O_SYNC, O_NOATIME, O_DIRECT.
  * Regular files and directories only. The fd is close-on-exec. */

@@ -199,12 +199,26 @@ static int reply_fid(struct gofer *g, struct msg *m, int fd)
 
 static int op_walk(struct gofer *g, struct gfid *d, struct msg *m)
 {
+	if (m->req->flags & ~GOFER_WALK_OPEN_DIR)
+		return -EINVAL;
 	if (!S_ISDIR(d->mode))
 		return -ENOTDIR;
 	int fd = walk_one(g, d->fd, m->name);
 	if (fd < 0)
 		return fd;
-	return reply_fid(g, m, fd);
+	int err = reply_fid(g, m, fd);
+	if (err || !(m->req->flags & GOFER_WALK_OPEN_DIR) ||
+	    !S_ISDIR(m->rep->attr.mode))
+		return err;
+	/* The open OPEN would make next (O_RDONLY|O_DIRECTORY, the same
+	 * reopen of the walked inode); no fd when it fails, and the sentry
+	 * then asks with OPEN as before. */
+	int dfd = reopen(g, fd, O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		m->fd_out = dfd;
+		m->rep->val = 1;
+	}
+	return 0;
 }
 
 #define GOFER_OPEN_FLAGS (O_ACCMODE | O_APPEND | O_TRUNC | O_DIRECTORY | \

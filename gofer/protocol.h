@@ -37,7 +37,9 @@
 
 enum gofer_op {
 	GOFER_ATTACH = 1,  /* -> fid, attr of the root */
-	GOFER_WALK,        /* fid, name -> fid, attr (symlinks not followed) */
+	GOFER_WALK,        /* fid, name, flags -> fid, attr (symlinks not
+			    * followed); with GOFER_WALK_OPEN_DIR, a
+			    * directory comes with a donated O_RDONLY fd */
 	GOFER_OPEN,        /* fid, flags -> donated fd */
 	GOFER_CREATE,      /* fid, name, flags, mode -> fid, attr, donated fd */
 	GOFER_STAT,        /* fid -> attr */
@@ -62,6 +64,13 @@ enum gofer_op {
 	GOFER_CLUNK,       /* fid: forget it */
 	GOFER_OP_MAX,
 };
+
+/* WALK flags: also open the object when it is a directory, as OPEN with
+ * O_RDONLY|O_DIRECTORY would, and donate that fd with the reply (val 1):
+ * a walk the sentry makes to open a directory (a tree walk opens each one)
+ * is then one round trip, not two. Not an error when the object is no
+ * directory or the open fails: the reply then has val 0 and no fd. */
+#define GOFER_WALK_OPEN_DIR 1U
 
 /* A request: this header, then name (name_len bytes, no NUL), name2,
  * then data (len - name_len - name2_len bytes). */
@@ -113,13 +122,14 @@ struct gofer_statfs {
 };
 
 /* A reply: this header, then len bytes of data. An OPEN or CREATE reply
- * with err == 0 carries exactly one fd in SCM_RIGHTS; no other reply
- * carries any. */
+ * with err == 0 carries exactly one fd in SCM_RIGHTS, a WALK reply one
+ * when val is 1 (GOFER_WALK_OPEN_DIR); no other reply carries any. */
 struct gofer_reply {
 	int32_t err;        /* 0 or -errno */
 	uint32_t len;
 	uint64_t fid;       /* the new fid (walk, create, mkdir, ...) */
-	uint64_t val;       /* getdents: next offset; xattr: size */
+	uint64_t val;       /* getdents: next offset; xattr: size; walk: 1
+			     * when a directory fd comes with it */
 	uint32_t has_attr;
 	uint32_t pad;
 	struct gofer_attr attr;

@@ -82,6 +82,24 @@ static int vol_walk(int dir, const char *name, int *out, struct stat *st)
 	return err ? err : vol_handle((unsigned)dir >> VOL_SHIFT, c, fid, out);
 }
 
+static int vol_walk_dir(int dir, const char *name, int *out, struct stat *st,
+			int *dfd)
+{
+	struct gofer_client *c = vol_client(dir);
+	uint64_t fid;
+	*dfd = -1;
+	if (!c)
+		return -EIO;
+	int err = gofer_walk_dir(c, vol_fid(dir), name, &fid, st, dfd);
+	if (!err)
+		err = vol_handle((unsigned)dir >> VOL_SHIFT, c, fid, out);
+	if (err && *dfd >= 0) {
+		close(*dfd);
+		*dfd = -1;
+	}
+	return err;
+}
+
 static int vol_stat(int h, struct stat *st)
 {
 	struct gofer_client *c = vol_client(h);
@@ -265,6 +283,7 @@ static int vol_removexattr(int h, const char *name)
 const struct hostfs_backend hostfs_volume_backend = {
 	.attach = vol_attach,
 	.walk = vol_walk,
+	.walk_dir = vol_walk_dir,
 	.stat = vol_stat,
 	.open = vol_open,
 	.readlink = vol_readlink,

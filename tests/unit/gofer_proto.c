@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -190,6 +191,63 @@ static void test_walks(struct gofer_client *c, uint64_t root)
 	gofer_clunk(c, f);
 }
 
+/* GOFER_WALK_OPEN_DIR: a directory's walk brings an fd that reads it; a
+ * file's brings none. Clunks do not wait for their replies: many in a row,
+ * past the client's bound of unread replies, and the next call still gets
+ * its own reply. */
+static void test_walk_dir(struct gofer_client *c, uint64_t root)
+{
+	uint64_t f, fids[150];
+	struct stat st;
+	int dfd = 7, r;
+
+	r = gofer_walk_dir(c, root, "d", &f, &st, &dfd);
+	char dbuf[4096];
+	long n = dfd >= 0 ? syscall(SYS_getdents64, dfd, dbuf, sizeof(dbuf))
+			  : -1;
+	bool inner = false;
+	for (long o = 0; o < n;) {
+		struct dirent64 *e = (struct dirent64 *)(dbuf + o);
+		inner |= !strcmp(e->d_name, "inner");
+		o += e->d_reclen;
+	}
+	CHECK(r == 0 && S_ISDIR(st.st_mode) && dfd >= 0 && inner,
+	      "walk_dir of a directory gives an fd listing it (%d, %d)", r,
+	      dfd);
+	if (dfd >= 0)
+		close(dfd);
+	gofer_clunk(c, f);
+	dfd = 7;
+	r = gofer_walk_dir(c, root, "a", &f, &st, &dfd);
+	CHECK(r == 0 && S_ISREG(st.st_mode) && dfd == -1,
+	      "walk_dir of a file gives no fd (%d, %d)", r, dfd);
+	gofer_clunk(c, f);
+	dfd = 7;
+	r = gofer_walk_dir(c, root, "nope", &f, &st, &dfd);
+	CHECK(r == -ENOENT && dfd == -1, "walk_dir of a missing name (%d)", r);
+
+	unsigned got = 0;
+	for (unsigned i = 0; i < RV_ARRAY_SIZE(fids); i++)
+		got += gofer_walk(c, root, "a", &fids[i], &st) == 0;
+	for (unsigned i = 0; i < RV_ARRAY_SIZE(fids); i++)
+		gofer_clunk(c, fids[i]);
+	r = gofer_walk(c, root, "d", &f, &st);
+	CHECK(got == RV_ARRAY_SIZE(fids) && r == 0 && S_ISDIR(st.st_mode),
+	      "a call after %zu clunks gets its own reply (%d)",
+	      RV_ARRAY_SIZE(fids), r);
+	/* The clunked fids are gone: each stat of one is EBADF. */
+	unsigned bad = 0;
+	for (unsigned i = 0; i < RV_ARRAY_SIZE(fids); i++)
+		bad += gofer_stat(c, fids[i], &st) == -EBADF ||
+		       fids[i] == f; /* handed out again to the walk of d */
+	CHECK(bad == RV_ARRAY_SIZE(fids), "clunked fids are forgotten (%u)",
+	      bad);
+	gofer_clunk(c, f);
+	/* A synchronous call reads the clunk's reply: the raw requests
+	 * that follow share the socket. */
+	CHECK(gofer_stat(c, root, &st) == 0, "stat after the clunks");
+}
+
 static void test_raw(int sock, uint64_t root)
 {
 	struct gofer_reply rep;
@@ -205,6 +263,22 @@ static void test_raw(int sock, uint64_t root)
 	CHECK(r == -EINVAL, "gofer refuses a name with NUL (%d)", r);
 	r = raw(sock, GOFER_WALK, root, "", 0, &rep);
 	CHECK(r == -EINVAL, "gofer refuses an empty name (%d)", r);
+	{
+		/* WALK takes only GOFER_WALK_OPEN_DIR. */
+		struct gofer_req q = {.op = GOFER_WALK, .fid = root,
+				      .flags = 0x80, .name_len = 1, .len = 1};
+		char b[sizeof(q) + 1];
+		memcpy(b, &q, sizeof(q));
+		b[sizeof(q)] = 'a';
+		char in[sizeof(rep) + 64];
+		r = send(sock, b, sizeof(b), 0) < 0 ? -errno : 0;
+		ssize_t got = r ? -1 : recv(sock, in, sizeof(in), 0);
+		if (got >= (ssize_t)sizeof(rep))
+			memcpy(&rep, in, sizeof(rep));
+		CHECK(got == (ssize_t)sizeof(rep) && rep.err == -EINVAL,
+		      "gofer refuses unknown walk flags (%d)",
+		      got >= (ssize_t)sizeof(rep) ? rep.err : -1);
+	}
 	r = raw(sock, GOFER_WALK, 0, "a", 1, &rep);
 	CHECK(r == -EBADF, "fid 0 is never valid (%d)", r);
 	r = raw(sock, GOFER_WALK, 1ULL << 40, "a", 1, &rep);
@@ -466,6 +540,7 @@ int main(void)
 	}
 
 	test_walks(c, root);
+	test_walk_dir(c, root);
 	test_raw(sock, root);
 	test_changes(c, root);
 

@@ -21,6 +21,11 @@ struct hostfs_backend {
 	 * handle and its attributes. name is one component (no '/', not "."
 	 * or ".."). */
 	int (*walk)(int dir, const char *name, int *out, struct stat *st);
+	/* Optional: walk, and when name is a directory also an fd of it for
+	 * getdents (as open(h, O_RDONLY|O_DIRECTORY) would give) in *dfd,
+	 * else -1; one request where walk and open are two. */
+	int (*walk_dir)(int dir, const char *name, int *out, struct stat *st,
+			int *dfd);
 	int (*stat)(int h, struct stat *st);
 	/* An fd for I/O on the file behind h: flags O_RDONLY, optionally
 	 * O_DIRECTORY (for getdents); O_WRONLY/O_RDWR on a writable

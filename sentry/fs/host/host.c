@@ -125,12 +125,33 @@ struct host_inode {
 	 * Safe to share: host file I/O is positional (pread at the sentry's
 	 * own offset) and locks are the sentry's. -1 when none. */
 	int rfd;
+	/* Directories: the host_dfd slot holding the fd their walk
+	 * brought, or -1. Under host_dfd_lock. */
+	int dfd_slot;
 };
 
 /* Host fds held as rfd, bounded so a big tree walk cannot take the
  * sentry's fd limit. */
 #define HOST_RFD_MAX 256
 static _Atomic unsigned host_rfds;
+
+/* Directory fds that came with a walk (walk_dir), kept by the inode for
+ * the open that usually follows: a tree walk (find, git status, a build)
+ * stats every entry of a directory, then opens each subdirectory in turn,
+ * and that open then costs no backend request. At most HOST_DFD_MAX are
+ * held, in a ring: when it is full the oldest is closed (its directory's
+ * open asks the backend, as before). An inode knows its slot (dfd_slot);
+ * host_put_inode closes its fd before the inode goes. */
+#define HOST_DFD_MAX 512
+static struct {
+	struct inode *i;
+	int fd;
+} host_dfd[HOST_DFD_MAX];
+static unsigned host_dfd_next;
+static pthread_mutex_t host_dfd_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void host_dfd_keep(struct inode *i, int fd);
+static int host_dfd_take(struct inode *i);
 
 /* Negative entries of one directory: a shell looking a command up in
  * every $PATH directory, or python probing for modules, asks again and
@@ -247,6 +268,7 @@ static struct inode *host_inode(struct super_block *sb, int h,
 	hi->linklen = 0;
 	hi->neg = NULL;
 	hi->rfd = -1;
+	hi->dfd_slot = -1;
 	i->priv = hi;
 	i->iops = &host_iops;
 	if (S_ISDIR(st->st_mode))
@@ -254,6 +276,46 @@ static struct inode *host_inode(struct super_block *sb, int h,
 	else if (S_ISREG(st->st_mode))
 		i->fops = sb->rdonly ? &host_ro_file_fops : &host_file_fops;
 	return i;
+}
+
+static void host_dfd_keep(struct inode *i, int fd)
+{
+	pthread_mutex_lock(&host_dfd_lock);
+	unsigned k = host_dfd_next++ % HOST_DFD_MAX;
+	int old = -1;
+	if (host_dfd[k].i) {
+		HI(host_dfd[k].i)->dfd_slot = -1;
+		old = host_dfd[k].fd;
+	}
+	if (HI(i)->dfd_slot >= 0) {
+		/* A second walk of one inode cannot happen (a walk makes a
+		 * new inode), but keep the count right if it did. */
+		unsigned o = (unsigned)HI(i)->dfd_slot;
+		close(host_dfd[o].fd);
+		host_dfd[o].i = NULL;
+	}
+	host_dfd[k].i = i;
+	host_dfd[k].fd = fd;
+	HI(i)->dfd_slot = (int)k;
+	pthread_mutex_unlock(&host_dfd_lock);
+	if (old >= 0)
+		close(old);
+}
+
+/* The fd kept for i, taken (the caller owns it), or -1. */
+static int host_dfd_take(struct inode *i)
+{
+	int fd = -1;
+	pthread_mutex_lock(&host_dfd_lock);
+	int k = HI(i)->dfd_slot;
+	if (k >= 0) {
+		RV_BUG_ON(host_dfd[k].i != i);
+		fd = host_dfd[k].fd;
+		host_dfd[k].i = NULL;
+		HI(i)->dfd_slot = -1;
+	}
+	pthread_mutex_unlock(&host_dfd_lock);
+	return fd;
 }
 
 /* --- the page cache of shared mappings ------------------------------------ */
@@ -493,6 +555,11 @@ static int pc_trunc_one(struct host_pcache *pc, uint64_t pg, uint64_t *slot,
 static void host_put_inode(struct inode *i)
 {
 	struct host_inode *hi = HI(i);
+	if (S_ISDIR(i->mode)) {
+		int dfd = host_dfd_take(i);
+		if (dfd >= 0)
+			close(dfd);
+	}
 	BE(i)->close(hi->h);
 	if (hi->cfd >= 0)
 		close(hi->cfd);
@@ -523,12 +590,17 @@ static int host_lookup(struct inode *dir, struct dentry *parent,
 	 * within HOST_ATTR_TTL_NS. */
 	if (dir->sb->rdonly && host_neg_hit(dir, name))
 		return -ENOENT;
-	int err = BE(dir)->walk(HFD(dir), name, &h, &st);
+	int dfd = -1;
+	int err = BE(dir)->walk_dir
+			  ? BE(dir)->walk_dir(HFD(dir), name, &h, &st, &dfd)
+			  : BE(dir)->walk(HFD(dir), name, &h, &st);
 	if (err == -ENOENT && dir->sb->rdonly)
 		host_neg_add(dir, name);
 	if (err)
 		return err;
 	struct inode *i = host_inode(dir->sb, h, &st);
+	if (dfd >= 0)
+		host_dfd_keep(i, dfd);
 	struct dentry *d = d_alloc(parent, name, strlen(name));
 	d_instantiate(d, i);
 	inode_put(i);
@@ -858,6 +930,10 @@ static int host_open(struct inode *i, struct file *f)
 		fd = fcntl(HI(i)->rfd, F_DUPFD_CLOEXEC, 0);
 	}
 	pthread_mutex_unlock(&i->lock);
+	/* A directory's fd that came with its walk: the same open
+	 * (O_RDONLY|O_DIRECTORY), made by the backend a moment ago. */
+	if (fd < 0 && S_ISDIR(i->mode))
+		fd = host_dfd_take(i);
 	if (fd < 0) {
 		/* The access mode only: O_APPEND stays with the sentry's
 		 * description (fcntl may change it), which host_write
