@@ -1261,7 +1261,7 @@ long sys_vmsplice(struct task *t, const uint64_t a[6])
 		return -EBADF;
 	long r = -EBADF;
 	bool wr = can_wr(f);
-	struct iovec *app = NULL;
+	struct iovec *app = NULL, *part = NULL;
 	if (!pipe_is_pipe(f) || (!wr && !can_rd(f)))
 		goto out;
 	r = -EINVAL;
@@ -1286,8 +1286,17 @@ long sys_vmsplice(struct task *t, const uint64_t a[6])
 	}
 	if (total == 0)
 		goto out;
+	/* One call moves at most what the pipe holds: resolve no more of
+	 * the buffer than that (as read(2) does, a vmsplice of a few bytes
+	 * into a 1 GiB buffer would allocate all of it). */
+	long cap = pipe_get_size(f);
+	int cnt = (int)nr;
+	if (cap > 0 && total > (size_t)cap) {
+		part = rv_xmalloc(nr * sizeof(*part));
+		cnt = iov_slice(app, cnt, 0, (size_t)cap, part);
+	}
 	struct vfs_uiov u;
-	r = vfs_uiov_build(t, app, (int)nr, !wr, &u);
+	r = vfs_uiov_build(t, part ? part : app, cnt, !wr, &u);
 	if (r)
 		goto out;
 	bool nonblock = flags & SPLICE_F_NONBLOCK;
@@ -1297,6 +1306,7 @@ long sys_vmsplice(struct task *t, const uint64_t a[6])
 		r = pipe_splice_read(f, u.iov, (int)u.cnt, nonblock, true);
 	vfs_uiov_free(&u);
 out:
+	free(part);
 	free(app);
 	file_put(f);
 	return r;
