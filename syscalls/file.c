@@ -969,6 +969,10 @@ long sys_copy_file_range(struct task *t, const uint64_t a[6])
 		r = -EFBIG;
 		goto out;
 	}
+	/* ... and shortened to it (generic_write_check_limits()), so that
+	 * po + count below cannot overflow. */
+	if (po >= 0)
+		count = RV_MIN(count, (uint64_t)(INT64_MAX - po));
 	/* Overlapping ranges of one file: EINVAL. */
 	if (si.dev == so.dev && si.ino == so.ino &&
 	    po + (int64_t)count > pi && po < pi + (int64_t)count) {
