@@ -10,7 +10,7 @@
  * cost no host call. On a read-only tree (the overlay's lower layer)
  * attributes and names missing on the host are trusted for
  * HOST_ATTR_TTL_NS, symlink targets for good, and a regular file's first
- * read-only host fd is duplicated for later read-only opens: a program's
+ * read-only host fd serves its later read-only opens: a program's
  * start stats, opens and probes the same few files again and again.
  *
  * Read-only unless made with hostfs_new_sb_writable() over a backend that
@@ -120,10 +120,13 @@ struct host_inode {
 	 * with when (NULL until the first miss). Under i->lock. */
 	struct host_neg *neg;
 	/* Regular files of read-only trees: a host fd opened O_RDONLY,
-	 * duplicated for each later read-only open instead of asking the
-	 * gofer again (a shell's every exec opens the same ld.so and libc).
-	 * Safe to share: host file I/O is positional (pread at the sentry's
-	 * own offset) and locks are the sentry's. -1 when none. */
+	 * used by every read-only open of the file instead of asking the
+	 * gofer again (a shell's every exec opens the same ld.so and libc),
+	 * and not even duplicated: an open and close of a cached file make
+	 * no host call. Safe to share: host file I/O is positional (pread at
+	 * the sentry's own offset; the lseek of SEEK_END/SEEK_DATA/SEEK_HOLE
+	 * moves the host offset, which nothing reads), and locks are the
+	 * sentry's. -1 when none. */
 	int rfd;
 	/* Directories: the host_dfd slot holding the fd their walk
 	 * brought, or -1. Under host_dfd_lock. */
@@ -209,6 +212,9 @@ static void host_neg_add(struct inode *dir, const char *name)
 
 struct host_file {
 	int fd;       /* host fd opened for I/O */
+	/* fd is the inode's rfd, not the description's own: not closed on
+	 * release (the inode closes it when it goes). */
+	bool borrowed;
 	/* Read-only trees: the page cache of the file's version seen at
 	 * its first mapping (a reference), or NULL. */
 	struct host_pcache *ro;
@@ -920,14 +926,19 @@ static int host_open(struct inode *i, struct file *f)
 		return -ENXIO;
 	int acc = f->flags & O_ACCMODE;
 	int fd = -1;
-	bool shareable = i->sb->rdonly && S_ISREG(i->mode) && acc == O_RDONLY;
+	/* The description holds the inode (f->inode == i) for as long as
+	 * it may use the inode's rfd. */
+	bool shareable = i->sb->rdonly && S_ISREG(i->mode) &&
+			 acc == O_RDONLY && f->inode == i;
+	bool borrowed = false;
 	pthread_mutex_lock(&i->lock);
 	if (HI(i)->cfd >= 0) {
 		/* The open of the create that made it. */
 		fd = HI(i)->cfd;
 		HI(i)->cfd = -1;
 	} else if (shareable && HI(i)->rfd >= 0) {
-		fd = fcntl(HI(i)->rfd, F_DUPFD_CLOEXEC, 0);
+		fd = HI(i)->rfd;
+		borrowed = true;
 	}
 	pthread_mutex_unlock(&i->lock);
 	/* A directory's fd that came with its walk: the same open
@@ -943,20 +954,18 @@ static int host_open(struct inode *i, struct file *f)
 		if (fd < 0)
 			return fd;
 		if (shareable && host_rfds < HOST_RFD_MAX) {
-			int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 			pthread_mutex_lock(&i->lock);
-			if (keep >= 0 && HI(i)->rfd < 0) {
-				HI(i)->rfd = keep;
+			if (HI(i)->rfd < 0) {
+				HI(i)->rfd = fd;
 				host_rfds++;
-				keep = -1;
+				borrowed = true;
 			}
 			pthread_mutex_unlock(&i->lock);
-			if (keep >= 0)
-				close(keep);
 		}
 	}
 	struct host_file *hf = rv_xcalloc(1, sizeof(*hf));
 	hf->fd = fd;
+	hf->borrowed = borrowed;
 	hf->dpos = 2;
 	f->priv = hf;
 	return 0;
@@ -1455,7 +1464,8 @@ static void host_release(struct file *f)
 		host_flush(f->inode);
 	if (hf->ro)
 		ro_put(hf->ro);
-	close(hf->fd);
+	if (!hf->borrowed)
+		close(hf->fd);
 	free(hf->dbuf);
 	free(hf);
 }
