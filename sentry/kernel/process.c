@@ -135,6 +135,14 @@ static int clone_check(uint64_t flags)
 	return 0;
 }
 
+static void vfork_done_put(struct vfork_done *vd)
+{
+	if (atomic_fetch_sub(&vd->refs, 1) != 1)
+		return;
+	task_put(vd->parent);
+	free(vd);
+}
+
 long process_clone(struct task *t, const struct clone_req *req)
 {
 	uint64_t flags = req->flags;
@@ -251,12 +259,13 @@ long process_clone(struct task *t, const struct clone_req *req)
 		}
 	}
 
-	struct vfork_done vd;
+	struct vfork_done *vd = NULL;
 	if (flags & CLONE_VFORK) {
-		pthread_mutex_init(&vd.lock, NULL);
-		pthread_cond_init(&vd.cond, NULL);
-		vd.done = false;
-		c->vfork_done = &vd;
+		vd = rv_xcalloc(1, sizeof(*vd));
+		vd->refs = 2;
+		vd->parent = t;
+		atomic_fetch_add(&t->refs, 1);
+		c->vfork_done = vd;
 	}
 
 	kernel_lock();
@@ -306,12 +315,18 @@ long process_clone(struct task *t, const struct clone_req *req)
 		rv_panic("cannot start a host thread for task %d: %s", tid,
 			 strerror(-r));
 	if (flags & CLONE_VFORK) {
-		/* The parent sleeps until the child execs or exits; like
-		 * Linux, signals may not end that wait early. */
-		pthread_mutex_lock(&vd.lock);
-		while (!vd.done)
-			pthread_cond_wait(&vd.cond, &vd.lock);
-		pthread_mutex_unlock(&vd.lock);
+		/* The parent sleeps until the child execs or exits. Like
+		 * Linux (wait_for_vfork_done, TASK_KILLABLE), other signals
+		 * may not end that wait early, but SIGKILL does: a killed
+		 * vfork parent whose child blocks forever (pause) was
+		 * unkillable, and so was its whole sandbox. */
+		pthread_mutex_lock(&t->wait_lock);
+		while (!atomic_load(&vd->done) && !t->tg->exiting &&
+		       !((atomic_load(&t->pending) | t->tg->shared_pending) &
+			 (1ULL << (SIGKILL - 1))))
+			pthread_cond_wait(&t->wait_cond, &t->wait_lock);
+		pthread_mutex_unlock(&t->wait_lock);
+		vfork_done_put(vd);
 	}
 	if (flags & CLONE_PIDFD) {
 		/* Checked writable above; EMFILE leaves -1 there and the
@@ -344,10 +359,9 @@ void process_vfork_release(struct task *t)
 	if (!vd)
 		return;
 	t->vfork_done = NULL;
-	pthread_mutex_lock(&vd->lock);
-	vd->done = true;
-	pthread_cond_broadcast(&vd->cond);
-	pthread_mutex_unlock(&vd->lock);
+	atomic_store(&vd->done, true);
+	task_wake(vd->parent);
+	vfork_done_put(vd);
 }
 
 /* --- exit ----------------------------------------------------------------- */

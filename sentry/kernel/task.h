@@ -88,11 +88,13 @@ struct thread_group {
 	pthread_mutex_t lock;
 };
 
-/* A vfork(2) parent sleeps until its child execs or exits. */
+/* A vfork(2) parent sleeps until its child execs or exits, or until it is
+ * killed (then it leaves first: the record is shared, freed by the last of
+ * the two, and holds a reference on the parent for the child's wake-up). */
 struct vfork_done {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
+	_Atomic bool done;
+	_Atomic int refs;
+	struct task *parent;
 };
 
 struct task {
