@@ -101,6 +101,13 @@ struct platform_ops {
 	/* One per sandbox. memfile must be initialised. NULL + errno-style
 	 * message in *err (static or malloc'd, caller prints). */
 	struct platform *(*create)(const char **err);
+	/* create forks no process and makes no host call that the sentry's
+	 * capabilities would widen (kvm: /dev/kvm ioctls): it may start on
+	 * a thread of the sentry before the capabilities are dropped, and
+	 * overlap the sentry's namespace set-up (runtime/run.c). ptrace's
+	 * forks its stub factory, which must inherit the confined
+	 * sentry's credentials. */
+	bool create_early;
 	void (*destroy)(struct platform *);
 
 	/* One address space per mm. */

@@ -45,6 +45,14 @@ struct confine_config {
 	 * has its ends. */
 	const struct confine_gofer *volume_gofers;
 	size_t nvolume_gofers;
+	/* Called in the sentry right after the clone, while the monitor
+	 * writes its id maps and before the sentry has dropped its
+	 * capabilities: start-up work that forks no process, takes no input
+	 * the sandbox controls and leaves no thread running past
+	 * confine_sentry_start may begin there (runtime/run.c starts the
+	 * memory file and the kvm platform's thread). NULL for none. */
+	void (*sentry_early)(void *arg);
+	void *sentry_early_arg;
 };
 
 struct confine_gofer {

@@ -97,6 +97,31 @@ static void *platform_start_main(void *arg)
 	return NULL;
 }
 
+/* The sentry's first steps, right after its clone (confine_config's
+ * sentry_early): the memory file, and a platform that may start that
+ * early (kvm; platform_ops.create_early) on its thread. Until the monitor
+ * has written the sentry's id maps the sentry would only wait; kvm's ~1.3
+ * ms of VM set-up now overlaps that, the network namespace and the
+ * sentry's mounts, as well as the gofer client and the file systems. The
+ * thread reads nothing the sandbox controls and is joined before the
+ * sentry is confined (seccomp) and before the first task. */
+struct sentry_early {
+	struct platform_start ps;
+	pthread_t thread;
+	bool threaded;	 /* ps runs on thread */
+	int memfile_err; /* memfile_init's: 0 or -errno */
+};
+
+static void sentry_early_main(void *arg)
+{
+	struct sentry_early *se = arg;
+	se->memfile_err = memfile_init();
+	if (se->memfile_err || !se->ps.ops->create_early)
+		return;
+	se->threaded = pthread_create(&se->thread, NULL, platform_start_main,
+				      &se->ps) == 0;
+}
+
 int runtime_run(const struct run_config *cfg, char **argv)
 {
 	const char *err = NULL;
@@ -157,6 +182,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		vg[i] = (struct confine_gofer){cfg->volumes[i].gofer_pid,
 					       cfg->volumes[i].sock,
 					       cfg->volumes[i].sandbox};
+	struct sentry_early early = {.ps.ops = ops};
 	struct confine_config ccfg = {
 		.network_none = strcmp(cfg->network, "host") != 0,
 		.platform = ops->name,
@@ -164,6 +190,8 @@ int runtime_run(const struct run_config *cfg, char **argv)
 		.gofer_pid = gpid,
 		.volume_gofers = vg,
 		.nvolume_gofers = cfg->nvolumes,
+		.sentry_early = sentry_early_main,
+		.sentry_early_arg = &early,
 	};
 	if ((r = confine_spawn_sentry(&ccfg, errbuf, sizeof(errbuf))) < 0) {
 		rv_err("%s", errbuf);
@@ -171,7 +199,7 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	}
 	rv_dbg("namespaces ready");
 
-	if ((r = memfile_init()) < 0) {
+	if ((r = early.memfile_err) < 0) {
 		rv_err("memory file: %s", rv_errstr(-r));
 		return 1;
 	}
@@ -184,12 +212,15 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	 * filter then applies to every thread that is left). Meanwhile this
 	 * thread uses only a few pages of the memory file, far below what kvm
 	 * registers at create (64 MiB), so none is handed out unregistered. */
-	struct platform_start ps = {.ops = ops};
-	pthread_t ps_thread;
-	bool ps_threaded = pthread_create(&ps_thread, NULL, platform_start_main,
-					  &ps) == 0;
+	struct platform_start *ps = &early.ps;
+	pthread_t ps_thread = early.thread;
+	bool ps_threaded = early.threaded;
+	if (!ps_threaded && !ops->create_early) {
+		ps_threaded = pthread_create(&ps_thread, NULL,
+					     platform_start_main, ps) == 0;
+	}
 	if (!ps_threaded)
-		platform_start_main(&ps);
+		platform_start_main(ps);
 
 	struct gofer_client *gc = gofer_client_new(gsock);
 	if (!gc) {
@@ -214,10 +245,10 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	rv_dbg("filesystems mounted");
 	if (ps_threaded)
 		pthread_join(ps_thread, NULL);
-	rv_platform = ps.p;
+	rv_platform = ps->p;
 	if (!rv_platform) {
 		rv_err("platform %s: %s", ops->name,
-		       ps.err ? ps.err : "cannot start");
+		       ps->err ? ps->err : "cannot start");
 		return 1;
 	}
 	rv_dbg("platform %s started", ops->name);

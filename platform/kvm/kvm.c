@@ -334,6 +334,7 @@ const struct platform_ops platform_kvm_ops = {
 	.name = "kvm",
 	.probe = kvm_probe,
 	.create = kvm_create,
+	.create_early = true,
 	.destroy = kvm_destroy,
 	.as_create = kvm_as_create,
 	.as_destroy = kvm_as_destroy,

@@ -2,7 +2,7 @@
 # While a sandbox runs, look at its processes from the host:
 #  - the sentry (pid 1 of its pid namespace): Seccomp 2, NoNewPrivs 1, no
 #    capabilities at all, an empty root and cwd, no directory fd outside
-#    the sandbox root;
+#    the sandbox root, a network namespace of its own;
 #  - the gofer: Seccomp 2, NoNewPrivs 1, capabilities within CHOWN,
 #    DAC_OVERRIDE, FOWNER, FSETID, its root is the sandbox root.
 #   RV=build/ringvisor sh tests/security/confined.sh [ROOT]
@@ -57,6 +57,18 @@ for fd in /proc/$sentry/fd/*; do
 	esac
 done
 [ -z "$outside" ] && pass "sentry holds no directory outside the root" || bad "sentry holds directories:$outside"
+# --network=none (the default): every thread of the sentry and every
+# process it made (ptrace stubs) is in one network namespace, not the
+# host's (the sentry makes it while the monitor writes its id maps).
+host_net=$(readlink /proc/self/ns/net)
+nets=$(for t in /proc/$sentry/task/* $(ps -o pid= --ppid "$sentry" | sed 's|^ *|/proc/|'); do
+	readlink "$t/ns/net"
+done | sort -u)
+if [ "$(printf '%s\n' "$nets" | grep -c .)" = 1 ] && [ "$nets" != "$host_net" ]; then
+	pass "sentry threads and children in one network namespace of their own"
+else
+	bad "network namespaces: $(echo $nets) (host: $host_net)"
+fi
 
 if [ -n "$gofer" ]; then
 	[ "$(field Seccomp "$gofer")" = 2 ] && pass "gofer Seccomp: 2" || bad "gofer Seccomp: $(field Seccomp "$gofer")"
