@@ -176,6 +176,16 @@ struct mount {
 	unsigned int flags;       /* MS_RDONLY, MS_NOSUID, MS_NODEV */
 	int id;                   /* /proc/[pid]/mountinfo mount ID */
 	struct mount *next;       /* global list in mount order */
+	/* Propagation (mount(2) MS_SHARED...): the peer group it is in
+	 * (mountinfo's shared:N), the one it receives from (master:N); 0
+	 * for none; whether it may be bound. Under vfs_ns_lock. */
+	int group, master;
+	bool unbindable;
+	unsigned prop_mark;       /* propagation walk already here */
+	unsigned long hang_seq;   /* when hung where it is: the last is on top */
+	/* Marked by a first umount2(MNT_EXPIRE), cleared by any use of
+	 * the mount (mnt_put), as Linux's mnt_expiry_mark. */
+	_Atomic bool expiry_mark;
 };
 
 extern pthread_mutex_t vfs_ns_lock;
@@ -223,6 +233,9 @@ void path_get(struct path *);
 void path_put(struct path *);
 struct mount *mnt_get(struct mount *);
 void mnt_put(struct mount *);
+/* path_put for the path walk's own steps and umount2: not a use of the
+ * mount, which keeps its MNT_EXPIRE mark. */
+void path_put_walk(struct path *);
 /* Mount sb's root dentry on mountpoint (NULL for the root mount). */
 int vfs_mount(struct path *mountpoint, struct super_block *sb,
 	      struct dentry *root, const char *source, unsigned int flags,
@@ -243,10 +256,9 @@ struct mount *vfs_root_mount(void);
 struct mount *vfs_anon_mount(void);
 /* Internal mount flags beside the MS_* ones: read-only for good (the
  * runtime's :ro volumes; MS_REMOUNT cannot lift it), taken out of the tree
- * by umount2(2), marked by a first MNT_EXPIRE. */
+ * by umount2(2). */
 #define VFS_MNT_LOCK_RO 0x20000000u
 #define VFS_MNT_DETACHED 0x10000000u
-#define VFS_MNT_EXPIRE 0x08000000u
 /* Mount sb/root on path as t resolves it (symlinks followed, inside the
  * sandbox). 0 or -errno. */
 int vfs_mount_path(struct task *t, const char *path, struct super_block *sb,

@@ -30,10 +30,15 @@ struct mount *mnt_get(struct mount *m)
 
 void mnt_put(struct mount *m)
 {
-	/* Mounts are never unmounted yet: the table keeps a reference to each
-	 * for the life of the sandbox. */
-	if (m)
+	/* Mounts are never freed: the table keeps a reference to each for
+	 * the life of the sandbox. A use of the mount ends its
+	 * MNT_EXPIRE mark (Linux's mntput()). */
+	if (m) {
+		if (atomic_load_explicit(&m->expiry_mark,
+					 memory_order_relaxed))
+			atomic_store(&m->expiry_mark, false);
 		atomic_fetch_sub(&m->refs, 1);
+	}
 }
 
 void path_get(struct path *p)
@@ -48,58 +53,118 @@ void path_put(struct path *p)
 	mnt_put(p->mnt);
 }
 
+void path_put_walk(struct path *p)
+{
+	dput(p->dentry);
+	if (p->mnt)
+		atomic_fetch_sub(&p->mnt->refs, 1);
+}
+
 struct mount *vfs_root_mount(void)
 {
 	return root_mount;
 }
 
-int vfs_mount(struct path *mp, struct super_block *sb, struct dentry *root,
-	      const char *source, unsigned int flags, struct mount **out)
+static int next_mount_id = 20;
+
+static struct mount *mnt_alloc(struct super_block *sb, struct dentry *root,
+			       const char *source, unsigned int flags)
 {
-	char target[4096];
 	struct mount *m = rv_xcalloc(1, sizeof(*m));
 	atomic_init(&m->refs, 1);
 	m->sb = sb;
 	m->root = dget(root);
 	m->source = rv_xstrdup(source);
-	m->flags = flags | (sb->rdonly ? MS_RDONLY : 0);
+	m->flags = flags;
+	return m;
+}
+
+static void mnt_free_unattached(struct mount *m)
+{
+	dput(m->root);
+	free(m->source);
+	free(m->target);
+	free(m);
+}
+
+/* /proc/mounts' second field: m's path from the root mount. */
+static void mnt_set_target_locked(struct mount *m)
+{
+	char target[4096];
+	struct path here = {m->parent, m->mountpoint};
+	struct path gr = {root_mount, root_mount->root};
+	int n = vfs_path_string(&here, &gr, target, sizeof(target));
+	free(m->target);
+	m->target = rv_xstrdup(n < 0 ? "?" : target);
+}
+
+/* A directory on a directory, a file on a file (Linux's graft_tree());
+ * nothing on a removed name. */
+static int mnt_can_attach(const struct dentry *mp, const struct dentry *root)
+{
+	return d_is_dir(mp) != d_is_dir(root) ? -ENOTDIR :
+	       mp->dead ? -ENOENT : 0;
+}
+
+/* Hang m at (parent, mp), pinning the mountpoint and its ancestors in
+ * the dcache so every walk finds the same dentry, and so the mount. */
+static void mnt_hang_locked(struct mount *m, struct mount *parent,
+			    struct dentry *mp)
+{
+	static unsigned long hang_seq;
+	m->hang_seq = ++hang_seq;
+	m->parent = mnt_get(parent);
+	m->mountpoint = dget(mp);
+	mp->mounted++;
+	for (struct dentry *d = mp; d->parent != d; d = d->parent)
+		if (!d->cached && !d->dead)
+			d_add_child(d);
+	mnt_set_target_locked(m);
+}
+
+static void mnt_unhang_locked(struct mount *m)
+{
+	struct mount *parent = m->parent;
+	m->mountpoint->mounted--;
+	dput(m->mountpoint);
+	/* A detached mount is a root: ".." at it stays there. */
+	m->mountpoint = dget(m->root);
+	m->parent = m;
+	mnt_put(parent);
+}
+
+/* Into the table (a new mount id, at the end of the list). */
+static void mnt_list_add_locked(struct mount *m)
+{
+	m->id = next_mount_id++;
+	if (mounts_tail)
+		mounts_tail->next = m;
+	else
+		mounts_head = m;
+	mounts_tail = m;
+}
+
+int vfs_mount(struct path *mp, struct super_block *sb, struct dentry *root,
+	      const char *source, unsigned int flags, struct mount **out)
+{
+	struct mount *m = mnt_alloc(sb, root, source,
+				    flags | (sb->rdonly ? MS_RDONLY : 0));
 	pthread_mutex_lock(&vfs_ns_lock);
-	static int next_id = 20;
-	m->id = next_id++;
 	if (mp) {
-		/* A directory on a directory, a file on a file (Linux's
-		 * graft_tree()); nothing on a removed name. */
-		int bad = d_is_dir(mp->dentry) != d_is_dir(root) ? -ENOTDIR :
-			  mp->dentry->dead ? -ENOENT : 0;
+		int bad = mnt_can_attach(mp->dentry, root);
 		if (bad) {
 			pthread_mutex_unlock(&vfs_ns_lock);
-			dput(m->root);
-			free(m->source);
-			free(m);
+			mnt_free_unattached(m);
 			return bad;
 		}
-		struct path gr = {root_mount, root_mount->root};
-		int n = vfs_path_string(mp, &gr, target, sizeof(target));
-		m->target = rv_xstrdup(n < 0 ? "?" : target);
-		m->parent = mnt_get(mp->mnt);
-		m->mountpoint = dget(mp->dentry);
-		mp->dentry->mounted++;
-		/* Pin the mountpoint and its ancestors in the dcache. */
-		for (struct dentry *d = mp->dentry; d->parent != d;
-		     d = d->parent)
-			if (!d->cached && !d->dead)
-				d_add_child(d);
+		mnt_hang_locked(m, mp->mnt, mp->dentry);
 	} else {
 		m->target = rv_xstrdup("/");
 		m->parent = m;
 		m->mountpoint = dget(root);
 		root_mount = m;
 	}
-	if (mounts_tail)
-		mounts_tail->next = m;
-	else
-		mounts_head = m;
-	mounts_tail = m;
+	mnt_list_add_locked(m);
 	pthread_mutex_unlock(&vfs_ns_lock);
 	if (out)
 		*out = m;
@@ -111,9 +176,11 @@ struct mount *vfs_mount_at(struct mount *mnt, struct dentry *d)
 	if (!d->mounted)
 		return NULL;
 	struct mount *found = NULL;
-	/* The last mount wins (mounts stack, Linux shows the top one). */
+	/* The last mount hung there wins (mounts stack, Linux shows the top
+	 * one; a mount moved there goes on top). */
 	for (struct mount *m = mounts_head; m; m = m->next)
-		if (m->parent == mnt && m->mountpoint == d && m != mnt)
+		if (m->parent == mnt && m->mountpoint == d && m != mnt &&
+		    (!found || m->hang_seq > found->hang_seq))
 			found = m;
 	return found;
 }
@@ -192,9 +259,21 @@ char *vfs_mountinfo_text(size_t *lenp)
 	buf[0] = 0;
 	pthread_mutex_lock(&vfs_ns_lock);
 	for (struct mount *m = mounts_head; m; m = m->next) {
-		char line[4600], root[4096];
+		char line[4600], root[4096], prop[64] = "";
 		if (mount_root_string(m, root, sizeof(root)) < 0)
 			snprintf(root, sizeof(root), "/");
+		/* The optional fields (proc(5)): shared:N, master:N,
+		 * unbindable. */
+		int pn = 0;
+		if (m->group)
+			pn += snprintf(prop + pn, sizeof(prop) - (size_t)pn,
+				       " shared:%d", m->group);
+		if (m->master)
+			pn += snprintf(prop + pn, sizeof(prop) - (size_t)pn,
+				       " master:%d", m->master);
+		if (m->unbindable)
+			snprintf(prop + pn, sizeof(prop) - (size_t)pn,
+				 " unbindable");
 		int n = snprintf(line, sizeof(line),
 				 "%d %d %u:%u %s %s %s%s%s%s%s - %s %s %s\n",
 				 m->id, m->parent->id, major(m->sb->dev),
@@ -203,9 +282,8 @@ char *vfs_mountinfo_text(size_t *lenp)
 				 (m->flags & MS_NOSUID) ? ",nosuid" : "",
 				 (m->flags & MS_NODEV) ? ",nodev" : "",
 				 (m->flags & MS_NOEXEC) ? ",noexec" : "",
-				 m->parent == m ? "" : " shared:1",
-				 m->sb->fstype, m->source,
-				 (m->flags & MS_RDONLY) ? "ro" : "rw");
+				 prop, m->sb->fstype, m->source,
+				 m->sb->rdonly ? "ro" : "rw");
 		if (n > 0)
 			append(&buf, &len, &cap, line,
 			       RV_MIN((size_t)n, sizeof(line) - 1));
@@ -272,15 +350,26 @@ struct mount *vfs_anon_mount(void)
 #define VFS_MAX_APP_MOUNTS 10000
 static int app_mounts_made;
 
-/* May the app make one more mount? Counts it. Under vfs_ns_lock. */
-static int mount_charge(void)
+static void tree_attach_locked(struct mount **t, struct mount **src,
+			       struct path *mp, bool moving);
+static size_t tree_len(struct mount **t);
+
+static size_t mount_count_locked(void)
 {
-	int n = 0;
+	size_t n = 0;
 	for (struct mount *m = mounts_head; m; m = m->next)
 		n++;
-	if (n >= VFS_MAX_MOUNTS || app_mounts_made >= VFS_MAX_APP_MOUNTS)
+	return n;
+}
+
+/* May the app make k more mounts? Counts them. Under vfs_ns_lock. */
+static int mount_charge(size_t k)
+{
+	size_t n = mount_count_locked();
+	if (n + k > VFS_MAX_MOUNTS ||
+	    app_mounts_made + k > VFS_MAX_APP_MOUNTS)
 		return -ENOSPC;
-	app_mounts_made++;
+	app_mounts_made += (int)k;
 	return 0;
 }
 
@@ -439,7 +528,7 @@ static int new_mount(struct path *mp, const char *source, const char *fstype,
 		return -ENOTDIR;
 	/* Charged before anything is made: a refused call leaves nothing. */
 	pthread_mutex_lock(&vfs_ns_lock);
-	err = mount_charge();
+	err = mount_charge(1);
 	pthread_mutex_unlock(&vfs_ns_lock);
 	if (err)
 		return err;
@@ -452,16 +541,294 @@ static int new_mount(struct path *mp, const char *source, const char *fstype,
 	}
 	if (mflags & MS_RDONLY)
 		sb->rdonly = true;
-	err = vfs_mount(mp, sb, root, source ? source : "none", mflags, NULL);
+	struct mount *m = mnt_alloc(sb, root, source ? source : "none",
+				    mflags | (sb->rdonly ? MS_RDONLY : 0));
 	dput(root);
+	pthread_mutex_lock(&vfs_ns_lock);
+	err = mnt_can_attach(mp->dentry, m->root);
+	if (!err)
+		tree_attach_locked((struct mount *[]){m, NULL},
+				   (struct mount *[]){m, NULL}, mp, false);
+	pthread_mutex_unlock(&vfs_ns_lock);
+	if (err)
+		mnt_free_unattached(m);
 	return err;
 }
 
-/* MS_BIND: the subtree at source shows at mp too. Not recursive (MS_REC
- * binds only the top mount; the submounts of source stay where they
- * are). The new mount keeps source's mount flags, as clone_mnt() does:
- * a bind of a read-only volume is read-only. */
-static int bind_mount(struct task *t, struct path *mp, const char *source)
+/* --- propagation ------------------------------------------------------------
+ * Shared subtrees (Linux's Documentation/filesystems/sharedsubtree.rst)
+ * by group numbers: m->group is the peer group m is in (0: not shared),
+ * m->master the group m receives from (0: not a slave). A mount made, or
+ * unmounted, on a mount of a shared group happens at every mount that
+ * receives from that group too (its peers, its slaves, and the peers and
+ * slaves of those in turn), where the mountpoint shows. All under
+ * vfs_ns_lock. */
+
+/* Walks over the table mark what they have seen with a new number. */
+static unsigned prop_gen;
+
+static bool mnt_below(const struct mount *k, const struct mount *m)
+{
+	for (int depth = 0; depth < VFS_MAX_MOUNTS; depth++) {
+		if (k == m)
+			return true;
+		if (k->parent == k)
+			return false;
+		k = k->parent;
+	}
+	return false;
+}
+
+/* Linux's mnt_alloc_group_id(): the lowest number no group uses. */
+static int group_alloc_locked(void)
+{
+	/* A group has a mount, so the answer is at most the count + 1. */
+	size_t n = mount_count_locked() + 2;
+	bool *used = rv_xcalloc(n, sizeof(*used));
+	for (struct mount *k = mounts_head; k; k = k->next) {
+		if (k->group > 0 && (size_t)k->group < n)
+			used[k->group] = true;
+		if (k->master > 0 && (size_t)k->master < n)
+			used[k->master] = true;
+	}
+	int g = 1;
+	while ((size_t)g < n - 1 && used[g])
+		g++;
+	free(used);
+	return g;
+}
+
+/* m leaves its peer group; when it was the last one, the group's slaves
+ * receive from m's master instead (do_make_slave()), or from nothing. */
+static void group_leave_locked(struct mount *m)
+{
+	int g = m->group;
+	if (!g)
+		return;
+	m->group = 0;
+	for (struct mount *k = mounts_head; k; k = k->next)
+		if (k->group == g)
+			return;
+	for (struct mount *k = mounts_head; k; k = k->next)
+		if (k->master == g)
+			k->master = m->master;
+}
+
+/* Linux's change_mnt_propagation(). */
+static void change_type_locked(struct mount *m, unsigned long type)
+{
+	if (type == MS_SHARED) {
+		if (!m->group)
+			m->group = group_alloc_locked();
+		m->unbindable = false;
+		return;
+	}
+	int g = m->group;
+	bool peers = false;
+	for (struct mount *k = mounts_head; k && g; k = k->next)
+		peers |= k != m && k->group == g;
+	group_leave_locked(m);
+	if (type == MS_SLAVE) {
+		if (peers)
+			m->master = g;
+	} else {
+		m->master = 0;
+	}
+	m->unbindable = type == MS_UNBINDABLE;
+}
+
+/* Is d at or below root (the part of the file system a mount shows)? */
+static bool dentry_below(const struct dentry *d, const struct dentry *root)
+{
+	for (;;) {
+		if (d == root)
+			return true;
+		if (d->parent == d)
+			return false;
+		d = d->parent;
+	}
+}
+
+/* The mounts of a tree about to be copied: src[0] shown from root, then
+ * (rec) each mount below it whose mountpoint shows, parents first;
+ * unbindable ones and what is below them are left out (copy_tree()).
+ * NULL-terminated, malloc'ed. */
+static struct mount **tree_collect_locked(struct mount *top,
+					  struct dentry *root, bool rec)
+{
+	size_t n = 1, cap = 8;
+	struct mount **v = rv_xmalloc(cap * sizeof(*v));
+	v[0] = top;
+	unsigned mark = ++prop_gen;
+	top->prop_mark = mark;
+	/* Parents first: each pass takes the children of what is taken. */
+	for (bool more = rec; more;) {
+		more = false;
+		for (struct mount *k = mounts_head; k; k = k->next) {
+			if (k->parent == k || k->unbindable ||
+			    k->prop_mark == mark ||
+			    k->parent->prop_mark != mark ||
+			    (k->parent == top &&
+			     !dentry_below(k->mountpoint, root)))
+				continue;
+			if (n + 2 > cap) {
+				cap *= 2;
+				v = rv_xrealloc(v, cap * sizeof(*v));
+			}
+			k->prop_mark = mark;
+			v[n++] = k;
+			more = true;
+		}
+	}
+	v[n] = NULL;
+	return v;
+}
+
+/* How a copy relates to its original (clone_mnt()'s CL_* flags). */
+enum copy_kind {
+	COPY_BIND,   /* a peer of a shared one, a slave of its master */
+	COPY_PEER,   /* a peer (CL_MAKE_SHARED) */
+	COPY_SLAVE,  /* receives from the original's group (CL_SLAVE) */
+	COPY_SLAVE_SHARED, /* that, and shared in a group of its own */
+};
+
+/* Copies of the mounts src[] (tree_collect_locked), src[0] showing
+ * root, the others in the same places below it; attached to nothing yet.
+ * NULL-terminated, malloc'ed. */
+static struct mount **tree_copy_locked(struct mount **src,
+				       struct dentry *root,
+				       enum copy_kind kind)
+{
+	size_t n = 0;
+	while (src[n])
+		n++;
+	struct mount **c = rv_xcalloc(n + 1, sizeof(*c));
+	for (size_t i = 0; i < n; i++) {
+		struct mount *o = src[i];
+		c[i] = mnt_alloc(o->sb, i ? o->root : root, o->source,
+				 o->flags & (MNT_USER_FLAGS | VFS_MNT_LOCK_RO));
+		switch (kind) {
+		case COPY_BIND:
+			c[i]->group = o->group;
+			c[i]->master = o->master;
+			break;
+		case COPY_PEER:
+			c[i]->group = o->group;
+			c[i]->master = o->master;
+			break;
+		case COPY_SLAVE:
+		case COPY_SLAVE_SHARED:
+			c[i]->master = o->group;
+			break;
+		}
+	}
+	return c;
+}
+
+/* Hang copies c[] of src[] (tree_copy_locked): c[0] at (parent, mp), each
+ * other where its original hangs in the copied tree. */
+static void tree_hang_locked(struct mount **c, struct mount **src,
+			     struct mount *parent, struct dentry *mp)
+{
+	for (size_t i = 0; c[i]; i++) {
+		struct mount *p = parent;
+		struct dentry *d = mp;
+		for (size_t j = 0; j < i && i; j++)
+			if (src[j] == src[i]->parent) {
+				p = c[j];
+				d = src[i]->mountpoint;
+			}
+		mnt_list_add_locked(c[i]);
+		mnt_hang_locked(c[i], p, d);
+	}
+}
+
+/* The tree t[] (originals src[]) was just hung at (dest, mp), dest in
+ * group g: a copy of it at every other mount receiving from g where mp
+ * shows (propagate_mnt()). Mounts made here are marked and not visited. */
+static void propagate_locked(int g, struct mount **t, struct mount *dest,
+			     struct dentry *mp, int depth)
+{
+	if (!g || depth > 16)
+		return;
+	for (struct mount *k = mounts_head; k; k = k->next) {
+		if (k->prop_mark == prop_gen || k == dest ||
+		    k->parent == k || k->sb != dest->sb ||
+		    (k->group != g && k->master != g) ||
+		    !dentry_below(mp, k->root))
+			continue;
+		/* No more than the table holds (Linux: ENOSPC past
+		 * fs.mount-max; here the copies beyond are not made). */
+		if (mount_charge(tree_len(t)))
+			return;
+		bool peer = k->group == g;
+		struct mount **c = tree_copy_locked(
+			t, t[0]->root,
+			peer ? COPY_PEER : k->group ? COPY_SLAVE_SHARED
+						    : COPY_SLAVE);
+		k->prop_mark = prop_gen;
+		for (size_t i = 0; c[i]; i++) {
+			c[i]->prop_mark = prop_gen;
+			if (!peer && k->group)
+				c[i]->group = group_alloc_locked();
+		}
+		tree_hang_locked(c, t, k, mp);
+		/* A slave that is shared passes it on to its own group. */
+		if (!peer && k->group)
+			propagate_locked(k->group, c, k, mp, depth + 1);
+		free(c);
+	}
+}
+
+/* Hang the tree t[] (attached to nothing, or just taken off its place:
+ * move) at mp, with the propagation Linux's attach_recursive_mnt() does:
+ * under a shared mount the tree becomes shared and is copied to every
+ * mount receiving from that group. src[] gives the tree's shape (t's
+ * own mounts for a move, the originals for a copy). */
+static void tree_attach_locked(struct mount **t, struct mount **src,
+			       struct path *mp, bool moving)
+{
+	if (mp->mnt->group)
+		for (size_t i = 0; t[i]; i++)
+			if (!t[i]->group)
+				t[i]->group = group_alloc_locked();
+	prop_gen++;
+	for (size_t i = 0; t[i]; i++)
+		t[i]->prop_mark = prop_gen;
+	mp->mnt->prop_mark = prop_gen;
+	if (!moving) {
+		tree_hang_locked(t, src, mp->mnt, mp->dentry);
+	} else {
+		/* A move: only the top changes place. */
+		mnt_hang_locked(t[0], mp->mnt, mp->dentry);
+		for (size_t i = 1; t[i]; i++)
+			mnt_set_target_locked(t[i]);
+	}
+	propagate_locked(mp->mnt->group, t, mp->mnt, mp->dentry, 0);
+}
+
+static bool tree_unbindable(struct mount **t)
+{
+	for (size_t i = 0; t[i]; i++)
+		if (t[i]->unbindable)
+			return true;
+	return false;
+}
+
+static size_t tree_len(struct mount **t)
+{
+	size_t n = 0;
+	while (t[n])
+		n++;
+	return n;
+}
+
+/* MS_BIND: the subtree at source shows at mp too; with MS_REC the mounts
+ * below it as well (but unbindable ones). The copies keep source's mount
+ * flags, as clone_mnt() does (a bind of a read-only volume is read-only),
+ * and its propagation: a bind of a shared mount is its peer. */
+static int bind_mount(struct task *t, struct path *mp, const char *source,
+		      bool rec)
 {
 	struct path src;
 	if (!source)
@@ -474,20 +841,94 @@ static int bind_mount(struct task *t, struct path *mp, const char *source)
 		return -EINVAL;
 	}
 	pthread_mutex_lock(&vfs_ns_lock);
-	err = mount_charge();
+	struct mount **v = NULL, **c = NULL;
+	if (src.mnt->unbindable) {
+		err = -EINVAL;
+		goto out;
+	}
+	if ((err = mnt_can_attach(mp->dentry, src.dentry)))
+		goto out;
+	v = tree_collect_locked(src.mnt, src.dentry, rec);
+	if ((err = mount_charge(tree_len(v))))
+		goto out;
+	c = tree_copy_locked(v, src.dentry, COPY_BIND);
+	tree_attach_locked(c, v, mp, false);
+out:
 	pthread_mutex_unlock(&vfs_ns_lock);
-	unsigned int fl = src.mnt->flags & (MNT_USER_FLAGS | VFS_MNT_LOCK_RO);
-	if (!err)
-		err = vfs_mount(mp, src.mnt->sb, src.dentry, src.mnt->source,
-				fl, NULL);
+	free(v);
+	free(c);
 	path_put(&src);
 	return err;
 }
 
-/* MS_REMOUNT: new per-mount flags. A mount the runtime made read-only
- * (an :ro volume) stays read-only: Linux's MNT_LOCK_READONLY, which a
- * container's root cannot lift either (EPERM). */
-static int remount(struct path *mp, unsigned int mflags)
+/* MS_MOVE (do_move_mount()): the mount at source, with everything below
+ * it, moves to mp. */
+static int do_move_mount(struct task *t, struct path *mp, const char *source)
+{
+	struct path src;
+	if (!source)
+		return -EFAULT;
+	int err = vfs_lookup(t, AT_FDCWD, source, LOOKUP_FOLLOW, &src);
+	if (err)
+		return err;
+	struct mount *old = src.mnt, **v = NULL;
+	if (!mnt_in_tree(old)) {
+		path_put(&src);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&vfs_ns_lock);
+	if (src.dentry != old->root || old->parent == old ||
+	    d_is_dir(mp->dentry) != d_is_dir(src.dentry) ||
+	    old->parent->group) {
+		err = -EINVAL;
+		goto out;
+	}
+	/* Every mount below old, unbindable ones too, old first. */
+	size_t n = 0, cap = 8;
+	v = rv_xmalloc(cap * sizeof(*v));
+	for (struct mount *k = mounts_head; k; k = k->next) {
+		if (!mnt_below(k, old))
+			continue;
+		if (n + 2 > cap) {
+			cap *= 2;
+			v = rv_xrealloc(v, cap * sizeof(*v));
+		}
+		if (k == old) {
+			memmove(v + 1, v, n * sizeof(*v));
+			v[0] = k;
+		} else {
+			v[n] = k;
+		}
+		n++;
+	}
+	v[n] = NULL;
+	if (mp->mnt->group && tree_unbindable(v)) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (mnt_below(mp->mnt, old)) {
+		err = -ELOOP;
+		goto out;
+	}
+	if (mp->dentry->dead) {
+		err = -ENOENT;
+		goto out;
+	}
+	mnt_unhang_locked(old);
+	tree_attach_locked(v, v, mp, true);
+out:
+	pthread_mutex_unlock(&vfs_ns_lock);
+	free(v);
+	path_put(&src);
+	return err;
+}
+
+/* MS_REMOUNT: new per-mount flags; without MS_BIND a tmpfs's superblock
+ * goes read-only or back too (every mount of it), as Linux's do_remount.
+ * A mount the runtime made read-only (an :ro volume) stays read-only:
+ * Linux's MNT_LOCK_READONLY, which a container's root cannot lift either
+ * (EPERM). */
+static int remount(struct path *mp, unsigned int mflags, bool bind)
 {
 	struct mount *m = mp->mnt;
 	if (mp->dentry != m->root)
@@ -495,8 +936,25 @@ static int remount(struct path *mp, unsigned int mflags)
 	if ((m->flags & VFS_MNT_LOCK_RO) && !(mflags & MS_RDONLY))
 		return -EPERM;
 	pthread_mutex_lock(&vfs_ns_lock);
+	if (!bind && !strcmp(m->sb->fstype, "tmpfs") &&
+	    !(m->flags & VFS_MNT_LOCK_RO))
+		m->sb->rdonly = mflags & MS_RDONLY;
 	m->flags = (m->flags & ~MNT_USER_FLAGS) | mflags |
 		   (m->sb->rdonly ? MS_RDONLY : 0);
+	pthread_mutex_unlock(&vfs_ns_lock);
+	return 0;
+}
+
+/* MS_SHARED, MS_PRIVATE, MS_SLAVE, MS_UNBINDABLE (do_change_type()):
+ * exactly one, on a mount's root; MS_REC for every mount below it. */
+static int change_type(struct path *mp, unsigned long type, bool rec)
+{
+	if (mp->dentry != mp->mnt->root || !type || (type & (type - 1)))
+		return -EINVAL;
+	pthread_mutex_lock(&vfs_ns_lock);
+	for (struct mount *k = mounts_head; k; k = k->next)
+		if (k == mp->mnt || (rec && mnt_below(k, mp->mnt)))
+			change_type_locked(k, type);
 	pthread_mutex_unlock(&vfs_ns_lock);
 	return 0;
 }
@@ -522,22 +980,21 @@ int vfs_do_mount(struct task *t, const char *source, const char *target,
 		goto out;
 	}
 	unsigned int mflags = (unsigned int)flags & MNT_USER_FLAGS;
-	unsigned long prop = flags & (MS_SHARED | MS_PRIVATE | MS_SLAVE |
-				      MS_UNBINDABLE);
+	const unsigned long props = MS_SHARED | MS_PRIVATE | MS_SLAVE |
+				    MS_UNBINDABLE;
 	if ((flags & MS_REMOUNT) && (flags & MS_BIND)) {
-		err = remount(&mp, mflags);
+		err = remount(&mp, mflags, true);
 	} else if (flags & MS_REMOUNT) {
-		err = remount(&mp, mflags);
+		err = remount(&mp, mflags, false);
 	} else if (flags & MS_BIND) {
-		err = bind_mount(t, &mp, source);
-	} else if (prop) {
-		/* Propagation types: the sandbox is one mount namespace
-		 * with no peers, so there is nothing to propagate; Linux's
-		 * checks are kept (a mount's root, exactly one type). */
-		if (mp.dentry != mp.mnt->root || (prop & (prop - 1)))
-			err = -EINVAL;
+		err = bind_mount(t, &mp, source, flags & MS_REC);
+	} else if (flags & props) {
+		/* Anything beside the one type but MS_REC and MS_SILENT
+		 * is EINVAL (flags_to_propagation_type()). */
+		unsigned long type = flags & ~(MS_REC | MS_SILENT);
+		err = change_type(&mp, type, flags & MS_REC);
 	} else if (flags & MS_MOVE) {
-		err = -EINVAL; /* not supported: see docs/limits.md */
+		err = do_move_mount(t, &mp, source);
 	} else if (!fstype) {
 		err = -EINVAL;
 	} else {
@@ -548,9 +1005,9 @@ out:
 	return err;
 }
 
-/* Take m and every mount below it out of the tree (umount_tree()). The
- * structures stay allocated: files and cwds inside keep working, and ".."
- * at a detached root stays there. Under vfs_ns_lock. */
+/* Take m and every mount below it out of the tree (umount_tree()), each
+ * made private. The structures stay allocated: files and cwds inside keep
+ * working, and ".." at a detached root stays there. */
 static void detach_tree(struct mount *m)
 {
 	for (;;) {
@@ -574,11 +1031,36 @@ static void detach_tree(struct mount *m)
 			mounts_tail = prev;
 		break;
 	}
-	m->mountpoint->mounted--;
-	struct mount *parent = m->parent;
-	m->parent = m;
+	group_leave_locked(m);
+	m->master = 0;
+	mnt_unhang_locked(m);
 	m->flags |= VFS_MNT_DETACHED;
-	mnt_put(parent);
+}
+
+/* An unmount on a mount of a shared group happens at the mounts that
+ * receive from it (propagate_umount()): there, the top mount at the same
+ * place showing the same files goes too, when nothing is mounted on it. */
+static void propagate_umount_locked(struct mount *m, int g, int depth)
+{
+	if (!g || depth > 16)
+		return;
+	for (struct mount *k = mounts_head; k; k = k->next) {
+		if (k == m->parent || k->parent == k ||
+		    (k->group != g && k->master != g))
+			continue;
+		struct mount *c = vfs_mount_at(k, m->mountpoint);
+		if (!c || c == m || c->root != m->root || c->sb != m->sb)
+			continue;
+		bool busy = false;
+		for (struct mount *q = mounts_head; q && !busy; q = q->next)
+			busy = q->parent == c && q != c;
+		if (busy)
+			continue;
+		if (k->group && k->group != g)
+			propagate_umount_locked(c, k->group, depth + 1);
+		detach_tree(c);
+		k = mounts_head; /* the list changed */
+	}
 }
 
 int vfs_umount(struct task *t, const char *target, int flags)
@@ -612,17 +1094,18 @@ int vfs_umount(struct task *t, const char *target, int flags)
 		if (child || atomic_load(&m->refs) > 2)
 			err = -EBUSY;
 		else if ((flags & MNT_EXPIRE) &&
-			 !(m->flags & VFS_MNT_EXPIRE)) {
+			 !atomic_exchange(&m->expiry_mark, true))
 			/* The first MNT_EXPIRE only marks it (umount(2)). */
-			m->flags |= VFS_MNT_EXPIRE;
 			err = -EAGAIN;
-		}
 	}
-	if (!err)
+	if (!err) {
+		propagate_umount_locked(m, m->parent->group, 0);
 		detach_tree(m);
+	}
 	pthread_mutex_unlock(&vfs_ns_lock);
 out:
-	path_put(&p);
+	/* Not a use: the mark stays (mntput_no_expire()). */
+	path_put_walk(&p);
 	return err;
 }
 

@@ -171,7 +171,7 @@ static int nd_xdev(const struct nameidata *nd, const struct path *p)
 static void nd_set(struct nameidata *nd, struct path *p)
 {
 	/* takes over p's references */
-	path_put(&nd->cur);
+	path_put_walk(&nd->cur);
 	nd->cur = *p;
 }
 
@@ -180,7 +180,7 @@ static void follow_mounts(struct path *p)
 	struct mount *m;
 	while ((m = vfs_mount_at(p->mnt, p->dentry))) {
 		struct path np = {mnt_get(m), dget(m->root)};
-		path_put(p);
+		path_put_walk(p);
 		*p = np;
 	}
 }
@@ -450,8 +450,8 @@ static int nd_init(struct nameidata *nd, struct task *t, int dirfd,
 
 static void nd_done(struct nameidata *nd)
 {
-	path_put(&nd->cur);
-	path_put(&nd->root);
+	path_put_walk(&nd->cur);
+	path_put_walk(&nd->root);
 }
 
 int vfs_lookup(struct task *t, int dirfd, const char *path,
