@@ -277,7 +277,10 @@ long process_clone(struct task *t, const struct clone_req *req)
 		c->tg = tg_new(c->tid);
 		c->tg->leader = c;
 		c->tg->nr_threads = 1;
-		c->tg->exit_signal = (int)req->exit_signal;
+		/* A CLONE_PARENT child signals its parent (ours) with our
+		 * own exit signal, not one we pick (copy_process()). */
+		c->tg->exit_signal = (flags & CLONE_PARENT) ?
+			t->tg->exit_signal : (int)req->exit_signal;
 		c->tg->pgid = t->tg->pgid;
 		c->tg->sid = t->tg->sid;
 		memcpy(c->tg->rlim, t->tg->rlim, sizeof(c->tg->rlim));
@@ -387,6 +390,12 @@ static void reparent_children_locked(struct thread_group *tg)
 		tg->children = c->sibling;
 		c->sibling = NULL;
 		c->parent = NULL;
+		/* "We don't want people slaying init" (Linux's
+		 * reparent_leader()): an orphan's exit signal is SIGCHLD
+		 * from now on, whatever clone(2) asked; a grandchild made
+		 * with exit signal SIGKILL (or 32, which init cannot
+		 * ignore) outliving its parent killed the sandbox. */
+		c->exit_signal = SIGCHLD;
 		if (init && init != tg && !init->exiting) {
 			child_link_locked(init, c);
 			if (c->zombie)
