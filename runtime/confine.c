@@ -460,6 +460,63 @@ static void monitor_gofer_died(pid_t sentry, int gst, const char *volume)
 	_exit(1);
 }
 
+/* The sentry's word that the sandbox has ended (confine_sentry_ended):
+ * `ringvisor run`'s exit code, 4 bytes, one atomic pipe write. The monitor's
+ * end is non-blocking and raises SIGIO when the word arrives. */
+static int ended_rd = -1, ended_wr = -1;
+
+void confine_sentry_ended(int exit_code)
+{
+	if (ended_wr < 0)
+		return;
+	if (write(ended_wr, &exit_code, sizeof(exit_code)) !=
+	    (ssize_t)sizeof(exit_code)) {
+		/* The monitor is gone: PDEATHSIG ends us anyway. */
+	}
+	close(ended_wr);
+	ended_wr = -1;
+}
+
+/* True once the sentry has said the sandbox ended, with the exit code. */
+static bool monitor_sentry_ended(int *code)
+{
+	int st;
+	if (ended_rd < 0)
+		return false;
+	ssize_t n = read(ended_rd, &st, sizeof(st));
+	if (n == (ssize_t)sizeof(st)) {
+		*code = st;
+		return true;
+	}
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		/* The sentry died without a word: its own wait status says
+		 * how (the loop below). */
+		close(ended_rd);
+		ended_rd = -1;
+	}
+	return false;
+}
+
+/* The sandbox ended and the sentry said so: nothing of it is needed any
+ * more. The sentry is killed first (every thread of it has SIGKILL
+ * pending before a gofer can be seen gone, so a sentry thread never
+ * reports the gofers' death), then the gofers; the kernel tears them all
+ * down at once, where a sentry left to exit by itself and a gofer killed
+ * only after it would take turns. Everything is reaped before the monitor
+ * exits: nothing of the sandbox outlives `ringvisor run`. */
+static void monitor_stop_all(pid_t sentry, pid_t gofer, const pid_t *vol,
+			     size_t nvol)
+{
+	kill(sentry, SIGKILL);
+	if (gofer > 0)
+		kill(gofer, SIGKILL);
+	for (size_t i = 0; i < nvol; i++)
+		if (vol[i] > 0)
+			kill(vol[i], SIGKILL);
+	while (waitpid(sentry, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 static __attribute__((noreturn)) void monitor(pid_t sentry,
 					      const struct confine_config *cfg)
 {
@@ -474,7 +531,10 @@ static __attribute__((noreturn)) void monitor(pid_t sentry,
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
 	sigaddset(&set, SIGUSR1); /* the stack dump (ringvisor debug) */
+	sigaddset(&set, SIGIO);	  /* the sentry's word (ended_rd) */
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	bool ended = false;
+	int ended_code = 0;
 	pid_t gofer = cfg->gofer_pid;
 	/* The volume gofers still to watch: pid 0 once reaped. Our own copy
 	 * (the configuration is the caller's). */
@@ -488,6 +548,11 @@ static __attribute__((noreturn)) void monitor(pid_t sentry,
 			break;
 		if (r < 0 && errno != EINTR)
 			break;
+		if (monitor_sentry_ended(&ended_code)) {
+			ended = true;
+			monitor_stop_all(sentry, gofer, vol, nvol);
+			break;
+		}
 		int gst;
 		if (gofer > 0 && waitpid(gofer, &gst, WNOHANG) == gofer) {
 			gofer = 0;
@@ -501,7 +566,8 @@ static __attribute__((noreturn)) void monitor(pid_t sentry,
 						   cfg->volume_gofers[i].name);
 			}
 		}
-		if (sigwaitinfo(&set, &si) < 0 || si.si_signo == SIGCHLD)
+		if (sigwaitinfo(&set, &si) < 0 || si.si_signo == SIGCHLD ||
+		    si.si_signo == SIGIO)
 			continue;
 		/* A signal kill(1)'d to us is for the sandbox. One from the
 		 * terminal (si_code SI_KERNEL) reached the sentry too: it is
@@ -523,6 +589,8 @@ static __attribute__((noreturn)) void monitor(pid_t sentry,
 		while (waitpid(vol[i], NULL, 0) < 0 && errno == EINTR)
 			;
 	}
+	if (ended)
+		_exit(ended_code);
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		rv_err("sentry killed by signal %d (%s); sandbox stopped", sig,
@@ -547,6 +615,14 @@ int confine_spawn_sentry(const struct confine_config *cfg, char *err,
 		set_err(err, errlen, "pipe", errno);
 		return -errno;
 	}
+	int ended[2] = {-1, -1};
+	if (pipe2(ended, O_CLOEXEC | O_NONBLOCK) < 0) {
+		e = errno;
+		close(sync[0]);
+		close(sync[1]);
+		set_err(err, errlen, "pipe", e);
+		return -e;
+	}
 	/* The network namespace is not made here (~0.5 ms in the kernel,
 	 * on the monitor's clock) but by the sentry, while the monitor
 	 * writes its id maps (below). */
@@ -560,11 +636,15 @@ int confine_spawn_sentry(const struct confine_config *cfg, char *err,
 		e = errno;
 		close(sync[0]);
 		close(sync[1]);
+		close(ended[0]);
+		close(ended[1]);
 		set_err(err, errlen, "new namespaces for the sentry (clone)", e);
 		return -e;
 	}
 	if (pid == 0) {
 		close(sync[1]);
+		close(ended[0]);
+		ended_wr = ended[1];
 		/* The sentry must not outlive the monitor. Before the read:
 		 * the monitor is known alive until it writes. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -604,6 +684,15 @@ int confine_spawn_sentry(const struct confine_config *cfg, char *err,
 		return 0;
 	}
 	close(sync[0]);
+	close(ended[1]);
+	ended_rd = ended[0];
+	/* SIGIO when the sentry's word arrives: the monitor sleeps in
+	 * sigwaitinfo. */
+	if (fcntl(ended_rd, F_SETOWN, getpid()) < 0 ||
+	    fcntl(ended_rd, F_SETFL, O_NONBLOCK | O_ASYNC) < 0) {
+		close(ended_rd);
+		ended_rd = -1;
+	}
 	e = confine_write_idmap(pid, uid, gid);
 	if (e) {
 		close(sync[1]);

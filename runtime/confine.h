@@ -87,6 +87,14 @@ int confine_sentry_start(const struct confine_config *cfg, char *err,
 int confine_sentry_finish(const struct confine_config *cfg, char *err,
 			  size_t errlen);
 
+/* In the sentry, once the sandbox has ended (the app's init did) and
+ * `ringvisor run` is to exit with exit_code: tells the monitor, which then
+ * kills the sentry and the gofers at once, so that their teardowns
+ * overlap, reaps them all and exits with exit_code. Nothing the sentry does after this call counts (it may be
+ * killed at any point); a sentry that never calls it is waited for as
+ * before. */
+void confine_sentry_ended(int exit_code);
+
 /* --- helpers shared with the gofer ---------------------------------------- */
 
 /* Drop every capability except those in keep (a mask of 1 << CAP_*): from

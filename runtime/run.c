@@ -311,9 +311,14 @@ int runtime_run(const struct run_config *cfg, char **argv)
 	int status = kernel_wait_sandbox();
 	rv_dbg("sandbox ended with wait status %#x", status);
 	fflush(stdout);
+	int code = WIFSIGNALED(status) ? 128 + WTERMSIG(status)
+				       : WEXITSTATUS(status);
+	/* The monitor may now stop everything at once (it reaps it all
+	 * before it exits with code). Not with --debug, whose statistics
+	 * are printed at exit (destructors). */
+	if (!rv_debug)
+		confine_sentry_ended(code);
 	/* Leaving the process takes every stub down with it (PTRACE_O_EXITKILL,
 	 * PDEATHSIG); nothing of the sandbox outlives this. */
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	return code;
 }
