@@ -195,6 +195,8 @@ long sys_pidfd_send_signal(struct task *t, const uint64_t a[6])
 	kernel_unlock();
 	if (dead)
 		r = -ESRCH;
+	else if (tg->leader && !process_may_signal(t, tg->leader, sig))
+		r = -EPERM;
 	else if (sig)
 		r = kernel_send_signal_tg(tg, &info);
 out:

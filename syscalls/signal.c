@@ -118,6 +118,8 @@ static long send_to(struct task *t, struct task *target, int sig, int code,
 {
 	if (sig < 0 || sig > RV_NSIG)
 		return -EINVAL;
+	if (!process_may_signal(t, target, sig))
+		return -EPERM;
 	if (sig == 0)
 		return 0; /* existence and permission check only */
 	struct ksiginfo info = {.signo = sig, .code = code,
@@ -268,6 +270,10 @@ long sys_rt_sigqueueinfo(struct task *t, const uint64_t a[6])
 	struct task *o = task_find((int)a[0]);
 	if (!o)
 		return -ESRCH;
+	if (!process_may_signal(t, o, (int)a[1])) {
+		task_put(o);
+		return -EPERM;
+	}
 	/* si_value (at byte 24) travels with the signal. */
 	struct ksiginfo info = {.signo = (int)a[1], .code = si[2],
 				.pid = t->tg->tgid, .uid = (int)t->cred.uid,
@@ -291,6 +297,8 @@ long sys_rt_tgsigqueueinfo(struct task *t, const uint64_t a[6])
 	long r;
 	if (o->tg->tgid != (int)a[0]) {
 		r = -ESRCH;
+	} else if (!process_may_signal(t, o, (int)a[2])) {
+		r = -EPERM;
 	} else {
 		struct ksiginfo info = {.signo = (int)a[2], .code = si[2],
 					.pid = t->tg->tgid,

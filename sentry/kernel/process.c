@@ -765,7 +765,20 @@ long process_setsid(struct task *t)
 	return r;
 }
 
-/* kill(2) to a process group or to everyone (-1). */
+bool process_may_signal(const struct task *t, const struct task *o, int sig)
+{
+	const struct cred *c = &t->cred, *oc = &o->cred;
+	if (o->tg == t->tg || c->euid == 0)
+		return true;
+	if (c->euid == oc->suid || c->euid == oc->uid || c->uid == oc->suid ||
+	    c->uid == oc->uid)
+		return true;
+	return sig == SIGCONT && o->tg->sid == t->tg->sid;
+}
+
+/* kill(2) to a process group or to everyone (-1), each process as
+ * permitted (process_may_signal): a group where none is permitted is
+ * EPERM, everyone (-1) is 0 even then, as in Linux. */
 long process_kill_many(struct task *t, int pgid, bool all, int sig)
 {
 	struct thread_group *targets[256];
@@ -785,8 +798,13 @@ long process_kill_many(struct task *t, int pgid, bool all, int sig)
 		}
 	});
 	kernel_unlock();
+	bool sent = false;
 	for (int i = 0; i < n; i++) {
-		if (sig) {
+		/* The leader's memory lives as long as the group. */
+		bool may = !targets[i]->leader ||
+			   process_may_signal(t, targets[i]->leader, sig);
+		sent |= may;
+		if (sig && may) {
 			struct ksiginfo info = {.signo = sig, .code = SI_USER,
 						.pid = t->tg->tgid,
 						.uid = (int)t->cred.uid};
@@ -796,5 +814,7 @@ long process_kill_many(struct task *t, int pgid, bool all, int sig)
 		kernel_tg_put(targets[i]);
 		kernel_unlock();
 	}
-	return found ? 0 : -ESRCH;
+	if (!found)
+		return -ESRCH;
+	return all || sent ? 0 : -EPERM;
 }

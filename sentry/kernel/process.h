@@ -47,6 +47,11 @@ long process_setpgid(struct task *t, int pid, int pgid);
 long process_setsid(struct task *t);
 /* kill(2) to process group pgid, or to every process but init (all). */
 long process_kill_many(struct task *t, int pgid, bool all, int sig);
+/* May t send sig to o (Linux's check_kill_permission() for a signal
+ * from user space)? Its own process, CAP_KILL (effective uid 0), or
+ * t's real or effective uid is o's real or saved uid; SIGCONT also
+ * within t's session. */
+bool process_may_signal(const struct task *t, const struct task *o, int sig);
 
 /* Kernel internals shared by task.c and process.c (kernel lock held for
  * the _locked ones). */
