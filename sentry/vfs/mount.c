@@ -823,6 +823,22 @@ static size_t tree_len(struct mount **t)
 	return n;
 }
 
+/* MS_BIND's and MS_MOVE's source: a path to something in the tree (not
+ * NULL nor empty: EINVAL, as do_loopback() and do_move_mount_old()). */
+static int mount_source(struct task *t, const char *source, struct path *src)
+{
+	if (!source || !*source)
+		return -EINVAL;
+	int err = vfs_lookup(t, AT_FDCWD, source, LOOKUP_FOLLOW, src);
+	if (err)
+		return err;
+	if (!mnt_in_tree(src->mnt)) {
+		path_put(src);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* MS_BIND: the subtree at source shows at mp too; with MS_REC the mounts
  * below it as well (but unbindable ones). The copies keep source's mount
  * flags, as clone_mnt() does (a bind of a read-only volume is read-only),
@@ -831,15 +847,9 @@ static int bind_mount(struct task *t, struct path *mp, const char *source,
 		      bool rec)
 {
 	struct path src;
-	if (!source)
-		return -EFAULT;
-	int err = vfs_lookup(t, AT_FDCWD, source, LOOKUP_FOLLOW, &src);
+	int err = mount_source(t, source, &src);
 	if (err)
 		return err;
-	if (!mnt_in_tree(src.mnt)) {
-		path_put(&src);
-		return -EINVAL;
-	}
 	pthread_mutex_lock(&vfs_ns_lock);
 	struct mount **v = NULL, **c = NULL;
 	if (src.mnt->unbindable) {
@@ -866,16 +876,10 @@ out:
 static int do_move_mount(struct task *t, struct path *mp, const char *source)
 {
 	struct path src;
-	if (!source)
-		return -EFAULT;
-	int err = vfs_lookup(t, AT_FDCWD, source, LOOKUP_FOLLOW, &src);
+	int err = mount_source(t, source, &src);
 	if (err)
 		return err;
 	struct mount *old = src.mnt, **v = NULL;
-	if (!mnt_in_tree(old)) {
-		path_put(&src);
-		return -EINVAL;
-	}
 	pthread_mutex_lock(&vfs_ns_lock);
 	if (src.dentry != old->root || old->parent == old ||
 	    d_is_dir(mp->dentry) != d_is_dir(src.dentry) ||

@@ -238,6 +238,14 @@ static void move(void)
 					    MS_MOVE, NULL), EINVAL);
 	tl_err("MS_MOVE missing source", mount(P("nope"), P("m3"), NULL,
 					       MS_MOVE, NULL), ENOENT);
+	tl_err("MS_MOVE NULL source", mount(NULL, P("m3"), NULL, MS_MOVE,
+					    NULL), EINVAL);
+	tl_err("MS_MOVE empty source", mount("", P("m3"), NULL, MS_MOVE,
+					     NULL), EINVAL);
+	tl_err("MS_BIND NULL source", mount(NULL, P("m3"), NULL, MS_BIND,
+					    NULL), EINVAL);
+	tl_err("MS_BIND empty source", mount("", P("m3"), NULL, MS_BIND,
+					     NULL), EINVAL);
 	tl_err("MS_MOVE m2/in to m3", mount(P("m2/in"), P("m3"), NULL,
 					    MS_MOVE, NULL), 0);
 	show("m2/in moved to m3");
