@@ -70,7 +70,8 @@ static long pvm_rw(struct task *t, const uint64_t a[6], bool write)
 		r = -ESRCH;
 		goto out;
 	}
-	if (!pvm_may_access(&t->cred, &o->cred)) {
+	/* Its own process always (__ptrace_may_access()). */
+	if (o->tg != t->tg && !pvm_may_access(&t->cred, &o->cred)) {
 		r = -EPERM;
 		goto out;
 	}
