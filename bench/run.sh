@@ -12,8 +12,9 @@
 # base of microbench, 20000), RV_BENCH_RUNS (runs per figure, median; 3),
 # RV_BENCH_STARTS (runs of the start-up comparison with bwrap, median; 201),
 # RV_BEFORE (another ringvisor binary, e.g. built from an older commit: an
-# extra ringvisor-before column on the ptrace platform, measured in the
-# same run), RV_BENCH_COLS (the columns to measure, default all).
+# extra ringvisor-before column on the ptrace platform, and before rows on
+# both platforms in the start-up comparison, measured in the same run),
+# RV_BENCH_COLS (the columns to measure, default all).
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
@@ -144,6 +145,13 @@ startup_compare() {
 	pfx[ringvisor-kvm]="$RV run --platform=kvm --"
 	pfx[bwrap-unshare-all]="bwrap --unshare-all --bind / / --"
 	pfx[bwrap-plain]="bwrap --bind / / --"
+	# RV_BEFORE: the older binary's rows in the same rounds, so that a
+	# change is measured against the same load.
+	if [ -n "${RV_BEFORE:-}" ]; then
+		rows=(ringvisor-before-ptrace ringvisor-before-kvm "${rows[@]}")
+		pfx[ringvisor-before-ptrace]="$RV_BEFORE run --platform=ptrace --"
+		pfx[ringvisor-before-kvm]="$RV_BEFORE run --platform=kvm --"
+	fi
 	local ok=() i
 	for r in "${rows[@]}"; do
 		# shellcheck disable=SC2086
@@ -171,12 +179,12 @@ startup_compare() {
 	echo "start-up of a static true (median of $SU_RUNS runs, us; ratio to bwrap --unshare-all)"
 	for r in "${rows[@]}"; do
 		if [ -z "${su[$r]:-}" ]; then
-			printf "  %-20s (does not run here)\n" "$r"
+			printf "  %-24s (does not run here)\n" "$r"
 			continue
 		fi
 		awk -v r="$r" -v v="${su[$r]}" -v b="${su[bwrap-unshare-all]:-}" 'BEGIN {
-			if (b > 0) printf "  %-20s %8.0f  %.2fx\n", r, v, v / b
-			else printf "  %-20s %8.0f\n", r, v }'
+			if (b > 0) printf "  %-24s %8.0f  %.2fx\n", r, v, v / b
+			else printf "  %-24s %8.0f\n", r, v }'
 	done
 	goal "start-up ringvisor-ptrace / bwrap --unshare-all" \
 		"${su[ringvisor-ptrace]:-}" "${su[bwrap-unshare-all]:-}" 2
