@@ -185,6 +185,26 @@ static void follow_mounts(struct path *p)
 	}
 }
 
+/* Is p root or below it, through dentry parents and mountpoints? Under
+ * vfs_ns_lock. */
+static bool path_under_locked(struct path p, const struct path *root)
+{
+	for (;;) {
+		if (p.mnt == root->mnt && p.dentry == root->dentry)
+			return true;
+		if (p.dentry == p.mnt->root) {
+			if (p.mnt->parent == p.mnt)
+				return false;
+			p.dentry = p.mnt->mountpoint;
+			p.mnt = p.mnt->parent;
+		} else if (p.dentry->parent == p.dentry) {
+			return false; /* moved out of its mount's subtree */
+		} else {
+			p.dentry = p.dentry->parent;
+		}
+	}
+}
+
 static int follow_dotdot(struct nameidata *nd)
 {
 	struct mount *before = nd->cur.mnt;
@@ -215,6 +235,14 @@ static int follow_dotdot(struct nameidata *nd)
 		break;
 	}
 	follow_mounts(&nd->cur);
+	/* A scoped walk whose directory was renamed out of the root while
+	 * it was in it must not climb on from outside: Linux says EAGAIN
+	 * when a rename raced with a scoped "..". */
+	if ((nd->resolve & RESOLVE_SCOPED) &&
+	    !path_under_locked(nd->cur, &nd->root)) {
+		pthread_mutex_unlock(&vfs_ns_lock);
+		return -EAGAIN;
+	}
 	pthread_mutex_unlock(&vfs_ns_lock);
 	/* Stepping out of (or into) a mount: before still has the
 	 * reference the walk's nd->root or an ancestor holds. */
