@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "sentry/fs/inotify/inotify.h"
 #include "sentry/fs/pipe/pipe.h"
@@ -198,6 +199,12 @@ static long read_chunked(struct task *t, struct file *f,
 	if (total > VFS_MAX_RW_COUNT)
 		total = VFS_MAX_RW_COUNT;
 	while (done < total) {
+		/* A killed task stops at a chunk's end (Linux checks
+		 * fatal_signal_pending() per page): a 2 GiB read of a sparse
+		 * file or /dev/zero kept a SIGKILLed app, and the sandbox's
+		 * exit, waiting for seconds (sanitizer builds: minutes). */
+		if (done && task_fatal_pending(t))
+			break;
 		size_t want = RV_MIN(chunk, total - done);
 		int k = iov_slice(app, n, done, want, part);
 		struct vfs_uiov u;
@@ -230,8 +237,12 @@ static long io_common(struct task *t, int fd, const struct iovec *app, int n,
 	size_t total = 0;
 	for (int i = 0; i < n; i++)
 		total += app[i].iov_len; /* checked by the callers */
+	/* Regular files and the memory devices (/dev/zero, /dev/urandom:
+	 * major 1), which never block: in chunks, so that a huge read
+	 * resolves the buffer a piece at a time and a kill stops it. */
 	if (!write && total > RW_CHUNK_FIRST && f->inode &&
-	    S_ISREG(f->inode->mode)) {
+	    (S_ISREG(f->inode->mode) ||
+	     (S_ISCHR(f->inode->mode) && major(f->inode->rdev) == 1))) {
 		long r = read_chunked(t, f, app, n, total, pos);
 		file_put(f);
 		return r;
@@ -734,6 +745,8 @@ static long copy_range(struct file *in, int64_t *off_in, struct file *out,
 	size_t done = 0;
 	long r = 0;
 	while (done < count) {
+		if (done && current && task_fatal_pending(current))
+			break;
 		struct iovec iov = {buf, RV_MIN(bsz, count - done)};
 		ssize_t n = vfs_readv(in, &iov, 1, off_in ? *off_in : -1);
 		if (n <= 0) {

@@ -324,9 +324,7 @@ long process_clone(struct task *t, const struct clone_req *req)
 		 * vfork parent whose child blocks forever (pause) was
 		 * unkillable, and so was its whole sandbox. */
 		pthread_mutex_lock(&t->wait_lock);
-		while (!atomic_load(&vd->done) && !t->tg->exiting &&
-		       !((atomic_load(&t->pending) | t->tg->shared_pending) &
-			 (1ULL << (SIGKILL - 1))))
+		while (!atomic_load(&vd->done) && !task_fatal_pending(t))
 			pthread_cond_wait(&t->wait_cond, &t->wait_lock);
 		pthread_mutex_unlock(&t->wait_lock);
 		vfork_done_put(vd);
