@@ -60,6 +60,14 @@ struct file_operations {
 	 * ones are filled with read()). */
 	int (*get_page)(struct file *, uint64_t pgoff, bool write,
 			uint64_t *memfile_off);
+	/* The pages of [pgoff, pgoff + n) that the file's cache already
+	 * holds, for the mm's fault-around and exec: never reads, never
+	 * allocates. offs[k] is page pgoff + k's memory file offset with a
+	 * reference taken for the caller, or UINT64_MAX when the page is
+	 * not cached or lies beyond end of file. Returns how many were
+	 * found. NULL: none ever is. */
+	size_t (*peek_pages)(struct file *, uint64_t pgoff, size_t n,
+			     uint64_t *offs);
 	void (*release)(struct file *);
 	/* Files whose get_page pages are a cache of another store (host
 	 * files): write the pages of [off, off + len) back to it, and with

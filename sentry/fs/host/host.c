@@ -1258,18 +1258,19 @@ static void ro_init(void)
 	memfile_set_reclaim_hook(ro_reclaim);
 }
 
-static int host_ro_get_page(struct file *f, uint64_t pgoff, bool write,
-			    uint64_t *memfile_off)
+/* The ro cache of f's file version, attached to the description on first
+ * use. NULL with *err set when the file cannot be examined. */
+static struct host_pcache *ro_cache_of(struct file *f, int *err)
 {
 	struct host_file *hf = HF(f);
-	int err = 0;
-	(void)write; /* a read-only tree's file is never opened O_RDWR */
 
 	pthread_once(&ro_once, ro_init);
 	if (!hf->ro) {
 		struct stat st;
-		if (fstat(hf->fd, &st) < 0)
-			return -errno;
+		if (fstat(hf->fd, &st) < 0) {
+			*err = -errno;
+			return NULL;
+		}
 		struct host_pcache *pc = ro_get(&st);
 		/* Two tasks sharing the description may race here. */
 		struct host_pcache *old = NULL;
@@ -1278,7 +1279,44 @@ static int host_ro_get_page(struct file *f, uint64_t pgoff, bool write,
 						 __ATOMIC_ACQUIRE))
 			ro_put(pc);
 	}
-	struct host_pcache *pc = __atomic_load_n(&hf->ro, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&hf->ro, __ATOMIC_ACQUIRE);
+}
+
+static size_t host_ro_peek_pages(struct file *f, uint64_t pgoff, size_t n,
+				 uint64_t *offs)
+{
+	int err;
+	size_t found = 0;
+	struct host_pcache *pc = ro_cache_of(f, &err);
+
+	for (size_t k = 0; k < n; k++)
+		offs[k] = UINT64_MAX;
+	if (!pc)
+		return 0;
+	uint64_t npg = rv_page_up((uint64_t)pc->size) >> RV_PAGE_SHIFT;
+	pthread_mutex_lock(&pc->lock);
+	for (size_t k = 0; k < n && pgoff + k < npg; k++) {
+		uint64_t *slot = pc_slot(pc, pgoff + k, false);
+		if (!slot || !*slot)
+			continue;
+		offs[k] = *slot & ~1ULL;
+		memfile_incref(offs[k], 1);
+		found++;
+	}
+	pthread_mutex_unlock(&pc->lock);
+	return found;
+}
+
+static int host_ro_get_page(struct file *f, uint64_t pgoff, bool write,
+			    uint64_t *memfile_off)
+{
+	struct host_file *hf = HF(f);
+	int err = 0;
+	(void)write; /* a read-only tree's file is never opened O_RDWR */
+
+	struct host_pcache *pc = ro_cache_of(f, &err);
+	if (!pc)
+		return err;
 	/* Beyond end of file (as it was when the cache was made): SIGBUS
 	 * for the mapping. */
 	uint64_t npg = rv_page_up((uint64_t)pc->size) >> RV_PAGE_SHIFT;
@@ -1489,6 +1527,7 @@ static const struct file_operations host_ro_file_fops = {
 	.fsync = host_fsync,
 	.release = host_release,
 	.get_page = host_ro_get_page,
+	.peek_pages = host_ro_peek_pages,
 	.private_copy = true,
 };
 

@@ -621,6 +621,30 @@ static int tmpfs_get_page(struct file *f, uint64_t pgoff, bool write,
 	return err;
 }
 
+static size_t tmpfs_peek_pages(struct file *f, uint64_t pgoff, size_t n,
+			       uint64_t *offs)
+{
+	struct inode *i = f->inode;
+	size_t found = 0;
+
+	pthread_mutex_lock(&i->lock);
+	uint64_t npg = rv_page_up(i->size) >> RV_PAGE_SHIFT;
+	for (size_t k = 0; k < n; k++) {
+		offs[k] = UINT64_MAX;
+		if (pgoff + k >= npg ||
+		    tmpfs_page(i, pgoff + k, false, &offs[k]) < 0) {
+			offs[k] = UINT64_MAX;
+			continue;
+		}
+		if (offs[k] != UINT64_MAX) {
+			memfile_incref(offs[k], 1);
+			found++;
+		}
+	}
+	pthread_mutex_unlock(&i->lock);
+	return found;
+}
+
 static int64_t tmpfs_dir_llseek(struct file *f, int64_t off, int whence)
 {
 	if (whence != SEEK_SET && whence != SEEK_CUR)
@@ -641,6 +665,7 @@ static const struct file_operations tmpfs_file_fops = {
 	.write = tmpfs_write,
 	.llseek = tmpfs_llseek,
 	.get_page = tmpfs_get_page,
+	.peek_pages = tmpfs_peek_pages,
 };
 
 static const struct file_operations tmpfs_dir_fops = {
