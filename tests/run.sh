@@ -413,6 +413,18 @@ $(detail "$d/hello.err" 6)"
 	else
 		say "PASS strace@$plat:hello"
 	fi
+	# Exec maps the program's pages ahead and reads its small read-only
+	# segments whole (mm_map_present): a static hello takes a few page
+	# faults (stack, bss, heap), not one per 64 KiB of text (18 before).
+	run_to "$d/faults" /dev/null "$RV" run --platform="$plat" --debug \
+		-- "$BUILD/tests/hello"
+	st=$(sed -n 's/.*mm: \([0-9]*\) faults.*/\1/p' "$d/faults.err")
+	if [ -n "$st" ] && [ "$st" -le 6 ]; then
+		say "PASS faults@$plat:hello"
+	else
+		say "FAIL faults@$plat:hello: ${st:-no} page faults, want 6 at most
+$(detail "$d/faults.err" 4)"
+	fi
 	# A program doing many kinds of calls: tracing must not change it.
 	run_prog fileio native "$d/fileio-native"
 	run_to "$d/fileio" /dev/null "$RV" run --platform="$plat" --strace \

@@ -575,6 +575,7 @@ int loader_load(struct task *t, struct file *exe, const char *path,
 	if (rc < 0)
 		goto out;
 	mm_set_exe(mm, exe);
+	mm_map_present(mm);
 	out->mm = mm;
 	mm = NULL;
 out:

@@ -24,7 +24,7 @@
 static struct {
 	uint64_t faults, fault_ns, anon_pages, file_reads, file_bytes,
 		file_ns, cache_pages, maps, map_pages, map_ns, cows, upgrades,
-		spurious;
+		spurious, exec_pages, around_pages;
 } mm_st;
 #define ST_ADD(f, n) __atomic_fetch_add(&mm_st.f, (n), __ATOMIC_RELAXED)
 
@@ -34,12 +34,13 @@ static __attribute__((destructor)) void mm_stats_print(void)
 		return;
 	rv_dbg("mm: %lu faults (%lu us), %lu anon pages, %lu file reads "
 	       "(%lu KiB, %lu us), %lu cached file pages, %lu maps (%lu "
-	       "pages, %lu us), %lu cow, %lu upgrades, %lu spurious",
+	       "pages, %lu us), %lu cow, %lu upgrades, %lu spurious, %lu "
+	       "pages read at exec, %lu cached pages mapped ahead",
 	       mm_st.faults, mm_st.fault_ns / 1000, mm_st.anon_pages,
 	       mm_st.file_reads, mm_st.file_bytes >> 10, mm_st.file_ns / 1000,
 	       mm_st.cache_pages, mm_st.maps, mm_st.map_pages,
 	       mm_st.map_ns / 1000, mm_st.cows, mm_st.upgrades,
-	       mm_st.spurious);
+	       mm_st.spurious, mm_st.exec_pages, mm_st.around_pages);
 }
 
 static const uint8_t *zero_page;
@@ -80,6 +81,23 @@ static void install(struct mm *mm, uint64_t va, uint64_t off)
 	RV_BUG_ON(*e);
 	*e = off | PTE_PRESENT;
 	__atomic_fetch_add(&mm->rss_pages, 1, __ATOMIC_RELAXED); /* /proc reads it unlocked */
+}
+
+/* Does v map its file's cached pages (get_page) rather than copies read
+ * with read()? A file whose pages are a cache of another store (host
+ * files) maps them shared only: a private mapping reads its own copy, so
+ * that the cache lives only as long as shared mappings need it. A file
+ * whose pages cannot change (private_copy: read-only host trees) shares
+ * them with read-only private mappings (mprotect to writable then copies
+ * on write), but a writable private mapping reads its own copy at once:
+ * sharing would cost a fault per written page. */
+static bool maps_file_cache(const struct vma *v)
+{
+	bool priv_w = !(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE);
+
+	return v->file && v->file->ops->get_page &&
+	       ((v->flags & VMA_SHARED) || !v->file->ops->mmap_writeback) &&
+	       !(priv_w && v->file->ops->private_copy);
 }
 
 /* Mappings of a file whose pages live in the memory file (tmpfs, memfd):
@@ -126,17 +144,7 @@ static int fill_range(struct mm *mm, struct vma *v, uint64_t ws, uint64_t we,
 	int64_t base;
 	int ret = 0;
 
-	/* A file whose pages are a cache of another store (host files) maps
-	 * them shared only: a private mapping reads its own copy, so that
-	 * the cache lives only as long as shared mappings need it. A file
-	 * whose pages cannot change (private_copy: read-only host trees)
-	 * shares them with read-only private mappings (mprotect to writable
-	 * then copies on write), but a writable private mapping reads its
-	 * own copy at once: sharing would cost a fault per written page. */
-	bool priv_w = !(v->flags & VMA_SHARED) && (v->prot & PROT_WRITE);
-	if (v->file && v->file->ops->get_page &&
-	    ((v->flags & VMA_SHARED) || !v->file->ops->mmap_writeback) &&
-	    !(priv_w && v->file->ops->private_copy))
+	if (maps_file_cache(v))
 		return fill_file_pages(mm, v, ws, we, must);
 	for (uint64_t va = ws; va < we; va += RV_PAGE_SIZE)
 		missing += pte_absent(mm, va);
@@ -267,6 +275,92 @@ static int map_range(struct mm *mm, struct vma *v, uint64_t ws, uint64_t we)
 	return 0;
 }
 
+/* Install the pages of [ws, we) in v (a mapping of its file's cache)
+ * that are absent here and that the file's cache already holds: never a
+ * read or an allocation. */
+static void install_cached(struct mm *mm, struct vma *v, uint64_t ws,
+			   uint64_t we)
+{
+	size_t (*peek)(struct file *, uint64_t, size_t, uint64_t *) =
+		v->file->ops->peek_pages;
+	uint64_t offs[64];
+
+	for (uint64_t va = ws; va < we;) {
+		uint64_t rs = va;
+		size_t n = 0;
+
+		while (va < we && n < RV_ARRAY_SIZE(offs) &&
+		       pte_absent(mm, va)) {
+			va += RV_PAGE_SIZE;
+			n++;
+		}
+		if (!n) {
+			va += RV_PAGE_SIZE;
+			continue;
+		}
+		if (!peek(v->file, (v->off + (rs - v->start)) >> RV_PAGE_SHIFT,
+			  n, offs))
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			if (offs[k] == UINT64_MAX)
+				continue;
+			install(mm, rs + (k << RV_PAGE_SHIFT), offs[k]);
+			ST_ADD(around_pages, 1);
+		}
+	}
+}
+
+/* Exec looks at no more pages than this (128 MiB) for mm_map_present. */
+#define EXEC_MAP_MAX_PAGES 32768
+/* A read-only segment of the program this small (1 MiB) is read whole at
+ * exec: a fault per 64 KiB costs more than reading the rest of it. */
+#define EXEC_READ_MAX_PAGES 256
+
+void mm_map_present(struct mm *mm)
+{
+	uint64_t budget = EXEC_MAP_MAX_PAGES;
+
+	pthread_mutex_lock(&mm->lock);
+	for (size_t i = 0; i < mm->nvma && budget; i++) {
+		struct vma *v = &mm->vmas[i];
+		uint64_t end;
+
+		if (!v->prot)
+			continue;
+		end = v->end - v->start > (budget << RV_PAGE_SHIFT)
+			      ? v->start + (budget << RV_PAGE_SHIFT)
+			      : v->end;
+		budget -= (end - v->start) >> RV_PAGE_SHIFT;
+		const struct file_operations *ops =
+			v->file ? v->file->ops : NULL;
+		bool read = ops && ops->private_copy &&
+			    !(v->prot & PROT_WRITE) &&
+			    v->end - v->start <=
+				    (EXEC_READ_MAX_PAGES << RV_PAGE_SHIFT);
+		if (maps_file_cache(v) && read) {
+			for (uint64_t va = v->start; va < end;
+			     va += RV_PAGE_SIZE) {
+				uint64_t off;
+
+				if (!pte_absent(mm, va) ||
+				    ops->get_page(v->file,
+						  (v->off + (va - v->start)) >>
+							  RV_PAGE_SHIFT,
+						  false, &off))
+					continue;
+				install(mm, va, off);
+				ST_ADD(exec_pages, 1);
+			}
+		} else if (maps_file_cache(v) && ops->peek_pages) {
+			install_cached(mm, v, v->start, end);
+		}
+		/* A failure only leaves the pages to the faults. */
+		if (map_range(mm, v, v->start, end) < 0)
+			break;
+	}
+	pthread_mutex_unlock(&mm->lock);
+}
+
 /* The chunk of pages handled together around va. */
 static void chunk_window(const struct vma *v, uint64_t va, uint64_t *ws,
 			 uint64_t *we)
@@ -276,6 +370,17 @@ static void chunk_window(const struct vma *v, uint64_t va, uint64_t *ws,
 
 	*ws = RV_MAX(s, v->start);
 	*we = RV_MIN(s + chunk, v->end);
+}
+
+/* The window of fault-around: MM_AROUND_PAGES aligned, within v. */
+static void around_window(const struct vma *v, uint64_t va, uint64_t *ws,
+			  uint64_t *we)
+{
+	const uint64_t w = MM_AROUND_PAGES * RV_PAGE_SIZE;
+	uint64_t s = va & ~(w - 1);
+
+	*ws = RV_MAX(s, v->start);
+	*we = RV_MIN(s + w, v->end);
 }
 
 /* The VMA containing addr, growing a growsdown stack down to it when addr
@@ -417,7 +522,14 @@ static int fault_locked(struct mm *mm, uint64_t addr, int access,
 		} else {
 			mm->seq_pages = MM_CHUNK_PAGES;
 		}
-		mm->seq_next = we;
+		/* A window cut short by the end of its VMA does not start
+		 * a run: a heap one page long, grown by brk and touched
+		 * again after it, is not a sequential sweep (each static
+		 * program's start, where it cost 64 KiB of zero pages). */
+		mm->seq_next = we == v->end && we - ws < (MM_CHUNK_PAGES
+							  << RV_PAGE_SHIFT)
+				       ? 0
+				       : we;
 		rc = fill_range(mm, v, ws, we, addr);
 		if (rc == FILL_SIGBUS) {
 			*code = BUS_ADRERR;
@@ -434,7 +546,16 @@ static int fault_locked(struct mm *mm, uint64_t addr, int access,
 			if (cow_break(mm, v, addr, e) < 0)
 				goto oom;
 		}
-		if (map_range(mm, v, ws, we) < 0)
+		/* Fault-around: also map what is already in memory in a
+		 * wider window, never reading or allocating for it: pages
+		 * of the file's cache (a library another process loaded),
+		 * and present pages not yet mapped here (a forked child's
+		 * copy-on-write pages, read-only until written). */
+		uint64_t aws, awe;
+		around_window(v, addr, &aws, &awe);
+		if (maps_file_cache(v) && v->file->ops->peek_pages)
+			install_cached(mm, v, aws, awe);
+		if (map_range(mm, v, RV_MIN(ws, aws), RV_MAX(we, awe)) < 0)
 			goto oom;
 		return 0;
 	}

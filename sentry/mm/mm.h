@@ -84,6 +84,17 @@ int mm_map_pages(struct mm *, uint64_t addr, size_t npages,
 		 uint64_t memfile_off, int prot, bool shared,
 		 const char *name);
 
+/* Exec's fault-around: map into the platform, read-only where a write
+ * must copy, every page of mm that is present (the stack and .data the
+ * loader wrote, the vDSO) and every page of its file mappings that the
+ * file's cache already holds (a program run again: a shell loop, make),
+ * in one platform map per run of the memory file, so that the program
+ * does not start with a fault per 64 KiB. A read-only segment of at most
+ * 1 MiB of a read-only tree's file is read into the cache whole first;
+ * nothing else is read or allocated. At most 128 MiB of the address
+ * space is looked at. */
+void mm_map_present(struct mm *);
+
 /* Page fault at addr reported by the platform. access is PLATFORM_ACC_*
  * (0 = unknown), present as in struct platform_event.
  * Returns 0 when the fault was resolved (resume the app), or the signal to

@@ -32,6 +32,12 @@ struct vma {
  * each as_map is an injected host system call on the ptrace platform, so
  * a fault maps a whole memory-file-contiguous chunk at once. */
 #define MM_CHUNK_PAGES 16
+/* A fault also maps what is already in memory (present pages, and pages
+ * of the file's cache) in this aligned window (1 MiB), as Linux's
+ * do_fault_around does within 64 KiB: a fault here costs tens of
+ * microseconds, and one platform map covers a memory-file-contiguous
+ * run (ptrace queues them all into one injection). */
+#define MM_AROUND_PAGES 256
 /* Sequential first touches double the chunk up to this (2 MiB), as
  * readahead and huge pages would: a big memset costs few faults. */
 #define MM_CHUNK_MAX_PAGES 512
