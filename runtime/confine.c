@@ -542,6 +542,10 @@ static __attribute__((noreturn)) void monitor(pid_t sentry,
 	pid_t *vol = rv_xcalloc(nvol ? nvol : 1, sizeof(*vol));
 	for (size_t i = 0; i < nvol; i++)
 		vol[i] = cfg->volume_gofers[i].pid;
+	/* From here on this process only waits: the ~2 MiB of code and
+	 * rodata its start-up mapped (ringvisor, libc, ld.so) need not stay
+	 * in its page tables. The loop below faults back the little it runs. */
+	rv_drop_code_ptes();
 	for (;;) {
 		pid_t r = waitpid(sentry, &status, WNOHANG);
 		if (r == sentry)

@@ -1,10 +1,13 @@
 /* Logging, panics and small host helpers: see util.h. */
 #include "sentry/util.h"
 
+#include <link.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 
@@ -243,4 +246,65 @@ __attribute__((constructor)) static void rv_count_cpus(void)
 int rv_host_cpus(void)
 {
 	return rv_cpus > 0 ? rv_cpus : 1;
+}
+
+/* The pages of [a, b) that no writable or RELRO segment of the object
+ * shares (page granularity): only those may be dropped, since
+ * MADV_DONTNEED on a private page that was written (relocated data) would
+ * bring back the file's bytes. */
+static void drop_segment(const struct dl_phdr_info *info, uintptr_t a,
+			 uintptr_t b)
+{
+	const uintptr_t pg = 4096;
+	a &= ~(pg - 1);
+	b = (b + pg - 1) & ~(pg - 1);
+	for (int i = 0; i < info->dlpi_phnum && a < b; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (!((ph->p_type == PT_LOAD && (ph->p_flags & PF_W)) ||
+		      ph->p_type == PT_GNU_RELRO))
+			continue;
+		uintptr_t wa = (info->dlpi_addr + ph->p_vaddr) & ~(pg - 1);
+		uintptr_t wb = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz +
+				pg - 1) & ~(pg - 1);
+		if (wb <= a || wa >= b)
+			continue;
+		/* Segments are laid out in address order: keep the part
+		 * before the writable pages (a writable segment never sits in
+		 * the middle of a read-only one). */
+		if (wa > a)
+			b = wa;
+		else
+			a = RV_MIN(wb, b);
+	}
+	if (a < b)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+static int drop_object(struct dl_phdr_info *info, size_t size, void *vdso)
+{
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type != PT_LOAD)
+			continue;
+		/* The vDSO is the kernel's special mapping: left alone. */
+		if (vdso && a <= (uintptr_t)vdso &&
+		    (uintptr_t)vdso < a + ph->p_memsz)
+			return 0;
+	}
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W) ||
+		    !ph->p_memsz)
+			continue;
+		uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+		drop_segment(info, a, a + ph->p_memsz);
+	}
+	return 0;
+}
+
+void rv_drop_code_ptes(void)
+{
+	dl_iterate_phdr(drop_object, (void *)getauxval(AT_SYSINFO_EHDR));
 }

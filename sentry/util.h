@@ -129,4 +129,13 @@ uint64_t rv_now_ns(void);
  * get_nprocs() later says 1. */
 int rv_host_cpus(void);
 
+/* Drop this process's page-table entries of the read-only file-backed
+ * segments of ringvisor and its shared libraries (text, rodata; never a
+ * writable or RELRO page, which may hold private copies): the pages stay
+ * in the page cache and what runs again faults back in (minor faults,
+ * with Linux's fault-around mapping up to 64 KiB around each). For a
+ * process that has run its start-up code and then mostly waits (the
+ * monitor); bench/README.md has what it saves and where it does not pay. */
+void rv_drop_code_ptes(void);
+
 #endif
