@@ -1432,6 +1432,9 @@ static struct platform *pt_create(const char **err)
 	if (sched_getaffinity(0, sizeof(pt_cpus), &pt_cpus) == 0)
 		pt_ncpus = CPU_COUNT(&pt_cpus);
 	pt_pool_start();
+	/* The stubs map the memory file themselves: the sentry's mapping is
+	 * only its window (memfile.h). */
+	memfile_allow_pte_drop();
 	p = rv_xcalloc(1, sizeof(*p));
 	p->base.ops = &platform_ptrace_ops;
 	return &p->base;

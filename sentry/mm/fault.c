@@ -189,6 +189,9 @@ static int fill_range(struct mm *mm, struct vma *v, uint64_t ws, uint64_t we,
 			ssize_t r = vfs_pread(v->file, memfile_ptr(roff), rlen,
 					      v->off + (rs - v->start));
 			valid = r < 0 ? 0 : rv_page_up((uint64_t)r);
+			/* The app reaches the pages through its own mapping
+			 * (ptrace): not the sentry's too (memfile.h). */
+			memfile_drop_ptes(roff, rlen);
 			if (rv_debug) {
 				ST_ADD(file_ns, rv_now_ns() - t0);
 				ST_ADD(file_reads, 1);

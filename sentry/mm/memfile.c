@@ -66,6 +66,19 @@ int memfile_init(void)
 	return 0;
 }
 
+static bool mf_pte_drop;
+
+void memfile_allow_pte_drop(void) { mf_pte_drop = true; }
+
+/* MADV_DONTNEED on a shared mapping only unmaps: the pages and their
+ * contents stay in the memfd, and a concurrent copy in or out of another
+ * sentry thread refaults them. */
+void memfile_drop_ptes(uint64_t off, uint64_t len)
+{
+	if (mf_pte_drop && len)
+		madvise(memfile_base_ptr + off, len, MADV_DONTNEED);
+}
+
 void memfile_set_limit(uint64_t bytes)
 {
 	pthread_mutex_lock(&mf_lock);

@@ -57,6 +57,18 @@ uint64_t memfile_used_bytes(void);
 void memfile_set_limit(uint64_t bytes);
 uint64_t memfile_limit(void);
 
+/* The sentry's mapping of the file is only its window on app memory when
+ * the app's address spaces map the file themselves (ptrace stubs): then
+ * memfile_drop_ptes() drops that window's page-table entries of a range
+ * the sentry has filled for the app (the pages stay in the file; a later
+ * access by the sentry faults them back in), so that a page the app maps
+ * is counted in the app's process only, as Linux counts a process's
+ * pages in its VmRSS and not in the kernel's. Platforms whose app runs
+ * through the sentry's own mapping (KVM's memory slots) never allow it;
+ * memfile_drop_ptes() is then a no-op. */
+void memfile_allow_pte_drop(void);
+void memfile_drop_ptes(uint64_t off, uint64_t len);
+
 /* Called by platforms that must be told when the file grows past what they
  * registered (KVM memory slots). Called with the new size; at most one. */
 void memfile_set_grow_hook(void (*hook)(uint64_t new_size));

@@ -1356,6 +1356,9 @@ static int host_ro_get_page(struct file *f, uint64_t pgoff, bool write,
 			memfile_decref((uint64_t)off, n);
 			goto out;
 		}
+		/* Filled for the app's mapping (ptrace: the stub's, not the
+		 * sentry's; memfile.h). */
+		memfile_drop_ptes((uint64_t)off, n << RV_PAGE_SHIFT);
 		for (uint64_t k = 0; k < n; k++)
 			*pc_slot(pc, pgoff + k, false) =
 				((uint64_t)off + (k << RV_PAGE_SHIFT)) | 1;
