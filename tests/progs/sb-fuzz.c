@@ -2,7 +2,7 @@
  * deterministic random-syscall fuzzer. Run only sandboxed (as the
  * sandbox's pid 1; natively, as root, it would reboot or unmount things).
  *
- *   sb-fuzz [-v] [-b BATCH] [SEED [BATCHES [CALLS [MS]]]]
+ *   sb-fuzz [-v] [-t] [-b BATCH] [SEED [BATCHES [CALLS [MS]]]]
  *
  * Every batch is a child of its own (process group, fds 0-2 on /dev/null)
  * that opens a pool of fds of every kind (pipe, sockets, tmpfs and host
@@ -33,7 +33,7 @@
  * `make check` runs the defaults (seed 1, 16 batches of 250 calls, 150 ms:
  * a few seconds). Longer: `ringvisor run -- sb-fuzz 7 2000 1000 500`;
  * -v prints each batch's end and its last calls on stderr; -b BATCH runs
- * only that batch (to reproduce one). */
+ * only that batch (to reproduce one); -t makes every batch threaded. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -80,6 +80,7 @@ static char *fmap;	/* shared mapping of a one-page file, two pages */
 static char *strs;	/* the path strings, rewritten before every call */
 static int pool[40], npool;
 static pid_t self;
+static int all_threaded;
 
 /* The last calls of each thread, in memory the parent reads back after
  * the batch (with -v). */
@@ -469,7 +470,7 @@ static void batch(uint64_t seed, int k, int calls)
 		rnd(&s);
 	map_memory(&s);
 	open_pool();
-	if (k % 4 != 3) {
+	if (k % 4 != 3 && !all_threaded) {
 		for (int i = 0; i < calls; i++)
 			call(&s, 0);
 		_exit(0);
@@ -567,9 +568,11 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "--exec-child") == 0)
 		return 3;	/* the chaos thread's execve */
-	while ((c = getopt(argc, argv, "vb:")) != -1) {
+	while ((c = getopt(argc, argv, "vtb:")) != -1) {
 		if (c == 'v')
 			verbose = 1;
+		else if (c == 't')
+			all_threaded = 1;
 		else if (c == 'b')
 			only = atoi(optarg);
 		else
