@@ -31,6 +31,7 @@
 #   real:P:NAME     tests/real/w-NAME.sh (make, git, perl, python3, ...)
 #                   natively and under --platform=P
 #   storm:P:*       fork and thread bombs end with the sandbox in control
+#   footprint:*     memory of a sandbox running sleep (tests/footprint.sh)
 #   py:P:MODULE     Debian's Python test suite, case by case against native
 #                   (tests/python/run-suite.sh; cases that fail natively too
 #                   are noted, not failed)
@@ -777,6 +778,16 @@ job_py() {
 	[ "$KVM" != ok ] && say "SKIP py:kvm:$m: $KVM"
 }
 
+# --- memory footprint of a sandbox (tests/footprint.sh) ----------------------
+job_footprint() {
+	local d=$OUT/footprint plats=ptrace
+	mkdir -p "$d"
+	[ "$KVM" = ok ] && plats="ptrace kvm"
+	RV=$RV sh "$SRC/tests/footprint.sh" $plats 2>"$d/err" |
+		while IFS= read -r l; do say "$l"; done
+	[ "$KVM" != ok ] && say "SKIP footprint:kvm: $KVM"
+}
+
 # --- security: confinement, escapes, the host left unchanged ----------------
 # tests/security/*.sh print their own PASS/FAIL/SKIP lines (exit 77: skip).
 job_security() {
@@ -853,6 +864,7 @@ bb_inputs
 	done
 	echo bad
 	echo cli
+	echo footprint
 	for p in $PLATFORMS_ALL; do echo "strace $p"; done
 	echo "bb 1"
 	echo "bb 2"
