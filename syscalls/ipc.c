@@ -593,10 +593,12 @@ long sys_shmat(struct task *t, const uint64_t a[6])
 	} else if ((r = ipc_perms(&t->cred, &s->perm, acc)) == 0) {
 		struct file *f = file_get(s->file);
 		uint64_t size = s->size;
-		/* No mapping is replaced unless SHM_REMAP asks for it. */
+		/* No mapping is replaced unless SHM_REMAP asks for it; a
+		 * range that wraps is EINVAL too (do_shmat()). */
 		if (addr && !(flg & SHM_REMAP) &&
-		    mm_range_has_vma(t->mm, addr,
-				     addr + IPC_PAGE_UP(size))) {
+		    (addr + IPC_PAGE_UP(size) < addr ||
+		     mm_range_has_vma(t->mm, addr,
+				      addr + IPC_PAGE_UP(size)))) {
 			r = -EINVAL;
 		} else {
 			r = mm_mmap(t->mm, addr, size, prot, mflags, f, 0);
