@@ -828,3 +828,86 @@ void mm_iovecs_release(const struct iovec *iov, size_t n)
 		memfile_unpin(s, (e - s) >> RV_PAGE_SHIFT);
 	}
 }
+
+/* --- forced access (/proc/[pid]/mem) ------------------------------------ */
+
+/* access_page() as Linux's get_user_pages with FOLL_FORCE (ptrace,
+ * /proc/[pid]/mem): a read may also see a VMA the app cannot read
+ * (PROT_NONE) as long as it may be made readable; a write may also go to
+ * a private VMA the app cannot write, into a private copy of the page
+ * (the file and other owners never see it), but never to a shared VMA
+ * without PROT_WRITE. The stack is not grown. */
+static int access_page_force(struct mm *mm, uint64_t va, bool write,
+			     uint8_t **page)
+{
+	struct vma *v = mm_vma_find(mm, va);
+	uint64_t *e, ws, we;
+
+	if (!v)
+		return -EFAULT;
+	if (write ? !(v->prot & PROT_WRITE) &&
+			    ((v->flags & VMA_SHARED) ||
+			     !(v->maxprot & PROT_WRITE))
+		  : !(v->prot & PROT_READ) && !(v->maxprot & PROT_READ))
+		return -EFAULT;
+	e = pt_slot(&mm->pt, va, false);
+	if (!e || !*e) {
+		if (!write && !v->file) {
+			pthread_once(&zero_once, zero_page_init);
+			*page = (uint8_t *)zero_page;
+			return 0;
+		}
+		chunk_window(v, va, &ws, &we);
+		if (fill_range(mm, v, ws, we, va) != 0)
+			return -EFAULT;
+		e = pt_slot(&mm->pt, va, false);
+		if (!e || !*e)
+			return -EFAULT;
+	}
+	if (write && cow_break(mm, v, va, e) < 0)
+		return -EFAULT;
+	*page = memfile_ptr(pte_off(*e));
+	return 0;
+}
+
+int mm_iovecs_pin_force(struct mm *mm, uint64_t va, size_t len, bool write,
+			struct iovec *out, int max, size_t *covered)
+{
+	int cnt = 0;
+	size_t done = 0;
+
+	*covered = 0;
+	if (!len || max <= 0)
+		return 0;
+	if (rv_range_bad(va, 1))
+		return -EFAULT;
+	pthread_mutex_lock(&mm->lock);
+	while (done < len) {
+		uint64_t a = va + done;
+		size_t in = a & (RV_PAGE_SIZE - 1);
+		size_t n = RV_MIN(len - done, RV_PAGE_SIZE - in);
+		uint8_t *p;
+
+		if (a < va || a >= MM_MAP_TOP ||
+		    access_page_force(mm, a, write, &p) < 0)
+			break;
+		if (cnt && (uint8_t *)out[cnt - 1].iov_base +
+					   out[cnt - 1].iov_len == p + in) {
+			out[cnt - 1].iov_len += n;
+		} else {
+			if (cnt == max)
+				break;
+			out[cnt].iov_base = p + in;
+			out[cnt].iov_len = n;
+			cnt++;
+		}
+		if (p != zero_page)
+			memfile_pin((uint64_t)(p - memfile_base()), 1);
+		done += n;
+	}
+	pthread_mutex_unlock(&mm->lock);
+	if (!cnt)
+		return -EFAULT;
+	*covered = done;
+	return cnt;
+}

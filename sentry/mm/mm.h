@@ -133,6 +133,13 @@ int mm_iovecs(struct mm *, uint64_t va, size_t len, bool write,
 int mm_iovecs_pin(struct mm *, uint64_t va, size_t len, bool write,
 		  struct iovec *out, int max, size_t *covered);
 void mm_iovecs_release(const struct iovec *iov, size_t n);
+/* mm_iovecs_pin as Linux's FOLL_FORCE access of ptrace and
+ * /proc/[pid]/mem: a VMA the app may not read but may make readable
+ * (PROT_NONE) is read; a private VMA without PROT_WRITE is written into
+ * a private copy of its page (the file is not changed); a shared one
+ * without PROT_WRITE is not. The stack does not grow. */
+int mm_iovecs_pin_force(struct mm *, uint64_t va, size_t len, bool write,
+			struct iovec *out, int max, size_t *covered);
 
 /* /proc/[pid]/maps text into buf (NUL terminated). Returns length; when
  * the text does not fit, buf is filled and len - 1 is returned. */
@@ -155,6 +162,29 @@ struct file *mm_file_at(struct mm *, uint64_t addr, uint64_t *off);
  * (takes each mm's lock). */
 struct inode;
 void mm_truncate_inode(struct inode *, uint64_t size);
+/* /proc/[pid]/pagemap (sentry/mm/mm_proc.c): the entries of n pages
+ * from va (page aligned), Linux's bits: present, exclusively mapped,
+ * file page or shared anonymous, soft-dirty (every VMA is, as Linux's
+ * new ones until clear_refs 4); no PFN, no swap. 0 outside VMAs. */
+#define MM_PM_PRESENT (1ULL << 63)
+#define MM_PM_SWAP (1ULL << 62)
+#define MM_PM_FILE (1ULL << 61)
+#define MM_PM_EXCLUSIVE (1ULL << 56)
+#define MM_PM_SOFT_DIRTY (1ULL << 55)
+void mm_pagemap(struct mm *, uint64_t va, uint64_t *out, size_t n);
+/* One VMA as numa_maps and map_files show it; file is a reference. */
+struct mm_vma_info {
+	uint64_t start, end, off;
+	int prot;
+	bool shared, heap, stack;
+	struct file *file;
+	uint64_t pages, anon, dirty, mapmax; /* present pages */
+};
+/* Every VMA, in order, into a new array (*out); the count. The page
+ * counts only when pages is true. mm_vma_snapshot_free() drops the files
+ * and the array. */
+size_t mm_vma_snapshot(struct mm *, struct mm_vma_info **out, bool pages);
+void mm_vma_snapshot_free(struct mm_vma_info *, size_t n);
 /* Does any VMA meet [start, end)? */
 bool mm_range_has_vma(struct mm *, uint64_t start, uint64_t end);
 
