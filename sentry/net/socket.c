@@ -3,6 +3,8 @@
 #include "sentry/net/socket.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,9 +61,69 @@ static long sock_ioctl(struct file *f, struct task *t, unsigned int cmd,
 	return s->ops->ioctl(s, t, cmd, arg);
 }
 
+/* Every socket that has a file, for /proc/net (sock_collect). */
+static pthread_mutex_t sock_all_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct socket *sock_all_head, *sock_all_tail;
+
+static void sock_all_add(struct socket *s)
+{
+	pthread_mutex_lock(&sock_all_lock);
+	s->all_prev = sock_all_tail;
+	s->all_next = NULL;
+	if (sock_all_tail)
+		sock_all_tail->all_next = s;
+	else
+		sock_all_head = s;
+	sock_all_tail = s;
+	pthread_mutex_unlock(&sock_all_lock);
+}
+
+static void sock_all_del(struct socket *s)
+{
+	pthread_mutex_lock(&sock_all_lock);
+	if (s->all_prev)
+		s->all_prev->all_next = s->all_next;
+	else
+		sock_all_head = s->all_next;
+	if (s->all_next)
+		s->all_next->all_prev = s->all_prev;
+	else
+		sock_all_tail = s->all_prev;
+	pthread_mutex_unlock(&sock_all_lock);
+}
+
+/* The file is freed only after its release has taken the socket off the
+ * list under sock_all_lock: a file on the list is still allocated, and a
+ * reference is taken only while it has one (not while being released). */
+size_t sock_collect(int family, struct file ***out)
+{
+	size_t n = 0, cap = 0;
+	struct file **v = NULL;
+	pthread_mutex_lock(&sock_all_lock);
+	for (struct socket *s = sock_all_head; s; s = s->all_next) {
+		if (s->family != family || !s->file)
+			continue;
+		int r = atomic_load(&s->file->refs);
+		while (r > 0 && !atomic_compare_exchange_weak(&s->file->refs,
+							      &r, r + 1))
+			;
+		if (r <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = rv_xrealloc(v, cap * sizeof(*v));
+		}
+		v[n++] = s->file;
+	}
+	pthread_mutex_unlock(&sock_all_lock);
+	*out = v;
+	return n;
+}
+
 static void sock_release(struct file *f)
 {
 	struct socket *s = f->priv;
+	sock_all_del(s);
 	s->ops->release(s);
 	free(s);
 }
@@ -91,6 +153,8 @@ struct file *sock_file_create(struct socket *s, int flags)
 	free(f->anon_name);
 	f->anon_name = rv_xstrdup(name);
 	s->file = f;
+	s->uid = current ? current->cred.euid : 0;
+	sock_all_add(s);
 	return f;
 }
 

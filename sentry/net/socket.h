@@ -76,7 +76,18 @@ struct socket {
 	struct file *file;  /* not a reference: the file owns the socket */
 	int family, type, protocol;
 	void *priv;
+	/* The sandbox's list of socket files, for /proc/net. */
+	struct socket *all_prev, *all_next;
+	uid_t uid;          /* the creator's, /proc/net's uid column */
 };
+
+/* /proc/net: the files of every open socket of family, oldest first, each
+ * with a reference (file_put). Returns the count; *out is freed by the
+ * caller. */
+size_t sock_collect(int family, struct file ***out);
+/* /proc/net/unix: a unix socket's row (Linux's unix_seq_show()) into buf
+ * (NUL terminated, truncated to cap). */
+void unix_proc_row(struct socket *, uint64_t ino, char *buf, size_t cap);
 
 /* The socket behind a file, or NULL (ENOTSOCK). */
 struct socket *sock_from_file(struct file *);

@@ -1236,6 +1236,46 @@ static void ux_release(struct socket *s)
 	drop_files(drop);
 }
 
+void unix_proc_row(struct socket *s, uint64_t ino, char *buf, size_t cap)
+{
+	struct ux_sock *u = s->priv;
+	char path[sizeof(u->addr.sun_path) + 2];
+	size_t k = 0;
+	pthread_mutex_lock(&ux_lock);
+	/* The reference count as Linux's sk_refcnt reads: the socket's own
+	 * two, one more while a peer holds it. SS_CONNECTED (3) for a
+	 * connected socket (a datagram one connect()ed too), else
+	 * SS_UNCONNECTED (1); __SO_ACCEPTCON while listening. */
+	unsigned refs = 2 + (u->peer ? 1 : 0);
+	unsigned flags = u->state == UX_LISTENING ? 1U << 16 : 0;
+	unsigned st = u->state == UX_CONNECTED ||
+				      (u->type == SOCK_DGRAM && u->peer)
+			      ? 3
+			      : 1;
+	if (u->addrlen > offsetof(struct sockaddr_un, sun_path)) {
+		/* unix_seq_show(): a path without its NUL; an abstract name
+		 * as '@' and its bytes, each NUL shown as '@'. */
+		size_t len = u->addrlen - offsetof(struct sockaddr_un, sun_path);
+		size_t i = 0;
+		path[k++] = ' ';
+		if (u->addr.sun_path[0]) {
+			len--;
+		} else {
+			path[k++] = '@';
+			i++;
+		}
+		for (; i < len && k + 1 < sizeof(path); i++)
+			path[k++] = u->addr.sun_path[i] ? u->addr.sun_path[i]
+							: '@';
+	}
+	path[k] = 0;
+	int type = u->type;
+	pthread_mutex_unlock(&ux_lock);
+	snprintf(buf, cap, "%016x: %08X %08X %08X %04X %02X %5llu%s\n", 0,
+		 refs, 0, flags, (unsigned)type, st, (unsigned long long)ino,
+		 path);
+}
+
 static const struct socket_ops unix_ops = {
 	.bind = ux_bind,
 	.connect = ux_connect,
