@@ -40,6 +40,7 @@ struct ptimer {
 	int tid;               /* SIGEV_THREAD_ID target */
 	uint64_t value;        /* sigev_value, the signal's si_value */
 	int clockid;
+	int user_clockid;      /* as given: /proc/[pid]/timers' ClockID */
 	struct ktimer kt;
 	uint64_t deadline;     /* monotonic ns, 0: disarmed */
 	uint64_t interval;     /* ns */
@@ -500,6 +501,7 @@ long sys_timer_create(struct task *t, const uint64_t a[6])
 	/* Without a sigevent, sigev_value is the timer id. */
 	p->value = a[1] ? sev.value : (uint64_t)id;
 	p->clockid = host_clock(clockid);
+	p->user_clockid = clockid;
 	p->next = timers;
 	timers = p;
 	pthread_mutex_unlock(&timers_lock);
@@ -529,6 +531,16 @@ int timers_delete_one(int tgid, int id)
 	}
 	pthread_mutex_unlock(&timers_set_lock);
 	return p ? 0 : -EINVAL;
+}
+
+void timers_proc_each(int tgid, timers_proc_fn fn, void *arg)
+{
+	pthread_mutex_lock(&timers_lock);
+	for (struct ptimer *p = timers; p; p = p->next)
+		if (p->tgid == tgid && p->id >= 0)
+			fn(arg, p->id, p->signo, p->value, p->notify, p->tid,
+			   p->user_clockid);
+	pthread_mutex_unlock(&timers_lock);
 }
 
 /* A POSIX timer of the caller's process (ids >= 0 only). */

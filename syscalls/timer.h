@@ -12,5 +12,13 @@ void timers_release_tg(int tgid);
 void timers_release_posix(int tgid);
 /* Delete POSIX timer id of process tgid: 0 or -EINVAL. */
 int timers_delete_one(int tgid, int id);
+/* /proc/[pid]/timers: fn for each POSIX timer of process tgid, newest
+ * first (Linux's list order), under the timers' lock (fn must not take
+ * it or block): id, signal, sigev_value, sigev_notify, SIGEV_THREAD_ID
+ * target, clock id as given to timer_create. */
+#include <stdint.h>
+typedef void (*timers_proc_fn)(void *arg, int id, int signo, uint64_t value,
+			       int notify, int tid, int clockid);
+void timers_proc_each(int tgid, timers_proc_fn fn, void *arg);
 
 #endif

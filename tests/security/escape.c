@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +172,58 @@ int main(int argc, char **argv)
 		}
 	report("ptrace of other pids", hits > 0,
 	       hits ? "attached to a pid outside" : "none attachable");
+
+	/* /proc/[pid]/mem: the pages above the app's address space (the
+	 * ptrace platform's stub code and op table) are not reachable, even
+	 * forced; a process of another uid cannot open a process's mem. */
+	fd = open("/proc/self/mem", O_RDWR);
+	if (fd >= 0) {
+		char b[8] = {0};
+		ssize_t w = pwrite(fd, "\xcc\xcc", 2, 0x7fffffffe000LL);
+		ssize_t w2 = pwrite(fd, b, 8, 0x7fffffffd000LL);
+		ssize_t rd = pread(fd, b, 8, 0x7fffffffd000LL);
+		report("/proc/self/mem into the stub pages",
+		       w >= 0 || w2 >= 0 || rd >= 0,
+		       w >= 0 || w2 >= 0 ? "wrote the stub pages"
+		       : rd >= 0	 ? "read the stub pages"
+					 : "refused");
+		close(fd);
+	} else {
+		report("/proc/self/mem into the stub pages", 0,
+		       strerror(errno));
+	}
+	static volatile char guard[16] = "untouched";
+	{
+		pid_t victim = getpid();
+		pid_t c = fork();
+		if (c == 0) {
+			/* Another uid, no capabilities: refused at open, and
+			 * nothing written however it tries. */
+			if (setresgid(1000, 1000, 1000) ||
+			    setresuid(1000, 1000, 1000))
+				_exit(3);
+			char p2[64];
+			snprintf(p2, sizeof(p2), "/proc/%d/mem", (int)victim);
+			int f = open(p2, O_RDWR);
+			if (f >= 0 && pwrite(f, "OWNED", 6,
+					     (off_t)(uintptr_t)guard) > 0)
+				_exit(1);
+			if (f < 0)
+				f = open(p2, O_RDONLY);
+			_exit(f >= 0 ? 2 : 0);
+		}
+		int st = 0;
+		waitpid(c, &st, 0);
+		int bad = !WIFEXITED(st) || (WEXITSTATUS(st) != 0 &&
+					     WEXITSTATUS(st) != 3);
+		report("/proc/PID/mem of another uid",
+		       bad || strcmp((const char *)guard, "untouched") != 0,
+		       WIFEXITED(st) && WEXITSTATUS(st) == 1 ? "wrote it"
+		       : WIFEXITED(st) && WEXITSTATUS(st) == 2 ? "opened it"
+		       : WIFEXITED(st) && WEXITSTATUS(st) == 3
+			       ? "could not change uid (not tested)"
+			       : "refused");
+	}
 
 	/* Namespaces and the host's kernel interfaces. */
 	r = unshare(CLONE_NEWUSER | CLONE_NEWNS);

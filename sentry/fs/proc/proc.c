@@ -18,6 +18,9 @@
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "platform/platform.h"
 #include "sentry/kernel/kernel.h"
@@ -28,6 +31,8 @@
 #include "sentry/util.h"
 #include "sentry/vfs/fdtable.h"
 #include "sentry/vfs/namei.h"
+#include "sentry/net/socket.h"
+#include "syscalls/timer.h"
 
 /* fd_get on another task's table, safe against its exec or exit. */
 static struct file *task_fd_get(struct task *t, int fd)
@@ -97,6 +102,10 @@ enum proc_kind {
 	PK_FDINFO_DIR,
 	PK_FDINFO_FILE,
 	PK_NS_LINK,   /* ns/NAME: "NAME:[inode]" */
+	PK_MEM,       /* mem: the address space itself */
+	PK_PAGEMAP,   /* pagemap: 8 bytes per page */
+	PK_MAPF_DIR,  /* map_files: one link per file mapping */
+	PK_MAPF_LINK, /* map_files/START-END */
 };
 
 struct proc_ent {
@@ -113,12 +122,15 @@ struct proc_node {
 	const struct proc_ent *ent;
 	int pid;
 	int fd;
+	uint64_t start, end; /* PK_MAPF_LINK: the mapping */
 };
 
 static const struct inode_operations proc_iops;
 static const struct inode_operations proc_self_iops;
 static const struct file_operations proc_file_fops;
 static const struct file_operations proc_dir_fops;
+static const struct file_operations proc_mem_fops;
+static const struct proc_ent proc_mapf_link_ent;
 static const struct proc_ent proc_root_ent;
 static const struct proc_ent proc_pid_ent;
 static const struct proc_ent proc_tid_ent;
@@ -152,7 +164,9 @@ static struct inode *proc_inode(struct super_block *sb,
 		i->fops = &proc_dir_fops;
 		i->nlink = 2;
 	} else if (S_ISREG(e->mode)) {
-		i->fops = &proc_file_fops;
+		i->fops = e->kind == PK_MEM || e->kind == PK_PAGEMAP
+				  ? &proc_mem_fops
+				  : &proc_file_fops;
 	}
 	if (pid) {
 		struct task *t = task_find(pid);
@@ -193,11 +207,102 @@ static int parse_num(const char *s)
 	return v;
 }
 
+/* ptrace_may_access() in the sandbox's credential model (the mode's
+ * FSCREDS: the caller's fsuid and fsgid): a thread of the same process;
+ * or the caller's fsuid equal to the target's real, effective and saved
+ * uids and its fsgid to the gids; or CAP_SYS_PTRACE, which the sandbox's
+ * root (euid 0) has. Every sandbox process is dumpable (the sentry has
+ * no set-id execs). Not Yama: the sandbox has no LSM. */
+static bool proc_may_ptrace(struct task *t)
+{
+	struct task *c = current;
+	if (!c || c->tg == t->tg)
+		return true;
+	const struct cred *a = &c->cred, *o = &t->cred;
+	if (a->fsuid == o->uid && a->fsuid == o->euid && a->fsuid == o->suid &&
+	    a->fsgid == o->gid && a->fsgid == o->egid && a->fsgid == o->sgid)
+		return true;
+	return a->euid == 0;
+}
+
+/* map_files names: "%lx-%lx" without leading zeros (dname_to_vma_addr). */
+static bool mapf_parse(const char *name, uint64_t *start, uint64_t *end)
+{
+	uint64_t v[2] = {0, 0};
+	const char *p = name;
+	for (int k = 0; k < 2; k++) {
+		if (!*p || (*p == '0' && p[1] && p[1] != '-'))
+			return false;
+		int digits = 0;
+		for (; *p && *p != '-'; p++, digits++) {
+			int d = *p >= '0' && *p <= '9'	 ? *p - '0'
+				: *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+							 : -1;
+			if (d < 0 || digits >= 16)
+				return false;
+			v[k] = v[k] << 4 | (uint64_t)d;
+		}
+		if (!digits || (k == 0 && *p++ != '-') || (k == 1 && *p))
+			return false;
+	}
+	*start = v[0];
+	*end = v[1];
+	return true;
+}
+
+/* The file mapped at exactly [start, end) in t's mm, with a reference;
+ * NULL when none. Takes t's res_lock. */
+static struct file *mapf_file(struct task *t, uint64_t start, uint64_t end)
+{
+	struct file *f = NULL;
+	task_res_read_lock(t);
+	if (t->mm && !t->exited) {
+		struct mm_vma_info *v;
+		size_t n = mm_vma_snapshot(t->mm, &v, false);
+		for (size_t i = 0; i < n && !f; i++)
+			if (v[i].file && v[i].start == start &&
+			    v[i].end == end)
+				f = file_get(v[i].file);
+		mm_vma_snapshot_free(v, n);
+	}
+	task_res_read_unlock(t);
+	return f;
+}
+
 static int proc_lookup(struct inode *dir, struct dentry *parent,
 		       const char *name, struct dentry **out)
 {
 	struct proc_node *n = PN(dir);
 	const struct proc_ent *e = n->ent;
+	if (e->kind == PK_MAPF_DIR) {
+		/* proc_map_files_lookup(): ptrace read access, a name that
+		 * is exactly a file mapping's range. */
+		uint64_t st, en;
+		struct task *t = task_find(n->pid);
+		if (!t)
+			return -ENOENT;
+		if (!proc_may_ptrace(t)) {
+			task_put(t);
+			return -EACCES;
+		}
+		struct file *f = mapf_parse(name, &st, &en)
+					 ? mapf_file(t, st, en) : NULL;
+		task_put(t);
+		if (!f)
+			return -ENOENT;
+		int acc = f->flags & O_ACCMODE;
+		file_put(f);
+		struct inode *li = proc_inode(dir->sb, &proc_mapf_link_ent,
+					      n->pid, -1);
+		PN(li)->start = st;
+		PN(li)->end = en;
+		/* The open mode shows in the link's permissions. */
+		li->mode = S_IFLNK | (acc != O_WRONLY ? 0400 : 0) |
+			   (acc != O_RDONLY ? 0200 : 0);
+		li->size = 64;
+		*out = proc_dentry(parent, name, li);
+		return 0;
+	}
 	if (e == &proc_fd_dir_ent || e == &proc_fdinfo_dir_ent) {
 		int fd = parse_num(name);
 		struct task *t = task_find(n->pid);
@@ -329,6 +434,20 @@ static ssize_t proc_readlink(struct dentry *d, char *buf, size_t len)
 		r = snprintf(tmp, sizeof(tmp), "%s:[%u]",
 			     proc_ns_type(n->ent->name),
 			     proc_ns_inum(n->ent->name));
+	} else if (n->ent->kind == PK_MAPF_LINK) {
+		struct task *t = task_find(n->pid);
+		if (!t)
+			return -ENOENT;
+		if (!proc_may_ptrace(t)) {
+			task_put(t);
+			return -EACCES;
+		}
+		struct file *f = mapf_file(t, n->start, n->end);
+		task_put(t);
+		if (!f)
+			return -ENOENT;
+		r = vfs_file_path(f, tmp, sizeof(tmp));
+		file_put(f);
 	} else if (n->ent->kind == PK_FD_LINK) {
 		struct task *t = task_find(n->pid);
 		if (!t)
@@ -376,6 +495,27 @@ static int proc_get_link(struct dentry *d, struct path *out)
 	if (!t)
 		return -ENOENT;
 	int err;
+	if (n->ent->kind == PK_MAPF_LINK) {
+		/* proc_map_files_get_link(): following the link needs
+		 * CAP_SYS_ADMIN (the sandbox's root) besides ptrace read. */
+		struct file *f = NULL;
+		if (!current || current->cred.euid != 0)
+			err = -EPERM;
+		else if (!proc_may_ptrace(t))
+			err = -EACCES;
+		else if (!(f = mapf_file(t, n->start, n->end)))
+			err = -ENOENT;
+		else if (!f->mnt || !f->dentry)
+			err = -ENOENT;
+		else
+			err = 0;
+		task_put(t);
+		if (!err)
+			*out = (struct path){mnt_get(f->mnt), dget(f->dentry)};
+		if (f)
+			file_put(f);
+		return err;
+	}
 	if (n->ent->kind == PK_FD_LINK) {
 		struct file *f = task_fd_get(t, n->fd);
 		task_put(t);
@@ -424,6 +564,7 @@ static int proc_setattr(struct dentry *d, const struct iattr *ia)
 }
 
 static int proc_open(struct inode *i, struct file *f);
+static int proc_mem_open(struct proc_node *n, struct file *f);
 static int show_comm(struct sbuf *s, struct task *t);
 static int show_oom_score_adj(struct sbuf *s, struct task *t);
 static int show_oom_adj(struct sbuf *s, struct task *t);
@@ -502,6 +643,8 @@ static int proc_open(struct inode *i, struct file *f)
 	struct proc_node *n = PN(i);
 	if (S_ISDIR(i->mode))
 		return 0;
+	if (n->ent->kind == PK_MEM || n->ent->kind == PK_PAGEMAP)
+		return proc_mem_open(n, f);
 	if (!n->ent->show && n->ent != &proc_fdinfo_file_ent)
 		return -ENXIO;
 	/* Only comm (by the task's own process, below) and the OOM
@@ -722,6 +865,43 @@ static int proc_iterate(struct file *f, struct dir_context *ctx)
 		task_put(t);
 		return 0;
 	}
+	if (e->kind == PK_MAPF_DIR) {
+		/* proc_map_files_readdir(): ptrace read access; one entry
+		 * per file mapping, at position 2 + its index. */
+		struct task *t = task_find(n->pid);
+		if (!t)
+			return -ENOENT;
+		if (!proc_may_ptrace(t)) {
+			task_put(t);
+			return -EACCES;
+		}
+		struct mm_vma_info *v = NULL;
+		size_t nv = 0;
+		task_res_read_lock(t);
+		if (t->mm && !t->exited)
+			nv = mm_vma_snapshot(t->mm, &v, false);
+		task_res_read_unlock(t);
+		task_put(t);
+		int64_t idx = 0;
+		for (size_t k = 0; k < nv; k++) {
+			if (!v[k].file)
+				continue;
+			idx++;
+			if (ctx->pos > 2 + idx - 1)
+				continue;
+			int l = snprintf(name, sizeof(name), "%lx-%lx",
+					 (unsigned long)v[k].start,
+					 (unsigned long)v[k].end);
+			if (ctx->emit(ctx, name, (size_t)l,
+				      0x300000 + (uint64_t)idx, DT_LNK,
+				      2 + idx))
+				break;
+			ctx->pos = 2 + idx;
+		}
+		if (v)
+			mm_vma_snapshot_free(v, nv);
+		return 0;
+	}
 	if (e->kind == PK_TASK_DIR) {
 		/* Every live thread of the group, by tid (the kernel's task
 		 * list is sorted): the position after tid is tid + 3, so a
@@ -902,6 +1082,264 @@ static int show_auxv(struct sbuf *s, struct task *t)
 		return 0;
 	struct mm_layout *ml = mm_layout(t->mm);
 	sb_put(s, ml->auxv, RV_MIN(ml->auxv_len, sizeof(ml->auxv)));
+	return 0;
+}
+
+/* --- mem and pagemap ---------------------------------------------------------- */
+
+/* An open mem or pagemap file: the address space it was opened on
+ * (proc_mem_open() keeps the mm, not the task: after the target's exec
+ * or exit the file reads nothing more, as Linux's mmget_not_zero()). */
+struct proc_mem {
+	struct mm *mm; /* a reference; NULL for a task without memory */
+	int pid;
+};
+
+static int proc_mem_open(struct proc_node *n, struct file *f)
+{
+	struct task *t = task_find(n->pid);
+	if (!t)
+		return -ESRCH;
+	if (!proc_may_ptrace(t)) {
+		task_put(t);
+		return -EACCES;
+	}
+	struct proc_mem *pm = rv_xcalloc(1, sizeof(*pm));
+	pm->pid = n->pid;
+	task_res_read_lock(t);
+	if (t->mm && !t->exited) {
+		pm->mm = t->mm;
+		mm_get(pm->mm);
+	}
+	task_res_read_unlock(t);
+	task_put(t);
+	f->priv = pm;
+	return 0;
+}
+
+/* Lock the task of pm while its mm is still the one the file was opened
+ * on; NULL (nothing to read) otherwise. task_res_read_unlock + task_put
+ * when done. */
+static struct task *proc_mem_task(struct proc_mem *pm)
+{
+	if (!pm || !pm->mm)
+		return NULL;
+	struct task *t = task_find(pm->pid);
+	if (!t)
+		return NULL;
+	task_res_read_lock(t);
+	if (t->exited || t->mm != pm->mm) {
+		task_res_read_unlock(t);
+		task_put(t);
+		return NULL;
+	}
+	return t;
+}
+
+#define MEM_CHUNK (64UL << 10)
+#define MEM_PIECES (MEM_CHUNK / RV_PAGE_SIZE + 1)
+
+/* mem_rw(): the bytes at address *pos of the target, forced as ptrace
+ * is (mm_iovecs_pin_force), pinned while copied. A short count at the
+ * first page that cannot be reached; EIO when not even the first byte
+ * can; 0 once the target's memory is gone. */
+static ssize_t proc_mem_rw(struct file *f, const struct iovec *iov,
+			   int iovcnt, int64_t *pos, bool write)
+{
+	struct proc_mem *pm = f->priv;
+	size_t count = vfs_iov_length(iov, iovcnt);
+	if (!count)
+		return 0;
+	struct task *t = proc_mem_task(pm);
+	if (!t)
+		return 0;
+	uint64_t addr = (uint64_t)*pos;
+	size_t done = 0;
+	ssize_t err = 0;
+	struct iovec pv[MEM_PIECES];
+	while (done < count) {
+		size_t chunk = RV_MIN(count - done, MEM_CHUNK), covered = 0;
+		int n = mm_iovecs_pin_force(pm->mm, addr + done, chunk, write,
+					    pv, (int)MEM_PIECES, &covered);
+		if (n < 0)
+			break;
+		size_t moved = 0;
+		for (int k = 0; k < n; k++) {
+			ssize_t r = write ? vfs_iov_copy_in(pv[k].iov_base,
+							    pv[k].iov_len, iov,
+							    iovcnt, done + moved)
+					  : vfs_iov_copy_out(iov, iovcnt,
+							     done + moved,
+							     pv[k].iov_base,
+							     pv[k].iov_len);
+			if (r < 0) {
+				err = r;
+				break;
+			}
+			moved += (size_t)r;
+			if ((size_t)r < pv[k].iov_len)
+				break;
+		}
+		mm_iovecs_release(pv, (size_t)n);
+		done += moved;
+		if (err || moved < chunk)
+			break;
+	}
+	task_res_read_unlock(t);
+	task_put(t);
+	*pos = (int64_t)(addr + done);
+	if (done)
+		return (ssize_t)done;
+	return err ? err : -EIO;
+}
+
+/* pagemap_read(): 8 bytes per page from page *pos / 8; offset and count
+ * multiples of 8 (EINVAL); nothing past the end of user space. PFNs are
+ * 0, as for a reader without CAP_SYS_ADMIN in the host's namespace. */
+static ssize_t proc_pagemap_read(struct file *f, const struct iovec *iov,
+				 int iovcnt, int64_t *pos)
+{
+	struct proc_mem *pm = f->priv;
+	size_t count = vfs_iov_length(iov, iovcnt);
+	uint64_t off = (uint64_t)*pos;
+	if ((off & 7) || (count & 7))
+		return -EINVAL;
+	const uint64_t last = MM_USER_TOP >> RV_PAGE_SHIFT;
+	uint64_t vpn = off / 8;
+	if (!count || vpn >= last)
+		return 0;
+	struct task *t = proc_mem_task(pm);
+	if (!t)
+		return 0;
+	uint64_t ent[512];
+	size_t done = 0;
+	ssize_t err = 0;
+	while (done < count && vpn < last) {
+		size_t n = RV_MIN((count - done) / 8, RV_ARRAY_SIZE(ent));
+		n = RV_MIN(n, last - vpn);
+		mm_pagemap(pm->mm, vpn << RV_PAGE_SHIFT, ent, n);
+		ssize_t r = vfs_iov_copy_out(iov, iovcnt, done, ent, n * 8);
+		if (r < 0) {
+			err = r;
+			break;
+		}
+		done += (size_t)r & ~(size_t)7;
+		vpn += (size_t)r / 8;
+		if ((size_t)r < n * 8)
+			break;
+	}
+	task_res_read_unlock(t);
+	task_put(t);
+	*pos = (int64_t)(vpn * 8);
+	return done ? (ssize_t)done : err;
+}
+
+static ssize_t proc_mem_read(struct file *f, const struct iovec *iov,
+			     int iovcnt, int64_t *pos)
+{
+	if (PN(f->inode)->ent->kind == PK_PAGEMAP)
+		return proc_pagemap_read(f, iov, iovcnt, pos);
+	return proc_mem_rw(f, iov, iovcnt, pos, false);
+}
+
+static ssize_t proc_mem_write(struct file *f, const struct iovec *iov,
+			      int iovcnt, int64_t *pos)
+{
+	if (PN(f->inode)->ent->kind != PK_MEM)
+		return -EINVAL;
+	return proc_mem_rw(f, iov, iovcnt, pos, true);
+}
+
+/* mem_lseek(): SEEK_SET and SEEK_CUR only, any value (an address). */
+static int64_t proc_mem_llseek(struct file *f, int64_t off, int whence)
+{
+	switch (whence) {
+	case SEEK_SET:
+		return f->pos = off;
+	case SEEK_CUR:
+		return f->pos = (int64_t)((uint64_t)f->pos + (uint64_t)off);
+	default:
+		return -EINVAL;
+	}
+}
+
+static void proc_mem_release(struct file *f)
+{
+	struct proc_mem *pm = f->priv;
+	if (!pm)
+		return;
+	if (pm->mm)
+		mm_put(pm->mm);
+	free(pm);
+}
+
+static const struct file_operations proc_mem_fops = {
+	.read = proc_mem_read,
+	.write = proc_mem_write,
+	.llseek = proc_mem_llseek,
+	.release = proc_mem_release,
+};
+
+/* /proc/[pid]/timers (show_timer()). */
+static void timers_row(void *arg, int id, int signo, uint64_t value,
+		       int notify, int tid, int clockid)
+{
+	struct sbuf *s = ((void **)arg)[0];
+	int tgid = *(int *)((void **)arg)[1];
+	static const char *const nstr[] = {"signal", "none", "thread"};
+	int base = notify & ~4; /* SIGEV_THREAD_ID */
+	sb_printf(s, "ID: %d\nsignal: %d/%016" PRIx64 "\nnotify: %s/%s.%d\n"
+		     "ClockID: %d\n",
+		  id, signo, value, base >= 0 && base <= 2 ? nstr[base] : "?",
+		  notify & 4 ? "tid" : "pid", notify & 4 ? tid : tgid,
+		  clockid);
+}
+
+static int show_timers(struct sbuf *s, struct task *t)
+{
+	int tgid = t->tg ? t->tg->tgid : t->tid;
+	void *arg[2] = {s, &tgid};
+	timers_proc_each(tgid, timers_row, arg);
+	return 0;
+}
+
+/* /proc/[pid]/numa_maps (show_numa_map()): the policy of every VMA
+ * (default: the sandbox has one node, as get_mempolicy says) and its
+ * resident pages, all on node 0. */
+static int show_numa_maps(struct sbuf *s, struct task *t)
+{
+	if (!t->mm || t->exited)
+		return 0;
+	struct mm_vma_info *v;
+	size_t n = mm_vma_snapshot(t->mm, &v, true);
+	char path[PATH_MAX];
+	for (size_t i = 0; i < n; i++) {
+		sb_printf(s, "%08lx default", (unsigned long)v[i].start);
+		if (v[i].file) {
+			if (vfs_file_path(v[i].file, path, sizeof(path)) < 0)
+				path[0] = 0;
+			sb_printf(s, " file=%s", path);
+		} else if (v[i].heap) {
+			sb_printf(s, " heap");
+		} else if (v[i].stack) {
+			sb_printf(s, " stack");
+		}
+		if (v[i].pages) {
+			if (v[i].anon)
+				sb_printf(s, " anon=%" PRIu64, v[i].anon);
+			if (v[i].dirty)
+				sb_printf(s, " dirty=%" PRIu64, v[i].dirty);
+			if (v[i].pages != v[i].anon &&
+			    v[i].pages != v[i].dirty)
+				sb_printf(s, " mapped=%" PRIu64, v[i].pages);
+			if (v[i].mapmax > 1)
+				sb_printf(s, " mapmax=%" PRIu64, v[i].mapmax);
+			sb_printf(s, " N0=%" PRIu64 " kernelpagesize_kB=4",
+				  v[i].pages);
+		}
+		sb_printf(s, "\n");
+	}
+	mm_vma_snapshot_free(v, n);
 	return 0;
 }
 
@@ -1435,6 +1873,13 @@ PROC_CONST(show_cpuset, "/\n")
 PROC_CONST(show_io, "rchar: 0\nwchar: 0\nsyscr: 0\nsyscw: 0\n"
 		    "read_bytes: 0\nwrite_bytes: 0\ncancelled_write_bytes: 0\n")
 PROC_CONST(show_empty, "")
+/* KSM: the sandbox merges nothing (Linux 6.x's fields). */
+PROC_CONST(show_ksm_stat, "ksm_rmap_items 0\nksm_zero_pages 0\n"
+			  "ksm_merging_pages 0\nksm_process_profit 0\n"
+			  "ksm_merge_any: no\nksm_mergeable: no\n")
+/* The initial time namespace: no offsets. */
+PROC_CONST(show_timens_offsets, "monotonic           0         0\n"
+				"boottime            0         0\n")
 PROC_CONST(show_swaps, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\t"
 		       "Priority\n")
 PROC_CONST(show_partitions, "major minor  #blocks  name\n\n")
@@ -1562,9 +2007,11 @@ static int show_vmstat(struct sbuf *s, struct task *t)
 #define FP(n, fn) {n, S_IFREG | 0400, PK_FILE, fn, NULL, NULL}
 #define L(n, fn) {n, S_IFLNK | 0777, PK_PID_LINK, NULL, NULL, fn}
 
-/* net/: the headers of Linux's tables and the loopback device. The
- * sockets are the host's, in the sandbox's network namespace, which the
- * confined sentry cannot read back; the tables list none. */
+/* net/: Linux's tables, with a row for each of the sandbox's sockets
+ * (sock_collect): the AF_INET/AF_INET6 ones are host sockets, read back
+ * through their ops (addresses; TCP_INFO for a TCP socket's state);
+ * unix ones are the sentry's own. Inode numbers are the socket:[N] of
+ * /proc/[pid]/fd. Kernel pointers read as 0, as with kptr_restrict. */
 static int show_net_dev(struct sbuf *s, struct task *t)
 {
 	(void)t;
@@ -1579,33 +2026,184 @@ static int show_net_dev(struct sbuf *s, struct task *t)
 	return 0;
 }
 
-/* tcp and udp pad their header to TMPSZ - 1 (149) and 127 columns. */
+#define NET_TCP_LISTEN 10
+#define NET_TCP_CLOSE 7
+#define NET_TCP_ESTABLISHED 1
+
+/* One inet socket as its row shows it. */
+struct net_row {
+	struct sockaddr_storage l, r;
+	int st;
+	unsigned tx, rx;
+	uint64_t ino;
+	uid_t uid;
+	long rto, ato, cwnd, ssthresh;
+};
+
+static bool net_row_get(struct file *f, int proto, struct net_row *w)
+{
+	struct socket *so = sock_from_file(f);
+	int type = proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	if (!so || (so->type & 0xf) != type ||
+	    (so->protocol && so->protocol != proto))
+		return false;
+	memset(w, 0, sizeof(*w));
+	socklen_t len = sizeof(w->l);
+	if (so->ops->getname(so, &w->l, &len, false) < 0)
+		memset(&w->l, 0, sizeof(w->l));
+	len = sizeof(w->r);
+	bool peer = so->ops->getname(so, &w->r, &len, true) == 0;
+	if (!peer)
+		memset(&w->r, 0, sizeof(w->r));
+	w->ino = f->inode ? f->inode->ino : 0;
+	w->uid = so->uid;
+	if (proto == IPPROTO_TCP) {
+		struct tcp_info ti;
+		len = sizeof(ti);
+		memset(&ti, 0, sizeof(ti));
+		if (so->ops->getsockopt(so, IPPROTO_TCP, TCP_INFO, &ti,
+					&len) < 0)
+			ti.tcpi_state = NET_TCP_CLOSE;
+		w->st = ti.tcpi_state;
+		/* In the kernel's clock ticks (USER_HZ 100). */
+		w->rto = ti.tcpi_rto / 10000;
+		w->ato = ti.tcpi_ato / 10000;
+		w->cwnd = ti.tcpi_snd_cwnd;
+		w->ssthresh = ti.tcpi_snd_ssthresh >= 0x7fffffff
+				      ? -1 : (long)ti.tcpi_snd_ssthresh;
+		if (w->st == NET_TCP_LISTEN) {
+			/* A listener's rx_queue is its accept queue (TCP_INFO's
+			 * tcpi_unacked), its rto TCP_TIMEOUT_INIT (1 s), its
+			 * last column fastopen's queue limit (0). */
+			w->rx = ti.tcpi_unacked;
+			w->rto = w->rto ? w->rto : 100;
+			w->ssthresh = 0;
+		}
+	} else {
+		w->st = peer ? NET_TCP_ESTABLISHED : NET_TCP_CLOSE;
+	}
+	return true;
+}
+
+static uint16_t net_port(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return 0;
+}
+
+/* The address as the kernel prints it: each 32-bit word of the network
+ * order bytes as a host-order number. */
+static void net_addr(struct sbuf *s, const struct sockaddr_storage *ss,
+		     bool v6)
+{
+	uint32_t w[4] = {0, 0, 0, 0};
+	if (!v6 && ss->ss_family == AF_INET)
+		memcpy(w, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	else if (v6 && ss->ss_family == AF_INET6)
+		memcpy(w, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	if (v6)
+		sb_printf(s, "%08X%08X%08X%08X:%04X", w[0], w[1], w[2], w[3],
+			  net_port(ss));
+	else
+		sb_printf(s, "%08X:%04X", w[0], net_port(ss));
+}
+
+static void show_net_inet(struct sbuf *s, int family, int proto)
+{
+	bool v6 = family == AF_INET6, tcp = proto == IPPROTO_TCP;
+	if (tcp && !v6)
+		sb_printf(s, "%-149s\n", "  sl  local_address rem_address   st "
+			  "tx_queue rx_queue tr tm->when retrnsmt   uid  "
+			  "timeout inode");
+	else if (!v6)
+		sb_printf(s, "%-127s\n", "   sl  local_address rem_address   "
+			  "st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+			  "timeout inode ref pointer drops");
+	else
+		sb_printf(s, "  sl  local_address                         "
+			  "remote_address                        st tx_queue "
+			  "rx_queue tr tm->when retrnsmt   uid  timeout inode%s\n",
+			  tcp ? "" : " ref pointer drops");
+	struct file **fs;
+	size_t n = sock_collect(family, &fs);
+	int sl = 0;
+	for (size_t k = 0; k < n; k++) {
+		struct net_row w;
+		if (net_row_get(fs[k], proto, &w)) {
+			size_t at = s->len;
+			sb_printf(s, tcp ? "%4d: " : "%5d: ", sl++);
+			net_addr(s, &w.l, v6);
+			sb_printf(s, " ");
+			net_addr(s, &w.r, v6);
+			sb_printf(s, " %02X %08X:%08X 00:00000000 00000000 %5u "
+				     "%8d %" PRIu64 " ",
+				  w.st, w.tx, w.rx, (unsigned)w.uid, 0, w.ino);
+			if (tcp)
+				sb_printf(s, "1 %016x %ld %ld 0 %ld %ld", 0,
+					  w.rto, w.ato, w.cwnd, w.ssthresh);
+			else
+				sb_printf(s, "2 %016x 0", 0);
+			/* tcp and udp pad rows to 149 and 127 columns. */
+			size_t row = s->len - at;
+			size_t pad = v6 ? 0 : tcp ? 149 : 127;
+			sb_printf(s, "%*s\n", row < pad ? (int)(pad - row) : 0,
+				  "");
+		}
+		file_put(fs[k]);
+	}
+	free(fs);
+}
+
 static int show_net_tcp(struct sbuf *s, struct task *t)
 {
 	(void)t;
-	sb_printf(s, "%-149s\n", "  sl  local_address rem_address   st "
-		  "tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode");
+	show_net_inet(s, AF_INET, IPPROTO_TCP);
 	return 0;
 }
 
 static int show_net_udp(struct sbuf *s, struct task *t)
 {
 	(void)t;
-	sb_printf(s, "%-127s\n", "   sl  local_address rem_address   st "
-		  "tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode "
-		  "ref pointer drops");
+	show_net_inet(s, AF_INET, IPPROTO_UDP);
 	return 0;
 }
 
-PROC_CONST(show_net_tcp6, "  sl  local_address                         "
-			  "remote_address                        st tx_queue "
-			  "rx_queue tr tm->when retrnsmt   uid  timeout inode\n")
-PROC_CONST(show_net_udp6, "  sl  local_address                         "
-			  "remote_address                        st tx_queue "
-			  "rx_queue tr tm->when retrnsmt   uid  timeout inode "
-			  "ref pointer drops\n")
-PROC_CONST(show_net_unix, "Num       RefCount Protocol Flags    Type St "
-			  "Inode Path\n")
+static int show_net_tcp6(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	show_net_inet(s, AF_INET6, IPPROTO_TCP);
+	return 0;
+}
+
+static int show_net_udp6(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	show_net_inet(s, AF_INET6, IPPROTO_UDP);
+	return 0;
+}
+
+static int show_net_unix(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	sb_printf(s, "Num       RefCount Protocol Flags    Type St Inode Path\n");
+	struct file **fs;
+	size_t n = sock_collect(AF_UNIX, &fs);
+	char row[256];
+	for (size_t k = 0; k < n; k++) {
+		struct socket *so = sock_from_file(fs[k]);
+		if (so) {
+			unix_proc_row(so, fs[k]->inode ? fs[k]->inode->ino : 0,
+				      row, sizeof(row));
+			sb_printf(s, "%s", row);
+		}
+		file_put(fs[k]);
+	}
+	free(fs);
+	return 0;
+}
 
 static const struct proc_ent net_children[] = {
 	F("dev", show_net_dev),
@@ -1672,11 +2270,20 @@ static const struct proc_ent ns_children[] = {
 	{"ns", S_IFDIR | 0511, PK_DIR, NULL, ns_children, NULL},    \
 	{"net", S_IFDIR | 0555, PK_DIR, NULL, net_children, NULL},  \
 	{"attr", S_IFDIR | 0555, PK_DIR, NULL, NULL, NULL},         \
-	{"fdinfo", S_IFDIR | 0500, PK_FDINFO_DIR, NULL, NULL, NULL}
+	{"fdinfo", S_IFDIR | 0500, PK_FDINFO_DIR, NULL, NULL, NULL}, \
+	{"mem", S_IFREG | 0600, PK_MEM, NULL, NULL, NULL},          \
+	{"pagemap", S_IFREG | 0400, PK_PAGEMAP, NULL, NULL, NULL},  \
+	F("numa_maps", show_numa_maps),                             \
+	FP("ksm_merging_pages", show_zero_nl),                      \
+	FP("ksm_stat", show_ksm_stat)
 
 static const struct proc_ent pid_children[] = {
 	PID_COMMON_CHILDREN,
 	F("stat", show_stat),
+	{"map_files", S_IFDIR | 0500, PK_MAPF_DIR, NULL, NULL, NULL},
+	F("timers", show_timers),
+	{"timens_offsets", S_IFREG | 0644, PK_FILE, show_timens_offsets,
+	 NULL, NULL},
 	{"task", S_IFDIR | 0555, PK_TASK_DIR, NULL, NULL, NULL},
 	{0},
 };
@@ -1769,6 +2376,9 @@ static const struct proc_ent proc_fdinfo_dir_ent = {
 };
 static const struct proc_ent proc_fdinfo_file_ent = {
 	"fdinfo", S_IFREG | 0400, PK_FDINFO_FILE, NULL, NULL, NULL,
+};
+static const struct proc_ent proc_mapf_link_ent = {
+	"mapfile", S_IFLNK | 0400, PK_MAPF_LINK, NULL, NULL, NULL,
 };
 static const struct proc_ent proc_fd_link_ent = {
 	"fdlink", S_IFLNK | 0700, PK_FD_LINK, NULL, NULL, NULL,
