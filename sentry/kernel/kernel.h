@@ -33,6 +33,10 @@ struct ksiginfo {
 		uint64_t value; /* si_value: sigqueue(3), POSIX timers */
 	};
 	int status;     /* SIGCHLD */
+	/* From outside the app: a fault it made (task_force_signal), the
+	 * sentry itself (SI_KERNEL), or the user (kernel_forward_signal).
+	 * Only such a signal reaches init when init has no handler. */
+	bool force;
 };
 int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *);
 int kernel_send_signal_task(struct task *t, const struct ksiginfo *);

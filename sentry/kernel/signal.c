@@ -136,12 +136,35 @@ static void prepare_signal_locked(struct thread_group *tg, int sig)
 	}
 }
 
+/* Linux's SIGNAL_UNKILLABLE: the sandbox's init gets no signal from
+ * another process of the sandbox that it has no handler for, SIGKILL
+ * and SIGSTOP included (a blocked one stays pending, its handler may
+ * change), as the init of a pid namespace; a child's kill(1, SIGKILL)
+ * ended the sandbox. Faults, the sentry's own kills (SI_KERNEL, which
+ * an app cannot claim for another), timers and the user's signals
+ * forwarded by the monitor still do. */
+static bool init_unkillable(struct task *t, int sig,
+			    const struct ksiginfo *info)
+{
+	if (info->force || info->code == SI_KERNEL || !current ||
+	    current->tg == t->tg || t->tg != kernel_init_tg())
+		return false;
+	if (t->tg->sighand->action[sig].handler !=
+	    (uint64_t)(uintptr_t)SIG_DFL)
+		return false;
+	return (sig_unblockable & sigbit(sig)) || !(t->sigmask & sigbit(sig));
+}
+
 int kernel_send_signal_task(struct task *t, const struct ksiginfo *info)
 {
 	int sig = info->signo;
 	if (sig < 1 || sig > RV_NSIG)
 		return -EINVAL;
 	kernel_lock();
+	if (init_unkillable(t, sig, info)) {
+		kernel_unlock();
+		return 0;
+	}
 	prepare_signal_locked(t->tg, sig);
 	/* Linux drops a signal that is ignored and not blocked at send time;
 	 * SIGKILL can never be ignored. */
@@ -173,6 +196,10 @@ int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
 	if (!tg->leader || tg->zombie) {
 		kernel_unlock();
 		return tg->zombie ? 0 : -ESRCH;
+	}
+	if (init_unkillable(tg->leader, sig, info)) {
+		kernel_unlock();
+		return 0;
 	}
 	prepare_signal_locked(tg, sig);
 	/* Linux's sig_ignored(): a blocked signal is never ignored, its
@@ -294,7 +321,8 @@ void task_force_signal(struct task *t, int sig, int code, uint64_t addr)
 		t->sigmask &= ~sigbit(sig);
 	}
 	pthread_mutex_unlock(&sh->lock);
-	struct ksiginfo info = {.signo = sig, .code = code, .addr = addr};
+	struct ksiginfo info = {.signo = sig, .code = code, .addr = addr,
+				.force = true};
 	kernel_send_signal_task(t, &info);
 }
 
@@ -303,7 +331,7 @@ void kernel_forward_signal(int sig)
 	struct task *init = task_find(1);
 	if (!init)
 		return;
-	struct ksiginfo info = {.signo = sig, .code = SI_USER};
+	struct ksiginfo info = {.signo = sig, .code = SI_USER, .force = true};
 	kernel_send_signal_tg(init->tg, &info);
 	task_put(init);
 }
