@@ -55,7 +55,9 @@ long sys_getgroups(struct task *t, const uint64_t a[6])
 		return t->cred.ngroups;
 	if (size < t->cred.ngroups)
 		return -EINVAL;
-	uint32_t g[32];
+	/* As many as setgroups keeps (64): a 32-entry array here was
+	 * overrun by up to 128 bytes of the sentry's stack. */
+	uint32_t g[RV_ARRAY_SIZE(t->cred.groups)];
 	for (int i = 0; i < t->cred.ngroups; i++)
 		g[i] = t->cred.groups[i];
 	if (mm_copy_out(t->mm, a[1], g, (size_t)t->cred.ngroups * 4) < 0)
