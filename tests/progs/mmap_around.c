@@ -180,7 +180,9 @@ static int fill(int fd)
 static void on_file(const char *dir)
 {
 	char path[64];
-	snprintf(path, sizeof(path), "%s/rv_mmap_around", dir);
+	/* Per process: the native runs of two platforms' jobs overlap. */
+	snprintf(path, sizeof(path), "%s/rv_mmap_around.%d", dir,
+		 (int)getpid());
 	unlink(path);
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0 || fill(fd) < 0) {
@@ -247,11 +249,13 @@ static void forked(void)
  * its pages in memory and maps them at once. */
 static void exec_twice(const char *self)
 {
-	char path[] = "/tmp/rv_mmap_around_exe";
+	char path[64];
 	int in = open(self, O_RDONLY), out;
 	char buf[65536];
 	ssize_t n;
 
+	snprintf(path, sizeof(path), "/tmp/rv_mmap_around_exe.%d",
+		 (int)getpid());
 	unlink(path);
 	out = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0700);
 	if (in < 0 || out < 0) {
