@@ -1,6 +1,7 @@
 /* Logging, panics and small host helpers: see util.h. */
 #include "sentry/util.h"
 
+#include <fcntl.h>
 #include <link.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -304,7 +305,26 @@ static int drop_object(struct dl_phdr_info *info, size_t size, void *vdso)
 	return 0;
 }
 
+/* A debugger's breakpoints are private copies of text pages, which
+ * MADV_DONTNEED would throw away: a traced process keeps its pages. */
+static bool traced(void)
+{
+	char buf[2048];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	ssize_t n = rv_read_full(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = 0;
+	const char *t = strstr(buf, "\nTracerPid:");
+	return !t || atoi(t + 11) != 0;
+}
+
 void rv_drop_code_ptes(void)
 {
-	dl_iterate_phdr(drop_object, (void *)getauxval(AT_SYSINFO_EHDR));
+	if (!traced())
+		dl_iterate_phdr(drop_object,
+				(void *)getauxval(AT_SYSINFO_EHDR));
 }

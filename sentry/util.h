@@ -135,7 +135,10 @@ int rv_host_cpus(void);
  * in the page cache and what runs again faults back in (minor faults,
  * with Linux's fault-around mapping up to 64 KiB around each). For a
  * process that has run its start-up code and then mostly waits (the
- * monitor); bench/README.md has what it saves and where it does not pay. */
+ * monitor); bench/README.md has what it saves and where it does not pay.
+ * Not done under a debugger (TracerPid), whose breakpoints are private
+ * copies of text pages; a uprobe's are too, and one placed in this
+ * process before the call no longer fires in it. */
 void rv_drop_code_ptes(void);
 
 #endif
