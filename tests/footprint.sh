@@ -11,7 +11,10 @@
 #     stub, not the sentry too (sentry RssShmem < 3/4 of the stub's; it
 #     was more than the stub's);
 #   - ringvisor is linked with BIND_NOW (symbols resolved before the
-#     fork of the gofer and the sentry; their GOT read-only).
+#     fork of the gofer and the sentry; their GOT read-only);
+#   - a traced monitor (strace, a debugger: breakpoints are private copies
+#     of text pages) keeps its code mapped (kvm only: the ptrace platform
+#     cannot run under a tracer).
 #   RV=build/ringvisor sh tests/footprint.sh [PLATFORM...]
 RV=${RV:-build/ringvisor}
 BB=/bin/busybox
@@ -97,4 +100,29 @@ for p in $PLATS; do
 			"stub $tshm KiB, want < 3/4 of it"
 	fi
 done
+
+# Under a tracer the monitor keeps its pages (RssFile ~1.9 MiB).
+if command -v strace >/dev/null 2>&1 && [ "${PLATS#*kvm}" != "$PLATS" ]; then
+	strace -o /dev/null "$RV" run --platform=kvm -- "$BB" sleep 20 \
+		2>/dev/null &
+	tr=$!
+	i=0 mon=''
+	while [ $i -lt 300 ] && [ -z "$mon" ]; do
+		sleep 0.05
+		i=$((i + 1))
+		for q in $(kids "$tr"); do
+			[ -n "$(kids "$q")" ] && mon=$q
+		done
+	done
+	sleep 1
+	mfile=$(kib RssFile "$mon")
+	[ -n "$mon" ] && kill "$mon"
+	wait "$tr"
+	if [ -n "$mon" ] && [ "$mfile" -gt 1280 ]; then
+		echo "PASS footprint:traced-monitor (RssFile $mfile KiB)"
+	else
+		echo "FAIL footprint:traced-monitor: RssFile ${mfile:-?} KiB" \
+			"of '$mon', want its code kept mapped (> 1280)"
+	fi
+fi
 exit 0
