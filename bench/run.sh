@@ -338,9 +338,13 @@ goal "getppid ringvisor-kvm / kvm floor (us)" \
 	"$(awk -v g="${V[ringvisor-kvm,getppid_ns]:-}" \
 		'BEGIN { if (g != "") print g / 1000 }')" \
 	"${V[native,kvm_floor_us]:-}" 1.3
-goal "peak RSS ringvisor-ptrace / 8 MiB" "${V[ringvisor-ptrace,peak_rss_kib]:-}" 8192 1
-# The same goal on the Pss sum (shared pages split, bench/README.md).
-goal "peak PSS ringvisor-ptrace / 8 MiB" "${V[ringvisor-ptrace,peak_pss_kib]:-}" 8192 1
+# Issue 3's memory goal on each platform (kvm has no stub, and its sentry
+# maps the app's pages as the guest's memory), on the VmRSS sum and on
+# the Pss sum (shared pages split; bench/README.md says what each counts).
+for c in ringvisor-ptrace ringvisor-kvm; do
+	goal "peak RSS $c / 8 MiB" "${V[$c,peak_rss_kib]:-}" 8192 1
+	goal "peak PSS $c / 8 MiB" "${V[$c,peak_pss_kib]:-}" 8192 1
+done
 for f in fork_wait_us fork_exec_us pipe_pingpong_ns; do
 	goal "$f ringvisor-ptrace / runsc" "${V[ringvisor-ptrace,$f]:-}" \
 		"${V[runsc,$f]:-}" 0.5
