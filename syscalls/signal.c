@@ -139,11 +139,11 @@ long sys_kill(struct task *t, const uint64_t a[6])
 	if (pid == INT32_MIN)
 		return -ESRCH;
 	if (pid == 0)
-		return process_kill_many(t, t->tg->pgid, false, sig);
+		return process_kill_many(t, t->tg->pgid, false, sig, true);
 	if (pid == -1)
-		return process_kill_many(t, 0, true, sig);
+		return process_kill_many(t, 0, true, sig, true);
 	if (pid < 0)
-		return process_kill_many(t, -pid, false, sig);
+		return process_kill_many(t, -pid, false, sig, true);
 	if (pid == t->tg->tgid)
 		return send_to(t, t, sig, SI_USER, true);
 	struct task *o = task_find(pid);

@@ -777,7 +777,8 @@ bool process_may_signal(const struct task *t, const struct task *o, int sig)
 /* kill(2) to a process group or to everyone (-1), each process as
  * permitted (process_may_signal): a group where none is permitted is
  * EPERM, everyone (-1) is 0 even then, as in Linux. */
-long process_kill_many(struct task *t, int pgid, bool all, int sig)
+long process_kill_many(struct task *t, int pgid, bool all, int sig,
+		       bool user)
 {
 	struct thread_group *targets[256];
 	int n = 0;
@@ -799,7 +800,7 @@ long process_kill_many(struct task *t, int pgid, bool all, int sig)
 	bool sent = false;
 	for (int i = 0; i < n; i++) {
 		/* The leader's memory lives as long as the group. */
-		bool may = !targets[i]->leader ||
+		bool may = !user || !targets[i]->leader ||
 			   process_may_signal(t, targets[i]->leader, sig);
 		sent |= may;
 		if (sig && may) {

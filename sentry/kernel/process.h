@@ -46,7 +46,10 @@ long process_waitid(struct task *t, int idtype, int id, uint64_t infop,
 long process_setpgid(struct task *t, int pid, int pgid);
 long process_setsid(struct task *t);
 /* kill(2) to process group pgid, or to every process but init (all). */
-long process_kill_many(struct task *t, int pgid, bool all, int sig);
+/* user: a kill(2) from t, each target checked (process_may_signal); else
+ * the kernel's own (a terminal's ^C), sent to all. */
+long process_kill_many(struct task *t, int pgid, bool all, int sig,
+		       bool user);
 /* May t send sig to o (Linux's check_kill_permission() for a signal
  * from user space)? Its own process, CAP_KILL (effective uid 0), or
  * t's real or effective uid is o's real or saved uid; SIGCONT also

@@ -319,7 +319,7 @@ static ssize_t pty_write(struct file *f, const struct iovec *iov, int iovcnt,
 	pty_wake(p);
 	/* Outside the pty lock: signalling takes the kernel lock. */
 	if (sig && pgrp > 0 && current)
-		process_kill_many(current, pgrp, false, sig);
+		process_kill_many(current, pgrp, false, sig, false);
 	return done ? (ssize_t)done : err;
 }
 
