@@ -162,7 +162,11 @@ int main(void)
 	close(sv[1]);
 
 	/* Path and abstract addresses. */
-	const char *path = "/tmp/ev-unix.sock";
+	/* Names of this process's own: the native runs of both platforms
+	 * overlap, in one network namespace and one /tmp. */
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/ev-unix.%06d.sock",
+		 (int)getpid() % 1000000);
 	unlink(path);
 	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_un a = {.sun_family = AF_UNIX};
@@ -216,7 +220,8 @@ int main(void)
 
 	/* Abstract: a leading NUL, no file. */
 	struct sockaddr_un ab = {.sun_family = AF_UNIX};
-	memcpy(ab.sun_path, "\0ev-abstract", 12);
+	snprintf(ab.sun_path + 1, sizeof(ab.sun_path) - 1, "ev-a%07d",
+		 (int)getpid() % 10000000);
 	socklen_t alen = offsetof(struct sockaddr_un, sun_path) + 12;
 	int d1 = socket(AF_UNIX, SOCK_DGRAM, 0);
 	int d2 = socket(AF_UNIX, SOCK_DGRAM, 0);

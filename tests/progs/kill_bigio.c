@@ -33,9 +33,21 @@ static void read_zero(void)
 	}
 }
 
+/* /tmp/kill_bigio.PID.X, PID the test's own (the native runs of both
+ * platforms overlap); the checks run in children of it. */
+static pid_t top;
+static const char *tmpname(char x)
+{
+	static char buf[4][64];
+	static int i;
+	char *b = buf[i++ & 3];
+	snprintf(b, sizeof(buf[0]), "/tmp/kill_bigio.%d.%c", (int)top, x);
+	return b;
+}
+
 static void pread_sparse(void)
 {
-	int f = open("/tmp/kill_bigio.a", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int f = open(tmpname('a'), O_RDWR | O_CREAT | O_TRUNC, 0600);
 	char *m = big();
 	if (f < 0 || ftruncate(f, 1L << 40) != 0)
 		_exit(2);
@@ -47,8 +59,8 @@ static void pread_sparse(void)
 
 static void copy_sparse(void)
 {
-	int a = open("/tmp/kill_bigio.b", O_RDWR | O_CREAT | O_TRUNC, 0600);
-	int b = open("/tmp/kill_bigio.c", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int a = open(tmpname('b'), O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int b = open(tmpname('c'), O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (a < 0 || b < 0 || ftruncate(a, 1L << 40) != 0)
 		_exit(2);
 	for (;;) {
@@ -88,11 +100,12 @@ static void check(const char *name, void (*fn)(void))
 int main(void)
 {
 	alarm(120);
+	top = getpid();
 	check("read /dev/zero 1 GiB", read_zero);
 	check("pread sparse 1 GiB", pread_sparse);
 	check("copy_file_range sparse 1 TiB", copy_sparse);
-	unlink("/tmp/kill_bigio.a");
-	unlink("/tmp/kill_bigio.b");
-	unlink("/tmp/kill_bigio.c");
+	unlink(tmpname('a'));
+	unlink(tmpname('b'));
+	unlink(tmpname('c'));
 	return 0;
 }

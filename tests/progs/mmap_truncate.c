@@ -47,7 +47,8 @@ static void show(const char *what, char *m, int page)
 static void run(const char *dir)
 {
 	char path[64], buf[PG];
-	snprintf(path, sizeof(path), "%s/rv_mmap_truncate", dir);
+	snprintf(path, sizeof(path), "%s/rv_mmap_truncate.%d", dir,
+		 (int)getpid()); /* native runs of both platforms overlap */
 	unlink(path);
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0) {
