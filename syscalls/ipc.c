@@ -1143,9 +1143,11 @@ long sys_semctl(struct task *t, const uint64_t a[6])
 	uint64_t arg = a[3];
 	if (cmd != RV_IPC_INFO && cmd != SEM_INFO)
 		return ipc_ctl(t, &sem_ctl_ops, id, cmd, num, arg);
-	int32_t info[10] = {SEMMNI, SEMMNI, SEMMNS_SENTRY, SEMMNS_SENTRY,
-			    SEMMSL, SEMOPM, SEMMNS_SENTRY, SEMVMX,
-			    SEMAEM, 0};
+	/* struct seminfo: semmap, semmni, semmns, semmnu, semmsl, semopm,
+	 * semume, semusz, semvmx, semaem (Linux's semctl_info()). */
+	int32_t info[10] = {SEMMNS_SENTRY, SEMMNI, SEMMNS_SENTRY,
+			    SEMMNS_SENTRY, SEMMSL, SEMOPM, SEMOPM,
+			    20 /* SEMUSZ */, SEMVMX, SEMAEM};
 	int maxidx = 0, used = 0;
 	pthread_mutex_lock(&ipc_lock);
 	for (int i = 0; i < SEMMNI; i++)
@@ -1154,8 +1156,8 @@ long sys_semctl(struct task *t, const uint64_t a[6])
 			used++;
 		}
 	if (cmd == SEM_INFO) {
-		info[5] = used; /* semusz */
-		info[7] = (int32_t)sem_total; /* semaem */
+		info[7] = used; /* semusz: sets */
+		info[9] = (int32_t)sem_total; /* semaem: semaphores */
 	}
 	pthread_mutex_unlock(&ipc_lock);
 	if (mm_copy_out(t->mm, arg, info, sizeof(info)) < 0)
@@ -1493,7 +1495,13 @@ long sys_msgctl(struct task *t, const uint64_t a[6])
 	uint64_t buf = a[2];
 	if (cmd != RV_IPC_INFO && cmd != MSG_INFO)
 		return ipc_ctl(t, &msg_ctl_ops, id, cmd, 0, buf);
-	int32_t info[7] = {0, 0, MSGMAX, MSGMNB, MSGMNI, 0, 0};
+	/* struct msginfo: msgpool, msgmap, msgmax, msgmnb, msgmni, msgssz,
+	 * msgtql (then msgseg); IPC_INFO gives Linux's MSGPOOL, MSGMAP and
+	 * MSGTQL, MSG_INFO the queues, messages and bytes (msgctl_info()). */
+	int32_t info[7] = {MSGMNI * (MSGMNB / 1024), MSGMNB, MSGMAX, MSGMNB,
+			   MSGMNI, 16 /* MSGSSZ */, MSGMNB};
+	if (cmd == MSG_INFO)
+		info[0] = info[1] = 0;
 	uint16_t seg = 0xffff;
 	int maxidx = 0;
 	pthread_mutex_lock(&ipc_lock);
@@ -1502,7 +1510,7 @@ long sys_msgctl(struct task *t, const uint64_t a[6])
 			maxidx = i;
 			if (cmd == MSG_INFO) {
 				info[0]++;
-				info[5] += (int32_t)msg_tab[i]->qnum;
+				info[1] += (int32_t)msg_tab[i]->qnum;
 			}
 		}
 	if (cmd == MSG_INFO)
