@@ -201,11 +201,12 @@ int task_ppid(struct task *t);
 
 /* Is a signal pending that t does not block (or the group exiting)? */
 bool task_signal_pending(struct task *t);
-/* Is t's death decided (SIGKILL pending, or its group exiting)? Long
- * sentry loops stop early on it, as Linux's fatal_signal_pending(). */
+/* Is t's death decided (SIGKILL pending, its group exiting, or another
+ * thread's execve killing it)? Long sentry loops stop early on it, as
+ * Linux's fatal_signal_pending(). */
 static inline bool task_fatal_pending(struct task *t)
 {
-	return t->tg->exiting ||
+	return t->exited || t->tg->exiting ||
 	       ((atomic_load(&t->pending) | t->tg->shared_pending) &
 		(1ULL << (SIGKILL - 1)));
 }
