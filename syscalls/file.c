@@ -226,17 +226,49 @@ static long read_chunked(struct task *t, struct file *f,
 	return done ? (long)done : r;
 }
 
+/* Linux's access_ok() on each buffer (import_iovec() for vectors): one
+ * that does not end inside user space is EFAULT, before anything is
+ * read or written, and whatever the file; a negative length in a vector
+ * is EINVAL first (iovec_from_user()). A single buffer of a negative
+ * length ends past user space: EFAULT, as read(fd, buf, -1). */
+static long iov_access_ok(const struct iovec *app, int n, bool vec)
+{
+	for (int i = 0; vec && i < n; i++)
+		if ((ssize_t)app[i].iov_len < 0)
+			return -EINVAL;
+	for (int i = 0; i < n; i++) {
+		uint64_t base = (uint64_t)(uintptr_t)app[i].iov_base;
+		uint64_t len = app[i].iov_len;
+		if (len > MM_USER_TOP || base > MM_USER_TOP - len)
+			return -EFAULT;
+	}
+	return 0;
+}
+
 /* One filesystem call per system call, whatever the number of pages:
- * a stream must not see a second read that could block after data. */
+ * a stream must not see a second read that could block after data.
+ * The checks in Linux's order (vfs_read(), vfs_readv()): the fd, its
+ * mode, the buffers; then at most MAX_RW_COUNT bytes move. */
 static long io_common(struct task *t, int fd, const struct iovec *app, int n,
-		      bool write, int64_t pos)
+		      bool write, int64_t pos, bool vec)
 {
 	struct file *f = fd_get(t->files, fd);
 	if (!f)
 		return -EBADF;
+	long r0 = vfs_rw_check(f, write);
+	if (!r0)
+		r0 = iov_access_ok(app, n, vec);
+	if (r0) {
+		file_put(f);
+		return r0;
+	}
 	size_t total = 0;
 	for (int i = 0; i < n; i++)
-		total += app[i].iov_len; /* checked by the callers */
+		total += app[i].iov_len; /* each below 2^47, n <= UIO_MAXIOV */
+	if (write && f->ops->write_discards) {
+		file_put(f);
+		return (long)RV_MIN(total, VFS_MAX_RW_COUNT);
+	}
 	/* Regular files and the memory devices (/dev/zero, /dev/urandom:
 	 * major 1), which never block: in chunks, so that a huge read
 	 * resolves the buffer a piece at a time and a kill stops it. */
@@ -251,13 +283,16 @@ static long io_common(struct task *t, int fd, const struct iovec *app, int n,
 	 * capacity: resolve no more of the buffer than that (a read of a
 	 * pipe into a 1 GiB buffer would allocate it all). */
 	struct iovec *part = NULL;
+	size_t cap = VFS_MAX_RW_COUNT;
 	if (!write && total > RW_CHUNK_FIRST && pipe_is_pipe(f)) {
-		long cap = pipe_get_size(f);
-		if (cap > 0 && total > (size_t)cap) {
-			part = rv_xmalloc((size_t)n * sizeof(*part));
-			n = iov_slice(app, n, 0, (size_t)cap, part);
-			app = part;
-		}
+		long pcap = pipe_get_size(f);
+		if (pcap > 0 && (size_t)pcap < cap)
+			cap = (size_t)pcap;
+	}
+	if (total > cap) {
+		part = rv_xmalloc((size_t)n * sizeof(*part));
+		n = iov_slice(app, n, 0, cap, part);
+		app = part;
 	}
 	struct vfs_uiov u;
 	long r = vfs_uiov_build(t, app, n, !write, &u);
@@ -281,9 +316,7 @@ static long rw_one(struct task *t, const uint64_t a[6], bool write,
 		   int64_t pos)
 {
 	struct iovec iov = {(void *)(uintptr_t)a[1], (size_t)a[2]};
-	if ((ssize_t)iov.iov_len < 0)
-		iov.iov_len = VFS_MAX_RW_COUNT;
-	return io_common(t, (int)a[0], &iov, 1, write, pos);
+	return io_common(t, (int)a[0], &iov, 1, write, pos, false);
 }
 
 long sys_read(struct task *t, const uint64_t a[6])
@@ -313,27 +346,23 @@ long sys_pwrite64(struct task *t, const uint64_t a[6])
 static long rw_vec(struct task *t, const uint64_t a[6], bool write,
 		   int64_t pos)
 {
-	int n = (int)a[2];
-	if (n < 0 || n > UIO_MAXIOV || a[2] > UIO_MAXIOV)
+	/* Linux 6.x's vfs_readv()/vfs_writev() check the fd's mode before
+	 * import_iovec() reads the vector (EBADF before EINVAL or EFAULT). */
+	struct file *f = fd_get(t->files, (int)a[0]);
+	if (!f)
+		return -EBADF;
+	long r = vfs_rw_check(f, write);
+	file_put(f);
+	if (r)
+		return r;
+	if (a[2] > UIO_MAXIOV)
 		return -EINVAL;
+	int n = (int)a[2];
 	struct iovec *app = rv_xmalloc((size_t)(n ? n : 1) * sizeof(*app));
-	long r = 0;
-	if (n && mm_copy_in(t->mm, app, a[1], (size_t)n * sizeof(*app))) {
+	if (n && mm_copy_in(t->mm, app, a[1], (size_t)n * sizeof(*app)))
 		r = -EFAULT;
-		goto out;
-	}
-	/* readv(2): EINVAL when the lengths' sum overflows ssize_t. */
-	size_t total = 0;
-	for (int i = 0; i < n; i++) {
-		if ((ssize_t)app[i].iov_len < 0 ||
-		    __builtin_add_overflow(total, app[i].iov_len, &total) ||
-		    total > (size_t)SSIZE_MAX) {
-			r = -EINVAL;
-			goto out;
-		}
-	}
-	r = io_common(t, (int)a[0], app, n, write, pos);
-out:
+	else
+		r = io_common(t, (int)a[0], app, n, write, pos, true);
 	free(app);
 	return r;
 }

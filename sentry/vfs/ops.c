@@ -32,6 +32,19 @@ static bool can_write(struct file *f)
 	return !(f->flags & O_PATH) && (acc == O_WRONLY || acc == O_RDWR);
 }
 
+int vfs_rw_check(struct file *f, bool write)
+{
+	if (!(write ? can_write(f) : can_read(f)))
+		return -EBADF;
+	/* A directory's read is generic_read_dir(): EISDIR, after the
+	 * buffer's check. */
+	if (!write && f->inode && S_ISDIR(f->inode->mode))
+		return 0;
+	if (!f->ops || !(write ? (void *)f->ops->write : (void *)f->ops->read))
+		return -EINVAL;
+	return 0;
+}
+
 /* rw_verify_area(): a range that ends past the largest file offset is
  * EINVAL, before the filesystem is asked (pread at INT64_MAX - 1). */
 static bool range_bad(int64_t pos, const struct iovec *iov, int iovcnt)

@@ -45,6 +45,10 @@ struct file_operations {
 	ssize_t (*write)(struct file *, const struct iovec *, int iovcnt,
 			 int64_t *pos);
 	int64_t (*llseek)(struct file *, int64_t off, int whence);
+	/* write takes every byte without reading the buffer (/dev/null,
+	 * /dev/zero: Linux's write_null() returns the count): the buffer
+	 * is checked as access_ok() does, never resolved. */
+	bool write_discards;
 	int (*iterate)(struct file *, struct dir_context *);
 	long (*ioctl)(struct file *, struct task *, unsigned int cmd,
 		      uint64_t arg);
@@ -159,6 +163,10 @@ struct file *hostfd_file_create(int host_fd);
  * checks and errors; paths are sentry strings already copied in. */
 struct statfs;
 /* pos < 0: use and advance the file position (read/readv); else pread. */
+/* The checks of read(2)/write(2) before the buffer's: EBADF when the
+ * description was not opened for it (or is O_PATH), EINVAL when its
+ * file has no such operation. */
+int vfs_rw_check(struct file *f, bool write);
 ssize_t vfs_readv(struct file *, const struct iovec *, int iovcnt,
 		  int64_t pos);
 ssize_t vfs_writev(struct file *, const struct iovec *, int iovcnt,

@@ -42,7 +42,7 @@ int main(void)
 	tl_val("preadv", preadv(fd, iov, 2, 2), 8);
 	tl_yes("preadv data", memcmp(buf + (1UL << 30), "23456", 5) == 0 &&
 				      memcmp(buf + (2UL << 30), "789", 3) == 0);
-	tl_val("read at eof", read(fd, buf + (3UL << 30), big), 0);
+	tl_val("read at eof", read(fd, buf + (3UL << 30), big - (3UL << 30)), 0);
 	/* A file larger than the first chunks is still read whole. */
 	size_t fsz = 5 << 20;
 	char *data = malloc(fsz);
@@ -58,7 +58,7 @@ int main(void)
 	/* A pipe returns at most its capacity (64 KiB). */
 	int p[2];
 	tl_yes("pipe", pipe(p) == 0 && write(p[1], "abcdefghij", 10) == 10);
-	tl_val("read pipe", read(p[0], buf + (3UL << 30), big), 10);
+	tl_val("read pipe", read(p[0], buf + (3UL << 30), big - (3UL << 30)), 10);
 	tl_yes("pipe data", memcmp(buf + (3UL << 30), "abcdefghij", 10) == 0);
 	grown = rss_kb() - before;
 	tl_yes("rss grew < 32 MiB", grown < 32 * 1024);

@@ -89,9 +89,11 @@ static int64_t dev_llseek(struct file *f, int64_t off, int whence)
 
 static const struct file_operations null_fops = {
 	.read = null_read, .write = null_write, .llseek = dev_llseek,
+	.write_discards = true,
 };
 static const struct file_operations zero_fops = {
 	.read = zero_read, .write = null_write, .llseek = dev_llseek,
+	.write_discards = true,
 };
 static const struct file_operations full_fops = {
 	.read = zero_read, .write = full_write, .llseek = dev_llseek,
