@@ -327,6 +327,34 @@ static void gdt_init(struct kvm_platform *p, struct kvm_vcpu *v)
 	}
 }
 
+/* STAR, LSTAR, CSTAR, SFMASK (and, with all, KERNEL_GS_BASE): where
+ * `syscall` goes depends on the start-up probe's answer (lstar_user). */
+static int vcpu_set_syscall_msrs(struct kvm_platform *p, struct kvm_vcpu *v,
+				 bool all)
+{
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[5];
+	} m;
+	memset(&m, 0, sizeof(m));
+	m.h.nmsrs = all ? 5 : 4;
+	m.e[0].index = MSR_STAR;
+	m.e[0].data = ((uint64_t)(KVM_SEL_UCODE32 & ~3) << 48) |
+		      ((uint64_t)KVM_SEL_KCODE << 32);
+	m.e[1].index = MSR_LSTAR;
+	m.e[1].data = p->lstar_user ? KVM_USTUB_VA + KVM_USTUB_SYSCALL :
+				      code_kva(KVM_CODE_LSTAR);
+	m.e[2].index = MSR_CSTAR;
+	m.e[2].data = p->lstar_user ? KVM_USTUB_VA + KVM_USTUB_SYSCALL32 :
+				      code_kva(KVM_CODE_CSTAR);
+	m.e[3].index = MSR_SFMASK;
+	m.e[3].data = 0x47700; /* TF DF IF IOPL AC NT, as Linux */
+	m.e[4].index = MSR_KERNEL_GS_BASE;
+	if (ioctl(v->fd, KVM_SET_MSRS, &m) != (int)m.h.nmsrs)
+		return -EIO;
+	return 0;
+}
+
 static int vcpu_setup(struct kvm_platform *p, struct kvm_vcpu *v)
 {
 	struct kvm_sregs *s = &v->sregs;
@@ -360,26 +388,9 @@ static int vcpu_setup(struct kvm_platform *p, struct kvm_vcpu *v)
 	if (ioctl(v->fd, KVM_SET_SREGS, s) < 0)
 		return -errno;
 
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e[5];
-	} m;
-	memset(&m, 0, sizeof(m));
-	m.h.nmsrs = 5;
-	m.e[0].index = MSR_STAR;
-	m.e[0].data = ((uint64_t)(KVM_SEL_UCODE32 & ~3) << 48) |
-		      ((uint64_t)KVM_SEL_KCODE << 32);
-	m.e[1].index = MSR_LSTAR;
-	m.e[1].data = p->lstar_user ? KVM_USTUB_VA + KVM_USTUB_SYSCALL :
-				      code_kva(KVM_CODE_LSTAR);
-	m.e[2].index = MSR_CSTAR;
-	m.e[2].data = p->lstar_user ? KVM_USTUB_VA + KVM_USTUB_SYSCALL32 :
-				      code_kva(KVM_CODE_CSTAR);
-	m.e[3].index = MSR_SFMASK;
-	m.e[3].data = 0x47700; /* TF DF IF IOPL AC NT, as Linux */
-	m.e[4].index = MSR_KERNEL_GS_BASE;
-	if (ioctl(v->fd, KVM_SET_MSRS, &m) != 5)
-		return -EIO;
+	int err = vcpu_set_syscall_msrs(p, v, true);
+	if (err)
+		return err;
 	if (p->xcr0) {
 		struct kvm_xcrs x;
 		memset(&x, 0, sizeof(x));
@@ -1230,10 +1241,17 @@ int kvm_probe_syscall(struct kvm_platform *p, const char **err)
 out:
 	if (ctx) {
 		struct kvm_vcpu *v = ((struct kvm_ctx *)ctx)->vcpu;
+		/* Its LSTAR and I/O bitmap predate the probe's answer: set
+		 * them as vcpu_setup would now, and the vCPU joins the pool
+		 * for the first task (saves a KVM_CREATE_VCPU and its set-up
+		 * on the start-up path). If that fails, never hand it to an
+		 * app. */
+		bool keep = v && r == 0 &&
+			    vcpu_set_syscall_msrs(p, v, false) == 0;
+		if (keep)
+			gdt_init(p, v);
 		kvm_ctx_destroy(ctx);
-		/* Its LSTAR and I/O bitmap predate the probe's answer:
-		 * never hand it to an app. */
-		if (v) {
+		if (v && !keep) {
 			pthread_mutex_lock(&p->lock);
 			v->owner = &probe_retired;
 			pthread_mutex_unlock(&p->lock);
