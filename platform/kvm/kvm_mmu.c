@@ -6,7 +6,8 @@
  * them and notices only the *guest's* writes: host writes go unseen and a
  * CR3 reload does not resync a write-protected shadow page (measured).
  *  - Filling a not-present entry needs nothing: KVM walks our tables on
- *    the resulting shadow fault.
+ *    the resulting shadow fault. Nor does a change that only adds rights
+ *    to the same page (only_adds_rights).
  *  - A change of a present entry (unmap, protect, map over a mapping) is
  *    logged. Every vCPU running in the address space is kicked out and
  *    waited for before the call returns; a vCPU entering the app after a
@@ -176,6 +177,27 @@ static uint64_t leaf(uint64_t off, int prot)
 	return e;
 }
 
+/* A change of a present entry that only adds rights (write, exec) to the
+ * same page needs no invalidation: a stale translation is only stricter.
+ * The access then faults; a shadowing KVM (PVM) re-walks our tables on
+ * that fault and fixes its copy without telling the guest, and on
+ * hardware KVM the #PF reaches the sentry as a spurious fault, after
+ * which the CPU has dropped the stale TLB entry (x86 does on every #PF),
+ * as Linux relies on for its own upgrades. So no log, no kick and no
+ * apply stub on the next entry: fork's copy-on-write pages that the other
+ * side no longer shares, and mprotect adding PROT_WRITE. */
+static bool only_adds_rights(uint64_t old, uint64_t new)
+{
+	const uint64_t same = PTE_P | PTE_U | PTE_ADDR | PTE_SOFT_NONE;
+	if ((old & same) != (new & same) || !(old & PTE_P))
+		return false;
+	if ((old & PTE_W) && !(new & PTE_W))
+		return false;
+	if (!(old & PTE_NX) && (new & PTE_NX))
+		return false;
+	return ((old ^ new) & ~(PTE_W | PTE_NX)) == 0;
+}
+
 /* The sentry's ranges end at MM_USER_TOP like Linux's TASK_SIZE: the page
  * above holds the platform's user stub and is not the sentry's to map. */
 static bool range_ok(uint64_t addr, uint64_t len)
@@ -281,7 +303,7 @@ int kvm_as_map(struct platform_as *pas, uint64_t addr, uint64_t len,
 		if (old == new)
 			continue;
 		__atomic_store_n(pte, new, __ATOMIC_RELEASE);
-		if (old & PTE_P) {
+		if ((old & PTE_P) && !only_adds_rights(old, new)) {
 			chg = true;
 			zap |= !log_pte(as, pte);
 		}
@@ -344,7 +366,8 @@ int kvm_as_protect(struct platform_as *pas, uint64_t addr, uint64_t len,
 			uint64_t new = leaf(old & PTE_ADDR, prot);
 			if (new != old) {
 				__atomic_store_n(pte, new, __ATOMIC_RELEASE);
-				if (old & PTE_P) {
+				if ((old & PTE_P) &&
+				    !only_adds_rights(old, new)) {
 					chg = true;
 					zap |= !log_pte(as, pte);
 				}
