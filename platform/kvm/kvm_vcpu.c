@@ -53,33 +53,34 @@
 static __thread struct kvm_run *tls_run;
 
 /* Ring-0 stub run on entry after the address space changed: re-store each
- * page-table entry listed at the bottom of the vCPU's stack page (count,
- * then guest addresses of the entries) so that a shadowing KVM (PVM)
- * drops its copy, reload CR3 to flush the TLB, and iretq to the frame the
- * host wrote at the top of the page. Copied into the code page. */
+ * page-table entry listed at the bottom of the vCPU's stack page (rsi: the
+ * guest address of the list, rcx: how many, at least one; with none the
+ * host enters at kvm_apply_stub_reload) so that a shadowing KVM (PVM)
+ * drops its copy, reload CR3 to flush the TLB, pop the app's rsi, rdx,
+ * rcx and rax and iretq to the frame the host wrote above them at the top
+ * of the page. PVM emulates every instruction the guest runs in ring 0
+ * here (~1-2 us each), so the host does all it can instead: it writes the
+ * saved registers and the frame, and sets rsi and rcx. 6 instructions per
+ * entry and 7 more. Copied into the code page. */
 __asm__(".pushsection .rodata.kvm_apply,\"a\"\n"
 	".globl kvm_apply_stub\n.hidden kvm_apply_stub\nkvm_apply_stub:\n"
-	"	push %rax\n push %rcx\n push %rdx\n push %rsi\n"
-	/* rsp + 32 is the iretq frame, 40 bytes below the page end */
-	"	lea 32+40-4096(%rsp), %rsi\n"
-	"	mov (%rsi), %rcx\n"
-	"	add $8, %rsi\n"
-	"	test %rcx, %rcx\n"
-	"	jz 2f\n"
 	"1:	mov (%rsi), %rax\n"
 	"	mov (%rax), %rdx\n"
 	"	mov %rdx, (%rax)\n"
 	"	add $8, %rsi\n"
 	"	dec %rcx\n"
 	"	jnz 1b\n"
-	"2:	mov %cr3, %rax\n"
+	".globl kvm_apply_stub_reload\n.hidden kvm_apply_stub_reload\n"
+	"kvm_apply_stub_reload:\n"
+	"	mov %cr3, %rax\n"
 	"	mov %rax, %cr3\n"
 	"	pop %rsi\n pop %rdx\n pop %rcx\n pop %rax\n"
 	"	iretq\n"
 	".globl kvm_apply_stub_end\n.hidden kvm_apply_stub_end\n"
 	"kvm_apply_stub_end:\n"
 	".popsection\n");
-extern const uint8_t kvm_apply_stub[], kvm_apply_stub_end[];
+extern const uint8_t kvm_apply_stub[], kvm_apply_stub_reload[],
+	kvm_apply_stub_end[];
 
 static uint64_t kva(uint64_t priv_off) { return KVM_KVA_BASE + priv_off; }
 static uint64_t code_kva(uint64_t x) { return kva(KVM_PG_CODE * RV_PAGE_SIZE + x); }
@@ -757,14 +758,27 @@ static bool load_user(struct kvm_ctx *ctx, struct kvm_vcpu *v, bool flush,
 	fr[4] = KVM_SEL_UDATA;
 	regs_to_run(&run->s.regs.regs, r);
 	run->s.regs.regs.rsp = kva(stack_top(v) - 40);
+	run->s.regs.regs.rip = code_kva(KVM_CODE_IRET);
 	if (flush) {
 		/* The log of changed entries goes at the bottom of the
-		 * stack page, where the apply stub looks for it. */
+		 * stack page, the app's registers the stub uses below the
+		 * frame, in the order it pops them. */
 		uint64_t *d = kvm_priv_ptr(p, v->stack);
-		d[0] = kvm_as_log_take(v->as, d + 1, &v->apply_upto);
+		size_t n = kvm_as_log_take(v->as, d, &v->apply_upto);
+		uint64_t *sv = kvm_priv_ptr(p, stack_top(v) - 72);
+		sv[0] = r->rsi;
+		sv[1] = r->rdx;
+		sv[2] = r->rcx;
+		sv[3] = r->rax;
+		run->s.regs.regs.rsp = kva(stack_top(v) - 72);
+		run->s.regs.regs.rsi = kva(v->stack);
+		run->s.regs.regs.rcx = n;
+		run->s.regs.regs.rip = code_kva(
+			KVM_CODE_APPLY +
+			(n ? 0 : (uint64_t)(kvm_apply_stub_reload -
+					    kvm_apply_stub)));
 		v->applying = true;
 	}
-	run->s.regs.regs.rip = code_kva(flush ? KVM_CODE_APPLY : KVM_CODE_IRET);
 	run->s.regs.regs.rflags = 2;
 	run->kvm_dirty_regs = KVM_SYNC_X86_REGS;
 	if (v->sregs_stale) {
