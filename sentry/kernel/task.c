@@ -513,7 +513,9 @@ static void handle_syscall(struct task *t, const struct platform_event *ev)
 {
 	rv_regs_t *r = &t->ctx->regs;
 	uint64_t args[6] = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9};
-	unsigned long nr = r->orig_rax;
+	/* Linux's do_syscall_64() takes the number as an int: the upper
+	 * 32 bits of rax are ignored ((1 << 32) | 39 is getpid). */
+	unsigned long nr = (uint32_t)r->orig_rax;
 	long ret;
 
 	if (ev->compat32) {
