@@ -4,7 +4,9 @@
  * a handled signal arrives, and a blocked one stays pending (its handler
  * may change). A child's kill(1, SIGKILL) ended the sandbox (found by
  * tests/progs/sb-fuzz). Sandbox-only: natively this program is no init. */
+#include <sched.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "testlib.h"
@@ -51,5 +53,25 @@ int main(void)
 	sigpending(&set);
 	printf("blocked SIGUSR1 pending %s\n",
 	       sigismember(&set, SIGUSR1) ? "yes" : "no");
+	/* copy_process(): init makes no siblings (CLONE_PARENT: EINVAL);
+	 * its child may. */
+	long r = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+	if (r == 0)
+		_exit(0);
+	printf("clone(CLONE_PARENT) from init: %s\n",
+	       r < 0 ? tl_errname(errno) : "made a sibling");
+	pid_t p = fork();
+	if (p == 0) {
+		long c = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+		if (c == 0)
+			_exit(0);
+		_exit(c > 0 ? 0 : 1);
+	}
+	int st;
+	waitpid(p, &st, 0);
+	printf("clone(CLONE_PARENT) from a child: %s\n",
+	       WIFEXITED(st) && !WEXITSTATUS(st) ? "ok" : "failed");
+	while (wait(NULL) > 0)
+		;
 	return 0;
 }
