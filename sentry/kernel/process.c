@@ -780,57 +780,43 @@ bool process_may_signal(const struct task *t, const struct task *o, int sig)
 
 /* kill(2) to a process group or to everyone (-1), each process as
  * permitted (process_may_signal): a group where none is permitted is
- * EPERM, everyone (-1) is 0 even then, as in Linux. Every target is
- * marked in one kernel lock hold, as Linux holds tasklist_lock: a fork
- * linking its child after the hold finds its parent's signal pending
- * (process_clone), so no process escapes, however many there are. The
- * wakes follow, unlocked. */
+ * EPERM, everyone (-1) is 0 even then, as in Linux. */
 long process_kill_many(struct task *t, int pgid, bool all, int sig,
 		       bool user)
 {
-	struct wake {
-		struct thread_group *tg;
-		struct task *target;
-	} *wakes = NULL;
-	size_t n = 0, cap = 0;
-	bool found = false, sent = false;
-	struct ksiginfo info = {.signo = sig, .code = SI_USER,
-				.pid = t->tg->tgid, .uid = (int)t->cred.uid};
+	struct thread_group *targets[256];
+	int n = 0;
+	bool found = false;
 
 	kernel_lock();
 	kernel_for_each_tg_locked(tg, {
 		if (tg->zombie)
 			continue;
-		if (!(all ? (tg->tgid != 1 && tg != t->tg) : tg->pgid == pgid))
-			continue;
-		found = true;
-		/* The leader's memory lives as long as the group; the check
-		 * reads credentials only and takes no lock. */
-		bool may = !user || !tg->leader ||
-			   process_may_signal(t, tg->leader, sig);
-		sent |= may;
-		if (!sig || !may)
-			continue;
-		struct task *target;
-		if (kernel_send_signal_tg_locked(tg, &info, &target) <= 0)
-			continue;
-		/* Bounded by the sandbox's task limit. */
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			wakes = rv_xrealloc(wakes, cap * sizeof(*wakes));
+		if (all ? (tg->tgid != 1 && tg != t->tg) : tg->pgid == pgid) {
+			found = true;
+			if (n < (int)RV_ARRAY_SIZE(targets)) {
+				atomic_fetch_add(&tg->refs, 1);
+				targets[n++] = tg;
+			}
 		}
-		atomic_fetch_add(&tg->refs, 1);
-		wakes[n].tg = tg;
-		wakes[n++].target = target;
 	});
 	kernel_unlock();
-	if (n)
-		signalfd_notify();
-	for (size_t i = 0; i < n; i++) {
-		kernel_signal_tg_wake(wakes[i].tg, wakes[i].target);
-		kernel_tg_put(wakes[i].tg);
+	bool sent = false;
+	for (int i = 0; i < n; i++) {
+		/* The leader's memory lives as long as the group. */
+		bool may = !user || !targets[i]->leader ||
+			   process_may_signal(t, targets[i]->leader, sig);
+		sent |= may;
+		if (sig && may) {
+			struct ksiginfo info = {.signo = sig, .code = SI_USER,
+						.pid = t->tg->tgid,
+						.uid = (int)t->cred.uid};
+			kernel_send_signal_tg(targets[i], &info);
+		}
+		kernel_lock();
+		kernel_tg_put(targets[i]);
+		kernel_unlock();
 	}
-	free(wakes);
 	if (!found)
 		return -ESRCH;
 	return all || sent ? 0 : -EPERM;
