@@ -276,8 +276,8 @@ long sys_getcpu(struct task *t, const uint64_t a[6])
 
 /* personality(2): 0xffffffff asks, anything else is taken as is (Linux's
  * set_personality() checks nothing) and the old value returned. It is
- * recorded and inherited; the sentry's layout does not change for it
- * (ADDR_NO_RANDOMIZE: setarch -R). */
+ * recorded, inherited and kept across execve, whose loader gives a task
+ * with ADDR_NO_RANDOMIZE (setarch -R) the fixed layout (loader.c). */
 long sys_personality(struct task *t, const uint64_t a[6])
 {
 	unsigned int old = t->personality;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/random.h>
 
 #include "sentry/kernel/task.h"
@@ -71,6 +72,69 @@ static uint64_t rand_u64(void)
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
 		r = rv_now_ns() * 0x9e3779b97f4a7c15ULL;
 	return r;
+}
+
+/* --- address-space layout randomisation (Linux's arch/x86/mm/mmap.c,
+ * fs/binfmt_elf.c, mm/util.c) --------------------------------------- */
+
+/* Linux's TASK_SIZE and STACK_TOP; the sandbox's usable top is 8 KiB
+ * lower (MM_MAP_TOP: the platform's stub pages). */
+#define LOADER_TASK_SIZE MM_USER_TOP
+/* STACK_RND_MASK (22 bits of pages: 16 GiB) and mmap_rnd_bits (28 bits
+ * of pages: 1 TiB) of x86-64. */
+#define LOADER_STACK_RND_MASK 0x3fffffULL
+#define LOADER_MMAP_RND_BITS 28
+/* arch_randomize_brk's range for 64-bit programs (1 GiB since Linux
+ * 6.9; 32 MiB before). */
+#define LOADER_BRK_RND (1ULL << 30)
+/* mmap_base()'s clamp of the gap left for the stack. */
+#define LOADER_GAP_MIN (128ULL << 20)
+#define LOADER_GAP_MAX (LOADER_TASK_SIZE / 6 * 5)
+/* Linux's stack_guard_gap (256 pages), in mmap_base()'s pad. */
+#define LOADER_STACK_GUARD_GAP (256ULL << RV_PAGE_SHIFT)
+
+/* Linux's PF_RANDOMIZE: what the exec'ing task's personality and the
+ * sandbox's randomize_va_space ask for (0: nothing, 1: all but the
+ * heap, 2: all). The personality survives execve, so `setarch -R`
+ * (ADDR_NO_RANDOMIZE) gives the program the fixed layout. */
+static int loader_randomize(const struct task *t)
+{
+	if (t && (t->personality & ADDR_NO_RANDOMIZE))
+		return 0;
+	return LOADER_RANDOMIZE_VA_SPACE;
+}
+
+/* A random count of pages below 2^bits, as bytes. */
+static uint64_t rand_pages(unsigned bits)
+{
+	return (rand_u64() & ((1ULL << bits) - 1)) << RV_PAGE_SHIFT;
+}
+
+/* Linux's mmap_base(): leave the stack its rlimit, its random offset and
+ * a guard gap, at least 128 MiB, at most 5/6 of the space, then move down
+ * by up to 2^28 pages more. Without randomisation: MM_MMAP_BASE. */
+static uint64_t loader_mmap_base(const struct task *t, bool rnd)
+{
+	uint64_t gap = MM_STACK_MAX, pad;
+
+	if (t && t->tg)
+		gap = t->tg->rlim[RLIMIT_STACK].rlim_cur;
+	pad = (rnd ? LOADER_STACK_RND_MASK << RV_PAGE_SHIFT : 0) +
+	      LOADER_STACK_GUARD_GAP;
+	if (gap + pad > gap)
+		gap += pad;
+	gap = RV_MIN(RV_MAX(gap, LOADER_GAP_MIN), LOADER_GAP_MAX);
+	uint64_t base = LOADER_TASK_SIZE - gap -
+			(rnd ? rand_pages(LOADER_MMAP_RND_BITS) : 0);
+	return rv_page_up(base);
+}
+
+/* Linux's arch_align_stack(): a random 0..8 KiB lower, 16-aligned. */
+static uint64_t align_stack(uint64_t sp, bool rnd)
+{
+	if (rnd)
+		sp -= rand_u64() % 8192;
+	return sp & ~15ULL;
 }
 
 static int prot_of(uint32_t pflags)
@@ -369,7 +433,7 @@ static int count_strings(char *const v[], size_t *n, size_t *bytes)
 
 static int build_stack(struct task *t, struct mm *mm, struct elf_obj *prog,
 		       uint64_t interp_base, uint64_t entry, uint64_t vdso,
-		       const char *path,
+		       uint64_t top, bool randomize, const char *path,
 		       char *const argv[], char *const envp[],
 		       struct loader_image *out, char *err, size_t errlen)
 {
@@ -397,12 +461,13 @@ static int build_stack(struct task *t, struct mm *mm, struct elf_obj *prog,
 	    LOADER_MAX_ARGS_BYTES)
 		return fail(err, errlen, -E2BIG, "argument list too long");
 
-	/* The image: strings, platform, random bytes, then the words
-	 * (argc, argv, envp, auxv), rounded to pages. */
-	size = bytes + 16 + 16 + 8 + 64 +
+	/* The image: strings, arch_align_stack's random pad, platform,
+	 * random bytes, then the words (argc, argv, envp, auxv), rounded to
+	 * pages. */
+	size = bytes + 8192 + 16 + 16 + 16 + 8 + 64 +
 	       (1 + argc + 1 + envc + 1 + 64) * sizeof(uint64_t);
 	size = rv_page_up(size);
-	s.top = MM_STACK_TOP;
+	s.top = top;
 	s.base = s.top - size;
 	s.p = s.top - sizeof(uint64_t); /* a NULL word at the very top */
 	s.buf = rv_xcalloc(1, size);
@@ -431,6 +496,9 @@ static int build_stack(struct task *t, struct mm *mm, struct elf_obj *prog,
 	for (size_t i = argc; i-- > 0;)
 		argp[i] = sb_push(&s, argv[i], strlen(argv[i]) + 1);
 	l->arg_start = s.p;
+	/* create_elf_tables(): the rest goes below a random sub-page
+	 * offset. */
+	s.p = align_stack(s.p, randomize);
 	platform_at = sb_push(&s, "x86_64", sizeof("x86_64"));
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
 		uint64_t a = rand_u64(), b = rand_u64();
@@ -531,11 +599,27 @@ int loader_load(struct task *t, struct file *exe, const char *path,
 		rc = fail(err, errlen, -ENOMEM, "cannot create address space");
 		goto out;
 	}
-	/* A position-independent program goes near Linux's ELF_ET_DYN_BASE,
-	 * randomized by up to 256 MiB in pages. */
+	/* Linux's order: the mmap base and the stack top first, then the
+	 * program, the interpreter and the vDSO, then the heap. */
+	int rnd = loader_randomize(t);
+	mm_set_mmap_base(mm, loader_mmap_base(t, rnd));
+	/* randomize_stack_top(), then setup_arg_pages()'s arch_align_stack
+	 * rounded up to a page. */
+	uint64_t stack_top = LOADER_TASK_SIZE;
+	if (rnd)
+		stack_top -= (rand_u64() & LOADER_STACK_RND_MASK)
+			     << RV_PAGE_SHIFT;
+	stack_top = rv_page_up(align_stack(stack_top, rnd));
+	stack_top = RV_MIN(stack_top, MM_STACK_TOP);
+	/* A position-independent program with an interpreter goes at
+	 * Linux's ELF_ET_DYN_BASE plus arch_mmap_rnd() (up to 1 TiB); one
+	 * without (static-pie, ld.so run directly) where mmap puts it, in
+	 * the randomised mmap area. */
 	if (prog.eh.e_type == ET_DYN) {
-		uint64_t hint = LOADER_DYN_BASE +
-				((rand_u64() & 0xffff) << RV_PAGE_SHIFT);
+		uint64_t hint = 0;
+		if (prog.interp)
+			hint = LOADER_DYN_BASE +
+			       (rnd ? rand_pages(LOADER_MMAP_RND_BITS) : 0);
 		rc = elf_place(mm, &prog, hint, err, errlen);
 		if (rc < 0)
 			goto out;
@@ -555,10 +639,20 @@ int loader_load(struct task *t, struct file *exe, const char *path,
 		entry = interp.bias + interp.eh.e_entry;
 	}
 
-	/* The heap starts after the program, randomized by up to 32 MiB
-	 * like Linux's arch_randomize_brk. */
-	uint64_t brk = rv_page_up(prog.brk) +
-		       ((rand_u64() & 0x1fff) << RV_PAGE_SHIFT);
+	/* The heap starts after the program, or for a PIE without
+	 * interpreter (static-pie, ld.so run directly; mapped in the mmap
+	 * area) at ELF_ET_DYN_BASE; randomised (randomize_va_space 2) a
+	 * page further (after the program only) and then by up to 1 GiB
+	 * (arch_randomize_brk), as load_elf_binary() does. */
+	uint64_t brk = rv_page_up(prog.brk);
+	bool brk_moved = prog.eh.e_type == ET_DYN && !prog.interp;
+	if (brk_moved)
+		brk = rv_page_up(LOADER_TASK_SIZE / 3 * 2);
+	if (rnd > 1) {
+		if (!brk_moved)
+			brk += RV_PAGE_SIZE;
+		brk += rand_pages(LOADER_MMAP_RND_BITS) % LOADER_BRK_RND;
+	}
 	mm_set_brk_base(mm, brk);
 	struct mm_layout *l = mm_layout(mm);
 	l->start_code = prog.start_code;
@@ -571,7 +665,7 @@ int loader_load(struct task *t, struct file *exe, const char *path,
 	if (vdso < 0)
 		vdso = 0;
 	rc = build_stack(t, mm, &prog, interp_base, entry, (uint64_t)vdso,
-			 path, argv, envp, out, err, errlen);
+			 stack_top, rnd, path, argv, envp, out, err, errlen);
 	if (rc < 0)
 		goto out;
 	mm_set_exe(mm, exe);

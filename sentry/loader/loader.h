@@ -16,6 +16,14 @@ struct file;
 struct mm;
 struct task;
 
+/* The sandbox's kernel.randomize_va_space (/proc/sys/kernel/
+ * randomize_va_space shows it): 2, Linux's default, randomises the stack,
+ * the mmap base, the vDSO, a PIE's base and the heap (1 would leave the
+ * heap, 0 everything, alone). A task whose personality has
+ * ADDR_NO_RANDOMIZE (setarch -R; it survives execve) gets the fixed
+ * layout of mm.h. */
+#define LOADER_RANDOMIZE_VA_SPACE 2
+
 struct loader_image {
 	struct mm *mm;   /* the new address space (caller owns a reference) */
 	uint64_t entry;  /* initial rip (interpreter's entry when PT_INTERP) */

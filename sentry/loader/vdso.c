@@ -347,19 +347,32 @@ static void vdso_init(void)
 
 int64_t vdso_map(struct mm *mm)
 {
+	int64_t base;
 	int rc;
 
 	pthread_once(&vdso_once, vdso_init);
 	if (vdso_err)
 		return vdso_err;
+	/* Where mmap would put them (Linux 6.x maps the vDSO with
+	 * get_unmapped_area: below the interpreter, in the randomised mmap
+	 * area); the reservation is replaced below. */
+	base = mm_mmap(mm, 0, (1 + image_pages) * RV_PAGE_SIZE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	if (base < 0)
+		return base;
 	/* The data page is shared and never writable by the app; the code
 	 * is copied on write, like Linux's, should a debugger patch it. */
-	rc = mm_map_pages(mm, VDSO_VVAR_ADDR, 1, vvar_off, PROT_READ, true,
+	rc = mm_map_pages(mm, (uint64_t)base, 1, vvar_off, PROT_READ, true,
 			  "[vvar]");
 	if (rc == 0)
-		rc = mm_map_pages(mm, VDSO_ADDR, image_pages, image_off,
+		rc = mm_map_pages(mm, (uint64_t)base + RV_PAGE_SIZE,
+				  image_pages, image_off,
 				  PROT_READ | PROT_EXEC, false, "[vdso]");
-	return rc < 0 ? rc : (int64_t)VDSO_ADDR;
+	if (rc < 0) {
+		mm_munmap(mm, (uint64_t)base, (1 + image_pages) * RV_PAGE_SIZE);
+		return rc;
+	}
+	return base + (int64_t)RV_PAGE_SIZE;
 }
 
 uint64_t vdso_vvar_offset(void)

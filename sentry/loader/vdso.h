@@ -9,13 +9,11 @@
 
 struct mm;
 
-/* Where [vvar] and [vdso] go: just above the initial stack, below the
- * platform's own pages, as Linux puts them near the stack. */
-#define VDSO_VVAR_ADDR (0x7ffffffe0000ULL)
-#define VDSO_ADDR (VDSO_VVAR_ADDR + 0x1000ULL)
-
-/* Map [vvar] and [vdso] into mm. Returns the vDSO's address (for
- * AT_SYSINFO_EHDR) or -errno. */
+/* Map [vvar] and, right above it, [vdso] into mm where mmap would put
+ * them (top-down below the mmap base, so below the interpreter when
+ * mapped after it, as Linux 6.x does; randomised with the mmap base).
+ * Returns the vDSO's address (for AT_SYSINFO_EHDR; [vvar] is the page
+ * below, which the vDSO finds relative to itself) or -errno. */
 int64_t vdso_map(struct mm *mm);
 
 /* The data page the vDSO reads (struct vdso_data in vdso.c), as a memory

@@ -396,6 +396,7 @@ struct mm *mm_create(struct platform *p)
 	pthread_mutex_init(&mm->lock, NULL);
 	atomic_init(&mm->refs, 1);
 	mm->plat = p;
+	mm->mmap_base = MM_MMAP_BASE;
 	if (p) {
 		mm->as = p->ops->as_create(p);
 		if (!mm->as) {
@@ -408,6 +409,18 @@ struct mm *mm_create(struct platform *p)
 }
 
 struct platform_as *mm_platform_as(struct mm *mm) { return mm->as; }
+
+void mm_set_mmap_base(struct mm *mm, uint64_t base)
+{
+	base &= RV_PAGE_MASK;
+	RV_BUG_ON(base <= MM_MIN_ADDR || base > MM_MAP_TOP);
+	pthread_mutex_lock(&mm->lock);
+	mm->mmap_base = base;
+	mm->gap_top = mm->gap_hole = 0;
+	pthread_mutex_unlock(&mm->lock);
+}
+
+uint64_t mm_mmap_base(struct mm *mm) { return mm->mmap_base; }
 
 void mm_get(struct mm *mm) { atomic_fetch_add(&mm->refs, 1); }
 
@@ -530,7 +543,7 @@ static uint64_t find_gap(struct mm *mm, uint64_t len, uint64_t lo,
 	}
 }
 
-/* find_gap() below MM_MMAP_BASE, starting where the last search ended
+/* find_gap() below mm->mmap_base, starting where the last search ended
  * unless a hole above might now fit (free_area_cache): a program making
  * thousands of mappings does not rescan them all each time. */
 static uint64_t find_gap_default(struct mm *mm, uint64_t len)
@@ -545,7 +558,7 @@ static uint64_t find_gap_default(struct mm *mm, uint64_t len)
 			return addr;
 		}
 	}
-	addr = find_gap(mm, len, MM_MIN_ADDR, MM_MMAP_BASE, &skipped);
+	addr = find_gap(mm, len, MM_MIN_ADDR, mm->mmap_base, &skipped);
 	if (addr) {
 		mm->gap_hole = skipped;
 		mm->gap_top = addr;
@@ -666,7 +679,7 @@ int64_t mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot,
 			if (!hint && !(flags & MAP_32BIT))
 				/* Below the base is full: try above it, as
 				 * Linux falls back to bottom-up search. */
-				hint = find_gap(mm, len, MM_MMAP_BASE,
+				hint = find_gap(mm, len, mm->mmap_base,
 						MM_MAP_TOP, NULL);
 		}
 		if (!hint) {
@@ -1446,6 +1459,7 @@ struct mm *mm_fork(struct mm *parent)
 		}
 	}
 	child->layout = parent->layout;
+	child->mmap_base = parent->mmap_base;
 	if (parent->exe)
 		child->exe = file_get(parent->exe);
 	pthread_mutex_unlock(&parent->lock);

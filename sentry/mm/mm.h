@@ -25,7 +25,12 @@ struct platform_as;
 
 /* Layout constants (x86-64, 47-bit user space). */
 #define MM_USER_TOP 0x7ffffffff000ULL  /* exclusive end of user space */
-#define MM_STACK_TOP 0x7ffffffde000ULL /* initial stack top (below vdso) */
+/* The layout without randomisation (personality ADDR_NO_RANDOMIZE, as
+ * `setarch -R`): the initial stack ends at the top (Linux's STACK_TOP,
+ * 0x7ffffffff000, less the platform's 8 KiB: MM_MAP_TOP) and mmap grows
+ * down from 128 MiB below Linux's TASK_SIZE. Otherwise the loader moves
+ * both down by random amounts as Linux does (loader.c). */
+#define MM_STACK_TOP 0x7fffffffd000ULL
 #define MM_STACK_MAX (8ULL << 20)      /* RLIMIT_STACK default */
 #define MM_MMAP_BASE 0x7ffff7fff000ULL /* mmap grows down from here */
 #define MM_MIN_ADDR 0x10000ULL         /* vm.mmap_min_addr */
@@ -63,6 +68,11 @@ int mm_mlock(struct mm *, uint64_t addr, uint64_t len, bool lock);
 
 /* Set by the loader. */
 void mm_set_brk_base(struct mm *, uint64_t base);
+/* Where mmap's top-down search starts (Linux's mm->mmap_base; inherited
+ * by fork). A new mm has MM_MMAP_BASE. base is page-aligned, above
+ * MM_MIN_ADDR and at most MM_MAP_TOP. */
+void mm_set_mmap_base(struct mm *, uint64_t base);
+uint64_t mm_mmap_base(struct mm *);
 struct mm_layout {
 	uint64_t start_code, end_code, start_data, end_data;
 	uint64_t start_brk, brk, start_stack;

@@ -56,8 +56,12 @@ struct mm {
 	size_t nvma;
 	struct vma *vbuf; /* vmas == vbuf + vhead; see vma_insert_at() */
 	size_t vhead, vcap;
+	/* Where the top-down search for mmap starts (Linux's
+	 * mm->mmap_base): MM_MMAP_BASE, or a random address the loader
+	 * sets (mm_set_mmap_base). */
+	uint64_t mmap_base;
 	/* Top-down search cache (Linux 2.6's free_area_cache): no hole in
-	 * [gap_top, MM_MMAP_BASE) is larger than gap_hole bytes. */
+	 * [gap_top, mmap_base) is larger than gap_hole bytes. */
 	uint64_t gap_top, gap_hole;
 	/* Where the last fault's chunk ended, and its size in pages. */
 	uint64_t seq_next, seq_pages;

@@ -26,6 +26,7 @@
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/process.h"
 #include "sentry/kernel/task.h"
+#include "sentry/loader/loader.h"
 #include "sentry/mm/memfile.h"
 #include "sentry/mm/mm.h"
 #include "sentry/util.h"
@@ -1793,6 +1794,13 @@ static int show_limits(struct sbuf *s, struct task *t)
 	return 0;
 }
 
+static int show_randomize_va_space(struct sbuf *s, struct task *t)
+{
+	(void)t;
+	sb_printf(s, "%d\n", LOADER_RANDOMIZE_VA_SPACE);
+	return 0;
+}
+
 static int show_pid_max(struct sbuf *s, struct task *t)
 {
 	(void)t;
@@ -2306,6 +2314,7 @@ static const struct proc_ent kernel_children[] = {
 	F("osrelease", show_osrelease),
 	F("ostype", show_ostype),
 	F("pid_max", show_pid_max),
+	F("randomize_va_space", show_randomize_va_space),
 	F("threads-max", show_threads_max),
 	F("ngroups_max", show_ngroups_max),
 	F("cap_last_cap", show_cap_last_cap),
