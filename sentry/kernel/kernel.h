@@ -39,6 +39,17 @@ struct ksiginfo {
 	bool force;
 };
 int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *);
+/* kernel_send_signal_tg in two parts, so that one kernel lock hold can
+ * mark many groups (kill(-1), kill(-pgid): no fork slips in between).
+ * Under the kernel lock: make sig pending on tg; -errno, 0 when there is
+ * nobody to wake (dropped: ignored, init's, a zombie), 1 when the caller
+ * must call signalfd_notify() and kernel_signal_tg_wake(tg, *target)
+ * once unlocked (*target, when not NULL, holds a reference that the
+ * wake drops; NULL wakes the whole group). */
+int kernel_send_signal_tg_locked(struct thread_group *tg,
+				 const struct ksiginfo *info,
+				 struct task **target);
+void kernel_signal_tg_wake(struct thread_group *tg, struct task *target);
 int kernel_send_signal_task(struct task *t, const struct ksiginfo *);
 /* A write of the current task found no reader: SIGPIPE to it, as pipes,
  * sockets (without MSG_NOSIGNAL) and host pipes do on Linux. */

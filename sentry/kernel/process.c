@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "sentry/fs/anon/anon.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/process.h"
@@ -273,6 +274,25 @@ long process_clone(struct task *t, const struct clone_req *req)
 	}
 
 	kernel_lock();
+	/* Linux's copy_process(): a signal for the parent (a process-group
+	 * or kill(-1) one included) must be taken before the fork, or by
+	 * both after it. Checked in the same lock hold as the link below,
+	 * which process_kill_many() marks its targets in: a child is linked
+	 * before the signal (and gets it too) or not at all, and the fork
+	 * restarts once the parent has taken the signal; a fatal one kills
+	 * the parent, leaving no child. (Linux since 5.3 gives a signal
+	 * that arrives during the fork to the child as well instead of
+	 * restarting; either order is one a signal before the fork gives.) */
+	if (task_signal_pending(t)) {
+		kernel_unlock();
+		if (vd) {
+			c->vfork_done = NULL;
+			vfork_done_put(vd);
+			vfork_done_put(vd);
+		}
+		r = -RV_ERESTARTNOINTR;
+		goto fail;
+	}
 	if (flags & CLONE_THREAD) {
 		c->tg = t->tg;
 		atomic_fetch_add(&c->tg->refs, 1);
@@ -780,43 +800,57 @@ bool process_may_signal(const struct task *t, const struct task *o, int sig)
 
 /* kill(2) to a process group or to everyone (-1), each process as
  * permitted (process_may_signal): a group where none is permitted is
- * EPERM, everyone (-1) is 0 even then, as in Linux. */
+ * EPERM, everyone (-1) is 0 even then, as in Linux. Every target is
+ * marked in one kernel lock hold, as Linux holds tasklist_lock: a fork
+ * linking its child after the hold finds its parent's signal pending
+ * (process_clone), so no process escapes, however many there are. The
+ * wakes follow, unlocked. */
 long process_kill_many(struct task *t, int pgid, bool all, int sig,
 		       bool user)
 {
-	struct thread_group *targets[256];
-	int n = 0;
-	bool found = false;
+	struct wake {
+		struct thread_group *tg;
+		struct task *target;
+	} *wakes = NULL;
+	size_t n = 0, cap = 0;
+	bool found = false, sent = false;
+	struct ksiginfo info = {.signo = sig, .code = SI_USER,
+				.pid = t->tg->tgid, .uid = (int)t->cred.uid};
 
 	kernel_lock();
 	kernel_for_each_tg_locked(tg, {
 		if (tg->zombie)
 			continue;
-		if (all ? (tg->tgid != 1 && tg != t->tg) : tg->pgid == pgid) {
-			found = true;
-			if (n < (int)RV_ARRAY_SIZE(targets)) {
-				atomic_fetch_add(&tg->refs, 1);
-				targets[n++] = tg;
-			}
+		if (!(all ? (tg->tgid != 1 && tg != t->tg) : tg->pgid == pgid))
+			continue;
+		found = true;
+		/* The leader's memory lives as long as the group; the check
+		 * reads credentials only and takes no lock. */
+		bool may = !user || !tg->leader ||
+			   process_may_signal(t, tg->leader, sig);
+		sent |= may;
+		if (!sig || !may)
+			continue;
+		struct task *target;
+		if (kernel_send_signal_tg_locked(tg, &info, &target) <= 0)
+			continue;
+		/* Bounded by the sandbox's task limit. */
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			wakes = rv_xrealloc(wakes, cap * sizeof(*wakes));
 		}
+		atomic_fetch_add(&tg->refs, 1);
+		wakes[n].tg = tg;
+		wakes[n++].target = target;
 	});
 	kernel_unlock();
-	bool sent = false;
-	for (int i = 0; i < n; i++) {
-		/* The leader's memory lives as long as the group. */
-		bool may = !user || !targets[i]->leader ||
-			   process_may_signal(t, targets[i]->leader, sig);
-		sent |= may;
-		if (sig && may) {
-			struct ksiginfo info = {.signo = sig, .code = SI_USER,
-						.pid = t->tg->tgid,
-						.uid = (int)t->cred.uid};
-			kernel_send_signal_tg(targets[i], &info);
-		}
-		kernel_lock();
-		kernel_tg_put(targets[i]);
-		kernel_unlock();
+	if (n)
+		signalfd_notify();
+	for (size_t i = 0; i < n; i++) {
+		kernel_signal_tg_wake(wakes[i].tg, wakes[i].target);
+		kernel_tg_put(wakes[i].tg);
 	}
+	free(wakes);
 	if (!found)
 		return -ESRCH;
 	return all || sent ? 0 : -EPERM;

@@ -185,22 +185,20 @@ int kernel_send_signal_task(struct task *t, const struct ksiginfo *info)
 	return 0;
 }
 
-int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
+int kernel_send_signal_tg_locked(struct thread_group *tg,
+				 const struct ksiginfo *info,
+				 struct task **target_out)
 {
 	int sig = info->signo;
 	struct task *target = NULL;
 
+	*target_out = NULL;
 	if (sig < 1 || sig > RV_NSIG)
 		return -EINVAL;
-	kernel_lock();
-	if (!tg->leader || tg->zombie) {
-		kernel_unlock();
+	if (!tg->leader || tg->zombie)
 		return tg->zombie ? 0 : -ESRCH;
-	}
-	if (init_unkillable(tg->leader, sig, info)) {
-		kernel_unlock();
+	if (init_unkillable(tg->leader, sig, info))
 		return 0;
-	}
 	prepare_signal_locked(tg, sig);
 	/* Linux's sig_ignored(): a blocked signal is never ignored, its
 	 * handler may change before it is unblocked; the task checked is
@@ -208,10 +206,8 @@ int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
 	 * default disposition blocked for a signalfd (script(1), systemd)
 	 * must stay pending. */
 	if (sig != SIGKILL && !(tg->leader->sigmask & sigbit(sig)) &&
-	    sig_ignored(tg->leader, sig)) {
-		kernel_unlock();
+	    sig_ignored(tg->leader, sig))
 		return 0;
-	}
 	if (!(tg->shared_pending & sigbit(sig))) {
 		tg->shared_info[sig - 1].code = info->code;
 		tg->shared_info[sig - 1].pid = info->pid;
@@ -236,15 +232,36 @@ int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
 	if (target) {
 		tg->shared_targeted |= sigbit(sig);
 		atomic_store(&target->shared_sigpending, true);
+		/* Kept until the wake, which runs unlocked. */
+		atomic_fetch_add(&target->refs, 1);
+		*target_out = target;
 	} else {
 		tg->shared_targeted &= ~sigbit(sig);
 	}
-	kernel_unlock();
-	signalfd_notify();
-	if (target)
+	return 1;
+}
+
+void kernel_signal_tg_wake(struct thread_group *tg, struct task *target)
+{
+	if (target) {
 		signal_wake(target);
-	else
+		task_put(target);
+	} else {
 		kernel_wake_group(tg);
+	}
+}
+
+int kernel_send_signal_tg(struct thread_group *tg, const struct ksiginfo *info)
+{
+	struct task *target;
+
+	kernel_lock();
+	int r = kernel_send_signal_tg_locked(tg, info, &target);
+	kernel_unlock();
+	if (r <= 0)
+		return r;
+	signalfd_notify();
+	kernel_signal_tg_wake(tg, target);
 	return 0;
 }
 
