@@ -496,9 +496,15 @@ static void task_exit(struct task *t)
 		fdtable_put(files);
 	if (fs)
 		fs_context_put(fs);
-	if (t->ctx)
-		rv_platform->ops->ctx_destroy(t->ctx);
+	/* Detached under kernel_lock, destroyed after: wakers interrupt a
+	 * task's context only under that lock (signal_wake_locked(),
+	 * kernel_wake_group_locked()). */
+	kernel_lock();
+	struct platform_ctx *ctx = t->ctx;
 	t->ctx = NULL;
+	kernel_unlock();
+	if (ctx)
+		rv_platform->ops->ctx_destroy(ctx);
 	if (mm)
 		mm_put(mm);
 	process_thread_exit(t);
