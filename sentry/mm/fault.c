@@ -754,9 +754,18 @@ ssize_t mm_copy_in_str(struct mm *mm, char *dst, uint64_t src, size_t max)
 	return ret;
 }
 
+static int access_page_force(struct mm *mm, uint64_t va, bool write,
+			     uint8_t **page);
+
+/* The host iovecs of [va, va + len) in the memory file, merged where
+ * pages are adjacent there; pinned when asked. force: with ptrace's
+ * FOLL_FORCE rights (access_page_force, /proc/PID/mem), never at or
+ * above MM_MAP_TOP. */
 static int iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
-		  struct iovec *out, int max, size_t *covered, bool pin)
+		  struct iovec *out, int max, size_t *covered, bool pin,
+		  bool force)
 {
+	const uint64_t top = force ? MM_MAP_TOP : MM_USER_TOP;
 	int cnt = 0;
 	size_t done = 0;
 
@@ -772,8 +781,9 @@ static int iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
 		size_t n = RV_MIN(len - done, RV_PAGE_SIZE - in);
 		uint8_t *p;
 
-		if (a < va || a >= MM_USER_TOP ||
-		    access_page(mm, a, write, &p) < 0)
+		if (a < va || a >= top ||
+		    (force ? access_page_force(mm, a, write, &p)
+			   : access_page(mm, a, write, &p)) < 0)
 			break;
 		if (cnt && (uint8_t *)out[cnt - 1].iov_base +
 					   out[cnt - 1].iov_len == p + in) {
@@ -801,13 +811,13 @@ static int iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
 int mm_iovecs(struct mm *mm, uint64_t va, size_t len, bool write,
 	      struct iovec *out, int max, size_t *covered)
 {
-	return iovecs(mm, va, len, write, out, max, covered, false);
+	return iovecs(mm, va, len, write, out, max, covered, false, false);
 }
 
 int mm_iovecs_pin(struct mm *mm, uint64_t va, size_t len, bool write,
 		  struct iovec *out, int max, size_t *covered)
 {
-	return iovecs(mm, va, len, write, out, max, covered, true);
+	return iovecs(mm, va, len, write, out, max, covered, true, false);
 }
 
 void mm_iovecs_release(const struct iovec *iov, size_t n)
@@ -873,41 +883,5 @@ static int access_page_force(struct mm *mm, uint64_t va, bool write,
 int mm_iovecs_pin_force(struct mm *mm, uint64_t va, size_t len, bool write,
 			struct iovec *out, int max, size_t *covered)
 {
-	int cnt = 0;
-	size_t done = 0;
-
-	*covered = 0;
-	if (!len || max <= 0)
-		return 0;
-	if (rv_range_bad(va, 1))
-		return -EFAULT;
-	pthread_mutex_lock(&mm->lock);
-	while (done < len) {
-		uint64_t a = va + done;
-		size_t in = a & (RV_PAGE_SIZE - 1);
-		size_t n = RV_MIN(len - done, RV_PAGE_SIZE - in);
-		uint8_t *p;
-
-		if (a < va || a >= MM_MAP_TOP ||
-		    access_page_force(mm, a, write, &p) < 0)
-			break;
-		if (cnt && (uint8_t *)out[cnt - 1].iov_base +
-					   out[cnt - 1].iov_len == p + in) {
-			out[cnt - 1].iov_len += n;
-		} else {
-			if (cnt == max)
-				break;
-			out[cnt].iov_base = p + in;
-			out[cnt].iov_len = n;
-			cnt++;
-		}
-		if (p != zero_page)
-			memfile_pin((uint64_t)(p - memfile_base()), 1);
-		done += n;
-	}
-	pthread_mutex_unlock(&mm->lock);
-	if (!cnt)
-		return -EFAULT;
-	*covered = done;
-	return cnt;
+	return iovecs(mm, va, len, write, out, max, covered, true, true);
 }
