@@ -2165,33 +2165,18 @@ static void show_net_inet(struct sbuf *s, int family, int proto)
 	free(fs);
 }
 
-static int show_net_tcp(struct sbuf *s, struct task *t)
-{
-	(void)t;
-	show_net_inet(s, AF_INET, IPPROTO_TCP);
-	return 0;
-}
-
-static int show_net_udp(struct sbuf *s, struct task *t)
-{
-	(void)t;
-	show_net_inet(s, AF_INET, IPPROTO_UDP);
-	return 0;
-}
-
-static int show_net_tcp6(struct sbuf *s, struct task *t)
-{
-	(void)t;
-	show_net_inet(s, AF_INET6, IPPROTO_TCP);
-	return 0;
-}
-
-static int show_net_udp6(struct sbuf *s, struct task *t)
-{
-	(void)t;
-	show_net_inet(s, AF_INET6, IPPROTO_UDP);
-	return 0;
-}
+/* One show function per table of /proc/net: family and protocol. */
+#define NET_INET_TABLE(name, fam, proto)                                       \
+	static int show_net_##name(struct sbuf *s, struct task *t)            \
+	{                                                                      \
+		(void)t;                                                       \
+		show_net_inet(s, fam, proto);                                  \
+		return 0;                                                      \
+	}
+NET_INET_TABLE(tcp, AF_INET, IPPROTO_TCP)
+NET_INET_TABLE(udp, AF_INET, IPPROTO_UDP)
+NET_INET_TABLE(tcp6, AF_INET6, IPPROTO_TCP)
+NET_INET_TABLE(udp6, AF_INET6, IPPROTO_UDP)
 
 static int show_net_unix(struct sbuf *s, struct task *t)
 {
