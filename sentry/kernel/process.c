@@ -453,6 +453,50 @@ void process_exit_mm_release(struct task *t)
 	futex_exit_robust_list(t);
 }
 
+/* The sandbox ends with its init (a pid namespace's): the processes left
+ * are killed with the sentry, so their shared host-file pages are
+ * written back now, as Linux's page cache keeps the stores of a killed
+ * process. Each task is held by a reference and its mm read under its
+ * res_lock, as /proc readers do. */
+static void writeback_all_mms(void)
+{
+	struct task **ts = NULL;
+	size_t n = 0, cap = 0;
+
+	kernel_lock();
+	for (struct task *o = kernel_all_tasks_locked(); o; o = o->next_all) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			ts = rv_xrealloc(ts, cap * sizeof(*ts));
+		}
+		atomic_fetch_add(&o->refs, 1);
+		ts[n++] = o;
+	}
+	kernel_unlock();
+	struct mm *done[16];
+	size_t ndone = 0;
+	for (size_t i = 0; i < n; i++) {
+		task_res_read_lock(ts[i]);
+		struct mm *mm = ts[i]->mm;
+		if (mm)
+			mm_get(mm);
+		task_res_read_unlock(ts[i]);
+		bool seen = false;
+		for (size_t k = 0; mm && k < ndone; k++)
+			seen |= done[k] == mm;
+		if (mm && !seen) {
+			mm_writeback_all(mm);
+			if (ndone < RV_ARRAY_SIZE(done))
+				done[ndone++] = mm;
+		}
+		if (mm)
+			mm_put(mm);
+		task_put(ts[i]);
+	}
+	free(ts);
+}
+
+
 void process_thread_exit(struct task *t)
 {
 	struct thread_group *tg = t->tg;
@@ -500,11 +544,14 @@ void process_thread_exit(struct task *t)
 		ipc_exit_process(tgid);
 		waitq_wake(&process_exit_wq, POLLIN);
 	}
-	if (last && is_init)
+	if (last && is_init) {
+		writeback_all_mms();
 		kernel_exit_sandbox(status);
+	}
 }
 
 /* --- wait ----------------------------------------------------------------- */
+
 
 struct wait_req {
 	int idtype; /* P_PID, P_PGID, P_ALL */

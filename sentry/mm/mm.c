@@ -1076,23 +1076,16 @@ int mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 	return rc;
 }
 
-int mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
+/* Write back the shared host-file pages of mm in [addr, addr + len).
+ * Shared pages of tmpfs and memfds are the file's own pages: nothing to
+ * write back. Host files' pages are a cache: written back here, after
+ * the lock, from references taken under it. covered: the range must be
+ * mapped whole (msync's ENOMEM). */
+static int writeback_range(struct mm *mm, uint64_t addr, uint64_t len,
+			   bool covered, bool sync)
 {
-	int rc;
-
-	if (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE))
-		return -EINVAL;
-	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
-		return -EINVAL;
-	rc = check_range(addr, &len);
-	if (rc < 0)
-		return rc;
 	pthread_mutex_lock(&mm->lock);
-	rc = vma_covered(mm, addr, addr + len) ? 0 : -ENOMEM;
-	/* Shared pages of tmpfs and memfds are the file's own pages: nothing
-	 * to write back. Host files' pages are a cache: written back here
-	 * (MS_ASYNC too: it costs little and the host sees the stores
-	 * sooner), after the lock, from references taken under it. */
+	int rc = !covered || vma_covered(mm, addr, addr + len) ? 0 : -ENOMEM;
 	struct wb {
 		struct file *f;
 		uint64_t off, len;
@@ -1114,14 +1107,34 @@ int mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
 	pthread_mutex_unlock(&mm->lock);
 	for (size_t i = 0; i < nwb; i++) {
 		int r = wb[i].f->ops->mmap_writeback(wb[i].f, wb[i].off,
-						     wb[i].len,
-						     flags & MS_SYNC);
+						     wb[i].len, sync);
 		if (r < 0 && !rc)
 			rc = r;
 		file_put(wb[i].f);
 	}
 	free(wb);
 	return rc;
+}
+
+int mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
+{
+	int rc;
+
+	if (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE))
+		return -EINVAL;
+	if ((flags & MS_ASYNC) && (flags & MS_SYNC))
+		return -EINVAL;
+	rc = check_range(addr, &len);
+	if (rc < 0)
+		return rc;
+	/* MS_ASYNC writes back too: it costs little and the host sees the
+	 * stores sooner. */
+	return writeback_range(mm, addr, len, true, flags & MS_SYNC);
+}
+
+int mm_writeback_all(struct mm *mm)
+{
+	return writeback_range(mm, 0, MM_USER_TOP, false, true);
 }
 
 int mm_mincore(struct mm *mm, uint64_t addr, uint64_t len, uint64_t vec)

@@ -61,6 +61,10 @@ int64_t mm_mremap(struct mm *, uint64_t old_addr, uint64_t old_len,
 		  uint64_t new_len, int flags, uint64_t new_addr);
 int mm_madvise(struct mm *, uint64_t addr, uint64_t len, int advice);
 int mm_msync(struct mm *, uint64_t addr, uint64_t len, int flags);
+/* Every shared host-file page of the address space written back, as at
+ * its end (the sandbox's end kills processes whose pages would be lost:
+ * Linux keeps them in the page cache, which outlives the process). */
+int mm_writeback_all(struct mm *);
 int mm_mincore(struct mm *, uint64_t addr, uint64_t len, uint64_t vec);
 int64_t mm_brk(struct mm *, uint64_t addr);
 /* mlock/munlock (lock = true/false): range checks; memory never swaps. */
