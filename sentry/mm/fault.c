@@ -626,15 +626,13 @@ int mm_handle_fault(struct mm *mm, uint64_t addr, int access, bool present,
 /* The sentry pointer to the page holding va, for reading or writing, with
  * the VMA's permissions. Reads of untouched anonymous memory see the zero
  * page; writes allocate and copy-on-write like a write fault. */
-static int access_page(struct mm *mm, uint64_t va, bool write,
-		       uint8_t **page)
+/* The page of v holding va, once its rights are checked: filled if
+ * missing, copied if written while shared. */
+static int vma_page(struct mm *mm, struct vma *v, uint64_t va, bool write,
+		    uint8_t **page)
 {
-	struct vma *v = vma_find_expand(mm, va);
-	uint64_t *e, ws, we;
+	uint64_t *e = pt_slot(&mm->pt, va, false), ws, we;
 
-	if (!v || !v->prot || (write && !(v->prot & PROT_WRITE)))
-		return -EFAULT;
-	e = pt_slot(&mm->pt, va, false);
 	if (!e || !*e) {
 		if (!write && !v->file) {
 			pthread_once(&zero_once, zero_page_init);
@@ -645,11 +643,23 @@ static int access_page(struct mm *mm, uint64_t va, bool write,
 		if (fill_range(mm, v, ws, we, va) != 0)
 			return -EFAULT;
 		e = pt_slot(&mm->pt, va, false);
+		if (!e || !*e)
+			return -EFAULT;
 	}
 	if (write && cow_break(mm, v, va, e) < 0)
 		return -EFAULT;
 	*page = memfile_ptr(pte_off(*e));
 	return 0;
+}
+
+static int access_page(struct mm *mm, uint64_t va, bool write,
+		       uint8_t **page)
+{
+	struct vma *v = vma_find_expand(mm, va);
+
+	if (!v || !v->prot || (write && !(v->prot & PROT_WRITE)))
+		return -EFAULT;
+	return vma_page(mm, v, va, write, page);
 }
 
 static int copy_locked(struct mm *mm, uint64_t va, uint8_t *buf, size_t len,
@@ -851,7 +861,6 @@ static int access_page_force(struct mm *mm, uint64_t va, bool write,
 			     uint8_t **page)
 {
 	struct vma *v = mm_vma_find(mm, va);
-	uint64_t *e, ws, we;
 
 	if (!v)
 		return -EFAULT;
@@ -860,24 +869,7 @@ static int access_page_force(struct mm *mm, uint64_t va, bool write,
 			     !(v->maxprot & PROT_WRITE))
 		  : !(v->prot & PROT_READ) && !(v->maxprot & PROT_READ))
 		return -EFAULT;
-	e = pt_slot(&mm->pt, va, false);
-	if (!e || !*e) {
-		if (!write && !v->file) {
-			pthread_once(&zero_once, zero_page_init);
-			*page = (uint8_t *)zero_page;
-			return 0;
-		}
-		chunk_window(v, va, &ws, &we);
-		if (fill_range(mm, v, ws, we, va) != 0)
-			return -EFAULT;
-		e = pt_slot(&mm->pt, va, false);
-		if (!e || !*e)
-			return -EFAULT;
-	}
-	if (write && cow_break(mm, v, va, e) < 0)
-		return -EFAULT;
-	*page = memfile_ptr(pte_off(*e));
-	return 0;
+	return vma_page(mm, v, va, write, page);
 }
 
 int mm_iovecs_pin_force(struct mm *mm, uint64_t va, size_t len, bool write,
