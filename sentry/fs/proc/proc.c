@@ -1031,14 +1031,17 @@ static int show_comm(struct sbuf *s, struct task *t)
 	return 0;
 }
 
-static int show_maps(struct sbuf *s, struct task *t)
+/* maps and smaps: the mm formats into a buffer, grown until the text
+ * fits (smaps != 0: smaps, rollup when 2). */
+static int show_mm_text(struct sbuf *s, struct task *t, size_t cap,
+			int smaps)
 {
 	if (!t->mm)
 		return 0;
-	size_t cap = 16384;
 	for (;;) {
 		char *buf = rv_xmalloc(cap);
-		size_t n = mm_format_maps(t->mm, buf, cap);
+		size_t n = smaps ? mm_format_smaps(t->mm, buf, cap, smaps == 2)
+				 : mm_format_maps(t->mm, buf, cap);
 		if (n + 1 < cap) {
 			sb_put(s, buf, n);
 			free(buf);
@@ -1049,22 +1052,14 @@ static int show_maps(struct sbuf *s, struct task *t)
 	}
 }
 
+static int show_maps(struct sbuf *s, struct task *t)
+{
+	return show_mm_text(s, t, 16384, 0);
+}
+
 static int show_smaps_mode(struct sbuf *s, struct task *t, bool rollup)
 {
-	if (!t->mm)
-		return 0;
-	size_t cap = 65536;
-	for (;;) {
-		char *buf = rv_xmalloc(cap);
-		size_t n = mm_format_smaps(t->mm, buf, cap, rollup);
-		if (n + 1 < cap) {
-			sb_put(s, buf, n);
-			free(buf);
-			return 0;
-		}
-		free(buf);
-		cap *= 2;
-	}
+	return show_mm_text(s, t, 65536, rollup ? 2 : 1);
 }
 
 static int show_smaps(struct sbuf *s, struct task *t)
