@@ -11,7 +11,8 @@ libunwind-dev libxxhash-dev libbpf-dev libjansson-dev"
 # coreutils, tar/gzip, python3 and Debian's Python test suite; the
 # workloads of tests/real/w-*.sh: make, perl, git, bash, xz, mawk, sed, grep)
 TEST_PKGS="busybox-static coreutils diffutils findutils procps dash tar gzip
-python3 libpython3.11-testsuite make perl git bash xz-utils mawk sed grep"
+python3 libpython3.11-testsuite make perl git bash xz-utils mawk sed grep
+strace"
 
 want="$BUILD_PKGS"
 [ "${1:-}" = "--test" ] && want="$want $TEST_PKGS"
